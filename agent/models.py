@@ -1,0 +1,246 @@
+"""The typed contracts between pipeline stages (see DESIGN.md, "Data").
+
+Every stage takes and returns these models and writes them to disk as JSON, so a run can
+stop anywhere and resume. Ids are content hashes: the same input gives the same id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def stable_id(*parts: object, length: int = 16) -> str:
+    """A short hex id from the parts' text: equal parts give equal ids, across processes."""
+    h = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8"))
+    return h.hexdigest()[:length]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class SourceDocument(_Model):
+    """One source file, normalised. ``id`` is the hash of the normalised text."""
+
+    id: str
+    path: str
+    title: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    published: date | None = None
+    url: str | None = None
+    content_type: str = "text/plain"
+    text: str
+    sha256: str = Field(description="SHA-256 of the raw file bytes (change detection)")
+    ingested_at: datetime = Field(default_factory=utcnow)
+
+    def label(self) -> str:
+        """How the document is named to people: title, else file name."""
+        return self.title or self.path.rsplit("/", 1)[-1]
+
+
+class Chunk(_Model):
+    """A contiguous slice of a document: ``doc.text[start:end] == text``."""
+
+    id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+
+
+class SearchHit(_Model):
+    """One retrieved chunk with its fused score and the ranks that produced it."""
+
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    doc_title: str | None = None
+    outlet: str | None = None
+    published: date | None = None
+
+
+class IngestOutcome(_Model):
+    path: str
+    status: Literal["added", "replaced", "unchanged", "failed", "skipped"]
+    doc_id: str | None = None
+    chunks: int = 0
+    error: str | None = None
+
+
+# --------------------------------------------------------------------------- drafting
+
+Confidence = Literal["low", "moderate", "high"]
+ReviewStatus = Literal["pending", "accepted", "edited", "rejected"]
+
+
+class Flag(StrEnum):
+    """Why a claim deserves a closer look. Set by code, never by the model."""
+
+    UNSUPPORTED = "unsupported"  # no citation survived verification
+    SINGLE_SOURCE = "single-source"  # all surviving citations come from one document
+    NUMBER_NOT_IN_EVIDENCE = "number-not-in-evidence"  # a number/date in the claim is in none of its quotes
+    REATTRIBUTED = "reattributed"  # a quote was found in another chunk than the one the model named
+    FUZZY_QUOTE = "fuzzy-quote"  # a quote matched only approximately
+    DROPPED_CITATION = "dropped-citation"  # at least one citation was dropped by verification
+    MANUAL = "manual"  # added by hand in review
+    LOW_RELIABILITY = "low-reliability"  # rests only on anonymous / state-media sourcing
+
+
+class Citation(_Model):
+    """A quote resolved by code to a character span of a source document."""
+
+    chunk_id: str
+    doc_id: str
+    quote: str = Field(description="The document's own text at [start, end): what is shown and exported")
+    start: int
+    end: int
+    quote_as_given: str = Field(description="What the model wrote, before resolution")
+    match: Literal["exact", "normalized", "fuzzy"] = "exact"
+    score: float = 1.0
+    reattributed_from: str | None = Field(
+        default=None, description="The chunk the model named, when the quote was found in another one"
+    )
+
+
+class DroppedCitation(_Model):
+    """A citation the model gave that verification refused, kept for the audit trail."""
+
+    chunk_ref: str
+    quote: str
+    reason: Literal["unknown-chunk", "quote-not-found", "empty-quote"]
+
+
+class Claim(_Model):
+    id: str
+    section: str
+    text: str
+    label: str | None = Field(default=None, description="Sub-heading within the section, e.g. 'Hypothesis A'")
+    citations: list[Citation] = Field(default_factory=list)
+    dropped: list[DroppedCitation] = Field(default_factory=list)
+    confidence: Confidence | None = None
+    flags: list[Flag] = Field(default_factory=list)
+    status: ReviewStatus = "pending"
+    edited_text: str | None = None
+    reviewer_note: str | None = None
+    origin: Literal["drafted", "redrafted", "manual"] = "drafted"
+
+    @property
+    def final_text(self) -> str:
+        return self.edited_text if self.status == "edited" and self.edited_text else self.text
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return sorted({c.doc_id for c in self.citations})
+
+
+class Usage(_Model):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+    retries: int = 0
+    latency_s: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            calls=self.calls + other.calls,
+            retries=self.retries + other.retries,
+            latency_s=self.latency_s + other.latency_s,
+        )
+
+
+class SectionDraft(_Model):
+    key: str
+    title: str
+    status: Literal["pending", "done", "failed"] = "pending"
+    claims: list[Claim] = Field(default_factory=list)
+    evidence_chunk_ids: list[str] = Field(default_factory=list, description="The evidence pack it was drafted from")
+    error: str | None = None
+    empty_reason: str | None = Field(default=None, description="Why a finished section has no claims")
+    usage: Usage = Field(default_factory=Usage)
+    elapsed_s: float = 0.0
+
+
+class Provenance(_Model):
+    model: str
+    endpoint_kind: str
+    base_url: str | None = None
+    sampling: dict[str, Any] = Field(default_factory=dict)
+    prompts: dict[str, str] = Field(default_factory=dict, description="prompt name -> version hash")
+    template: str = ""
+    collection: str = ""
+    embedding_model: str = ""
+    source_doc_ids: list[str] = Field(default_factory=list)
+    briefwright_version: str = ""
+
+
+class Draft(_Model):
+    id: str
+    topic: str
+    created: datetime = Field(default_factory=utcnow)
+    updated: datetime = Field(default_factory=utcnow)
+    sections: list[SectionDraft] = Field(default_factory=list)
+    provenance: Provenance
+    confidence: Confidence | None = Field(default=None, description="Overall confidence stated in the BLUF")
+
+    def section(self, key: str) -> SectionDraft:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def claims(self) -> list[Claim]:
+        return [c for s in self.sections for c in s.claims]
+
+    def find_claim(self, claim_id: str) -> Claim:
+        for c in self.claims():
+            if c.id == claim_id:
+                return c
+        raise KeyError(claim_id)
+
+    @property
+    def usage(self) -> Usage:
+        total = Usage()
+        for s in self.sections:
+            total = total + s.usage
+        return total
+
+
+# --------------------------------------------------------------------------- review
+
+ReviewAction = Literal["accept", "edit", "reject", "note", "reset", "undo", "redo", "add", "redraft"]
+
+
+class ReviewEvent(_Model):
+    """One decision, appended (fsync'd) to the draft's journal before the UI shows it as done.
+
+    ``before``/``after`` are whole claim snapshots (``None`` for a claim that does not exist
+    on that side), so replaying the journal over the draft is ``claim = after`` in order.
+    """
+
+    id: str
+    draft_id: str
+    claim_id: str
+    section: str
+    action: ReviewAction
+    before: Claim | None = None
+    after: Claim | None = None
+    note: str | None = None
+    reviewer: str
+    time: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,94 @@
+"""Every filesystem location Briefwright uses, in one place.
+
+A *workspace* is one folder per case (default ``./.brief``): config, index, drafts,
+review journals, exports and the LLM call log. The *cache* holds verified model files
+shared by all workspaces (default ``~/.cache/briefwright``, or ``$BRIEF_CACHE_DIR``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+
+DEFAULT_WORKSPACE = Path(".brief")
+CONFIG_NAME = "config.toml"
+
+
+def cache_dir() -> Path:
+    """Where verified model files live (shared between workspaces)."""
+    env = os.environ.get("BRIEF_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "briefwright"
+
+
+def models_dir() -> Path:
+    return cache_dir() / "models"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The folders of one case. Nothing is created until :meth:`ensure` is called."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, root: str | os.PathLike[str] | None = None) -> Workspace:
+        if root is None:
+            root = os.environ.get("BRIEF_WORKSPACE") or DEFAULT_WORKSPACE
+        return cls(Path(root).expanduser().resolve())
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def store_db(self) -> Path:
+        """SQLite: documents, chunks, keyword (FTS5) index, ingest manifest."""
+        return self.root / "store.sqlite3"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.root / "chroma"
+
+    @property
+    def drafts_dir(self) -> Path:
+        return self.root / "drafts"
+
+    @property
+    def journals_dir(self) -> Path:
+        return self.root / "journals"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def llm_log(self) -> Path:
+        """One JSON line per LLM call (never any secret)."""
+        return self.logs_dir / "llm_calls.jsonl"
+
+    def draft_file(self, draft_id: str) -> Path:
+        return self.drafts_dir / f"{draft_id}.json"
+
+    def journal_file(self, draft_id: str) -> Path:
+        return self.journals_dir / f"{draft_id}.jsonl"
+
+    def lock_file(self, draft_id: str) -> Path:
+        return self.journals_dir / f"{draft_id}.lock"
+
+    def ensure(self) -> Workspace:
+        for d in (self.root, self.drafts_dir, self.journals_dir, self.exports_dir, self.logs_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        return self

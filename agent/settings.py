@@ -1,0 +1,199 @@
+"""All configuration in one pydantic-settings object.
+
+Sources, highest first: explicit arguments, ``BRIEF_<SECTION>__<FIELD>`` environment
+variables, the documented shortcuts (``OPENAI_BASE_URL``, ``OPENAI_API_KEY``,
+``BRIEF_CHROMA_URL``, ``BRIEF_LOCAL_MODEL``, ``BRIEF_REVIEWER``), the workspace's
+``config.toml`` (sections ``[llm]``, ``[embeddings]``, ``[index]``, ``[ingest]``, ``[review]``),
+then the defaults below.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from agent.paths import Workspace
+
+StructuredMode = Literal["auto", "json_schema", "json_object_schema", "prompt"]
+
+
+class LLMSettings(BaseModel):
+    base_url: str | None = None
+    """OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp). Unset: start the embedded llama-server."""
+    api_key: SecretStr | None = None
+    """API key for ``base_url``. Never logged or written anywhere."""
+    model: str | None = None
+    """Model name sent to the endpoint. Unset: the endpoint's only model, or the embedded model's alias."""
+    temperature: float = 0.2
+    """Sampling temperature for drafting."""
+    top_p: float = 0.95
+    """Nucleus sampling."""
+    max_tokens: int = 1200
+    """Upper bound on tokens generated per call."""
+    seed: int | None = 7
+    """Sampling seed where the endpoint supports one (reproducible local runs)."""
+    structured_output: StructuredMode = "auto"
+    """How to ask for JSON: ``json_schema`` (OpenAI, vLLM, llama-server), ``json_object_schema``
+    (llama-cpp-python's server), ``prompt`` (instructions + strict parsing), or ``auto`` (detect)."""
+    timeout_s: float = 300.0
+    """Per-request timeout."""
+    max_attempts: int = 5
+    """Attempts for retryable transport errors (connection, timeout, 429, 5xx)."""
+    max_retry_time_s: float = 600.0
+    """Give up retrying after this many seconds in total."""
+    max_validation_retries: int = 2
+    """How often an answer that fails schema validation is asked again, with the error."""
+    local_model: str = "qwen2.5-coder-1.5b"
+    """Embedded default model: a known name (``qwen2.5-coder-1.5b``, ``smollm2-135m``) or a path to a GGUF file."""
+    local_threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)))
+    """CPU threads for the embedded llama-server."""
+    local_ctx: int = 8192
+    """Context window of the embedded llama-server, in tokens."""
+    price_per_mtok_in: float | None = None
+    """USD per million prompt tokens, to show cost (optional)."""
+    price_per_mtok_out: float | None = None
+    """USD per million completion tokens, to show cost (optional)."""
+
+
+class EmbeddingSettings(BaseModel):
+    provider: Literal["local", "openai"] = "local"
+    """``local``: all-MiniLM-L6-v2 (int8 ONNX) on the CPU. ``openai``: an OpenAI-compatible embeddings endpoint."""
+    base_url: str | None = None
+    """Embeddings endpoint (``provider = "openai"``); independent of the LLM endpoint."""
+    api_key: SecretStr | None = None
+    """API key for the embeddings endpoint."""
+    model: str = "all-MiniLM-L6-v2"
+    """Embedding model name (for ``openai``: the name the endpoint expects)."""
+    batch_size: int = 32
+    """Texts per embedding batch."""
+
+
+class IndexSettings(BaseModel):
+    chroma_url: str | None = None
+    """A Chroma server (``chroma run``), e.g. ``http://127.0.0.1:8000``. Unset: embedded, in the workspace."""
+    collection: str = "briefwright"
+    """Collection name prefix (the embedding model is appended, so models never mix)."""
+    chunk_size: int = 900
+    """Target chunk length in characters."""
+    chunk_overlap: int = 150
+    """Characters shared by neighbouring chunks."""
+    candidates: int = 50
+    """Results taken from each of the dense and keyword rankings before fusion."""
+    rrf_k: int = 60
+    """Reciprocal-rank-fusion constant."""
+
+
+class IngestSettings(BaseModel):
+    max_file_mb: float = 20.0
+    """Files larger than this are refused."""
+
+
+class ReviewSettings(BaseModel):
+    reviewer: str = Field(default_factory=lambda: os.environ.get("USER") or _safe_user())
+    """Name recorded with every review decision."""
+    keys: dict[str, str] = Field(default_factory=dict)
+    """Key remapping for the review UI: action id -> key (e.g. ``accept = "y"``)."""
+
+
+def _safe_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "analyst"
+
+
+_SHORTCUTS: dict[str, tuple[str, str]] = {
+    "OPENAI_BASE_URL": ("llm", "base_url"),
+    "OPENAI_API_KEY": ("llm", "api_key"),
+    "OPENAI_MODEL": ("llm", "model"),
+    "BRIEF_LLM_BASE_URL": ("llm", "base_url"),
+    "BRIEF_LLM_API_KEY": ("llm", "api_key"),
+    "BRIEF_MODEL": ("llm", "model"),
+    "BRIEF_LOCAL_MODEL": ("llm", "local_model"),
+    "BRIEF_CHROMA_URL": ("index", "chroma_url"),
+    "BRIEF_REVIEWER": ("review", "reviewer"),
+}
+
+
+class _ShortcutSource(PydanticBaseSettingsSource):
+    """The few flat environment variables users expect (``OPENAI_BASE_URL`` …)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        out: dict[str, dict[str, Any]] = {}
+        for env, (section, key) in _SHORTCUTS.items():
+            value = os.environ.get(env)
+            if value:
+                out.setdefault(section, {}).setdefault(key, value)
+        return out
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """The workspace's ``config.toml``; a malformed file is an error, not silently ignored."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None or not self.path.is_file():
+            return {}
+        try:
+            return tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f"{self.path}: not valid TOML: {e}") from e
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Build with :func:`load_settings` to include the workspace config file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BRIEF_", env_nested_delimiter="__", extra="ignore", nested_model_default_partial_update=True
+    )
+
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
+
+    _config_path: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            _ShortcutSource(settings_cls),
+            _TomlSource(settings_cls, _CONFIG_PATH.get("path")),
+        )
+
+
+_CONFIG_PATH: dict[str, Path | None] = {}
+
+
+def load_settings(workspace: Workspace | None = None, **overrides: Any) -> Settings:
+    """Settings for a workspace: its ``config.toml`` under the environment and explicit overrides."""
+    _CONFIG_PATH["path"] = workspace.config_file if workspace else None
+    try:
+        return Settings(**overrides)
+    finally:
+        _CONFIG_PATH.pop("path", None)
