@@ -1,0 +1,136 @@
+"""Prompts and the brief template are files in ``prompts/``, versioned by the hash of their content.
+
+A prompt file declares its variables; loading one whose text uses other placeholders than it
+declares, or rendering it with other values than it declares, fails loudly. Placeholders are
+``{{name}}``; values are inserted verbatim once, never re-interpreted, so source text passed as a
+value cannot inject placeholders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.paths import PROMPTS_DIR
+
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+class PromptError(ValueError):
+    """A prompt or template file is malformed or used with the wrong variables."""
+
+
+def _version(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    version: str
+    variables: tuple[str, ...]
+    system: str
+    user: str
+
+    def render(self, **values: object) -> list[dict[str, str]]:
+        given, declared = set(values), set(self.variables)
+        if given != declared:
+            missing, extra = sorted(declared - given), sorted(given - declared)
+            raise PromptError(f"prompt {self.name}: missing values {missing}, unexpected values {extra}")
+        return [
+            {"role": "system", "content": _fill(self.system, values)},
+            {"role": "user", "content": _fill(self.user, values)},
+        ]
+
+
+def _fill(text: str, values: dict[str, object]) -> str:
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
+
+
+def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
+    path = folder / f"{name}.toml"
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except FileNotFoundError:
+        raise PromptError(f"no prompt file {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise PromptError(f"{path}: not valid TOML: {e}") from e
+    try:
+        variables = tuple(data["variables"])
+        system, user = str(data["system"]), str(data["user"])
+    except KeyError as e:
+        raise PromptError(f"{path}: missing key {e}") from None
+    used = set(_PLACEHOLDER.findall(system)) | set(_PLACEHOLDER.findall(user))
+    if used != set(variables):
+        raise PromptError(
+            f"{path}: declared variables {sorted(variables)} but the text uses {sorted(used)}; make them match"
+        )
+    return Prompt(
+        name=str(data.get("name", name)), version=_version(raw), variables=variables, system=system, user=user
+    )
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    title: str
+    intent: str
+    claim: str
+    queries: tuple[str, ...]
+    labels: tuple[str, ...] = ()
+    min_claims: int = 1
+    max_claims: int = 6
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    version: str
+    sections: tuple[SectionSpec, ...] = field(default_factory=tuple)
+
+    def section(self, key: str) -> SectionSpec:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+
+def load_template(name: str = "brief_template", folder: Path = PROMPTS_DIR) -> Template:
+    path = folder / f"{name}.toml"
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except FileNotFoundError:
+        raise PromptError(f"no template file {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise PromptError(f"{path}: not valid TOML: {e}") from e
+    sections: list[SectionSpec] = []
+    seen: set[str] = set()
+    for n, s in enumerate(data.get("sections", []), 1):
+        try:
+            spec = SectionSpec(
+                key=str(s["key"]),
+                title=str(s["title"]),
+                intent=str(s["intent"]),
+                claim=str(s["claim"]),
+                queries=tuple(str(q) for q in s["queries"]),
+                labels=tuple(str(x) for x in s.get("labels", [])),
+                min_claims=int(s.get("min_claims", 1)),
+                max_claims=int(s.get("max_claims", 6)),
+            )
+        except KeyError as e:
+            raise PromptError(f"{path}: section {n} lacks {e}") from None
+        if spec.key in seen:
+            raise PromptError(f"{path}: section key {spec.key!r} appears twice")
+        bad = [q for q in spec.queries if set(re.findall(r"\{(\w+)\}", q)) - {"topic"}]
+        if bad:
+            raise PromptError(f"{path}: section {spec.key!r}: queries may only use {{topic}}: {bad}")
+        seen.add(spec.key)
+        sections.append(spec)
+    if not sections:
+        raise PromptError(f"{path}: no [[sections]]")
+    return Template(name=str(data.get("name", name)), version=_version(raw), sections=tuple(sections))
