@@ -1,17 +1,18 @@
-"""The workspace's document store: SQLite holding documents, chunks, the ingest manifest, and a
-keyword index (FTS5 with BM25 ranking) kept in step with the chunks by triggers.
+"""The workspace's document store: SQLite holding documents, chunks and the ingest manifest, plus
+the keyword (BM25) index over the chunks (:mod:`agent.keyword`), rebuilt when the chunks change.
 
 Chroma holds the vectors; this holds the text and offsets every citation is checked against.
 """
 
 from __future__ import annotations
 
-import re
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
+from agent.keyword import BM25Index, query_terms
 from agent.models import Chunk, SourceDocument
 
 _SCHEMA = """
@@ -26,32 +27,13 @@ CREATE TABLE IF NOT EXISTS chunks (
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    text, content='chunks', content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2'
-);
-CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts(rowid, text) VALUES (new.rowid, new.text);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
-END;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 """
-
-# Words too common to rank on; FTS5 has no stop-word list of its own.
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he her here
-    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
-    off on once only or other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your yours yourself yourselves""".split()  # noqa: SIM905
-)
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def keyword_terms(query: str) -> list[str]:
-    terms = [w.lower() for w in _WORD.findall(query)]
-    return list(dict.fromkeys(t for t in terms if t not in STOPWORDS and len(t) > 1))
+    return query_terms(query)
 
 
 class Store:
@@ -61,6 +43,8 @@ class Store:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.executescript(_SCHEMA)
+        self._keyword: BM25Index | None = None
+        self.keyword_cache = path.with_name("keyword.npz")
 
     def close(self) -> None:
         self._db.close()
@@ -94,6 +78,7 @@ class Store:
                 [(c.id, c.doc_id, c.ordinal, c.start, c.end, c.text) for c in chunks],
             )
             db.execute("INSERT OR REPLACE INTO paths VALUES (?, ?)", (path_key, doc.id))
+            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -106,6 +91,7 @@ class Store:
             db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
             db.execute("DELETE FROM paths WHERE doc_id = ?", (doc_id,))
+            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -171,6 +157,41 @@ class Store:
     def count_chunks(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
+    def generation(self) -> int:
+        """Bumped by every change to the chunks; keys the keyword index cache."""
+        return int(self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    def keyword_index(self) -> BM25Index:
+        """The BM25 index of the current chunks: in memory, else the cache file, else built (and cached)."""
+        gen = self.generation()
+        if self._keyword is not None and self._keyword.generation == gen:
+            return self._keyword
+        index: BM25Index | None = None
+        if self.keyword_cache.exists():
+            try:
+                index = BM25Index.load(self.keyword_cache)
+            except (OSError, ValueError, KeyError):
+                index = None
+            if index is not None and index.generation != gen:
+                index = None
+        if index is None:
+            rows = self._db.execute("SELECT id, doc_id, text FROM chunks ORDER BY rowid")
+            index = BM25Index.build(((r[0], r[1], r[2]) for r in rows), gen)
+            with contextlib.suppress(OSError):  # a read-only workspace still searches; it rebuilds next time
+                index.save(self.keyword_cache)
+        self._keyword = index
+        return index
+
+    def doc_ids_published(self, since: date | None, until: date | None) -> list[str]:
+        where, params = ["published IS NOT NULL"], []
+        if since:
+            where.append("published >= ?")
+            params.append(since.isoformat())
+        if until:
+            where.append("published <= ?")
+            params.append(until.isoformat())
+        return [r[0] for r in self._db.execute(f"SELECT id FROM documents WHERE {' AND '.join(where)}", params)]
+
     def keyword_search(
         self,
         query: str,
@@ -181,29 +202,11 @@ class Store:
         until: date | None = None,
     ) -> list[tuple[str, float]]:
         """BM25 over chunk text: ``[(chunk_id, score)]``, best first (higher is better)."""
-        terms = keyword_terms(query)
-        if not terms:
-            return []
-        match = " OR ".join(f'"{t}"' for t in terms)
-        where, params = ["chunks_fts MATCH ?"], [match]
-        join = ""
-        if doc_ids is not None:
-            where.append(f"c.doc_id IN ({','.join('?' * len(doc_ids))})")
-            params.extend(doc_ids)
+        allowed: Sequence[str] | None = doc_ids
         if since or until:
-            join = "JOIN documents d ON d.id = c.doc_id"
-            if since:
-                where.append("d.published >= ?")
-                params.append(since.isoformat())
-            if until:
-                where.append("d.published <= ?")
-                params.append(until.isoformat())
-        sql = (
-            f"SELECT c.id, bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid {join} "
-            f"WHERE {' AND '.join(where)} ORDER BY s LIMIT ?"
-        )
-        rows = self._db.execute(sql, [*params, k]).fetchall()
-        return [(r[0], -float(r[1])) for r in rows]
+            dated = set(self.doc_ids_published(since, until))
+            allowed = [d for d in doc_ids if d in dated] if doc_ids is not None else list(dated)
+        return self.keyword_index().search(query, k, allowed_docs=allowed)
 
 
 def _doc(row: sqlite3.Row) -> SourceDocument:
