@@ -6,6 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 BRIEF  := $(BIN)/brief
 DEMO_WS ?= .brief-demo
+DEMO_TOPIC ?= North Korea's military support for Russia in the Ukraine war and the deepening alliance
 export LLAMA_CPP_BUILD_JOBS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
@@ -27,10 +28,17 @@ models-test: setup
 models: models-test
 	$(BRIEF) models fetch qwen2.5-coder-1.5b
 
+# The main job on the embedded default: ingest the sources (never the gold brief 000), draft, export a
+# preview, and open the review UI when the terminal is interactive. A failed section does not stop the demo
+# (the draft records it; `brief draft --resume` retries it).
 demo: models
 	$(BRIEF) -w $(DEMO_WS) ingest seeds/001_49d964ef2e7ccfdb.txt seeds/002_13f186a38597260d.txt \
 		seeds/003_c67b20ceadd97df2.txt seeds/004_b6ff80c9e9f6bae9.txt
-	$(BRIEF) -w $(DEMO_WS) search "North Korean sappers clearing minefields in Kursk" -k 3
+	-$(BRIEF) -w $(DEMO_WS) draft --topic "$(DEMO_TOPIC)"
+	$(BRIEF) -w $(DEMO_WS) export --include-pending --format md
+	$(BRIEF) -w $(DEMO_WS) export --include-pending --format html
+	@if [ -t 0 ] && [ -t 1 ]; then $(BRIEF) -w $(DEMO_WS) review; \
+	else echo "Not an interactive terminal: review later with  $(BRIEF) -w $(DEMO_WS) review"; fi
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,0 +1,136 @@
+"""``brief doctor``: what this installation would use, and whether each part actually works.
+
+Every check does the real thing where it is cheap (one tiny schema-constrained completion, one
+embedding) because "configured" and "working" differ: a key can be wrong, a model file damaged,
+a server not running. Nothing secret is printed; the API key shows only as set or not set.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+from pydantic import BaseModel
+
+from agent import assets
+from agent.llm import LLMError
+from agent.paths import Workspace
+from agent.settings import Settings
+
+
+class _Ping(BaseModel):
+    """Kept to one string field so even the tiny test model fills it reliably."""
+
+    answer: str
+
+
+_PING_MESSAGES = [
+    {"role": "system", "content": "You are a health check. Reply with JSON only."},
+    {"role": "user", "content": 'Reply with {"answer": "pong"}.'},
+]
+
+
+def doctor(settings: Settings, workspace: Workspace, *, out: Callable[[str], object] = print) -> int:
+    """Report endpoint, model, embeddings and index; return 0 when everything works, 1 otherwise."""
+    ok = True
+    ok &= _check_llm(settings, workspace, out)
+    ok &= _check_embeddings(settings, out)
+    ok &= _check_index(settings, workspace, out)
+    out("all checks passed" if ok else "some checks FAILED (see above)")
+    return 0 if ok else 1
+
+
+def _check_llm(settings: Settings, workspace: Workspace, out: Callable[[str], object]) -> bool:
+    from agent.runtime import find_llama_server, open_llm, resolve_local_model
+
+    cfg = settings.llm
+    if cfg.base_url:
+        out(f"LLM endpoint: {cfg.base_url} (configured)")
+        out(f"  model: {cfg.model or '(the endpoint default)'}")
+        out(f"  API key: {'set' if cfg.api_key else 'not set'}")
+    else:
+        out("LLM endpoint: embedded llama-server (no llm.base_url / OPENAI_BASE_URL set)")
+        try:
+            binary = find_llama_server()
+            out(f"  llama-server: {binary}")
+            model = resolve_local_model(cfg.local_model)
+        except LLMError as e:
+            out(f"  FAIL: {e}")
+            return False
+        out(f"  model: {model.description}")
+        out(f"  file: {model.path}")
+        if model.sha256:
+            out(f"  SHA-256: {model.sha256} (verified)")
+        else:
+            out(f"  SHA-256: {assets.sha256_file(model.path)} (your own file: not checked against a known hash)")
+        out(f"  context {cfg.local_ctx} tokens, {cfg.local_threads} threads")
+    out(f"  structured output: {cfg.structured_output}")
+    started = time.monotonic()
+    try:
+        with open_llm(settings, workspace) as llm:
+            ready = time.monotonic() - started
+            result = llm.complete(_PING_MESSAGES, _Ping, prompt_name="doctor", prompt_version="1")
+            info = llm.info
+    except LLMError as e:
+        out(f"  round trip: FAIL: {e}")
+        return False
+    usage = result.usage
+    out(f"  endpoint kind: {info.kind}, model {info.model}, structured output {info.structured_output}")
+    if not cfg.base_url:
+        out(f"  server ready in {ready:.1f}s")
+    out(
+        f"  round trip: OK, schema-valid answer {result.value.model_dump_json()} in {usage.latency_s:.2f}s "
+        f"({usage.prompt_tokens} tokens in, {usage.completion_tokens} out"
+        + (f", {usage.retries} retries" if usage.retries else "")
+        + ")"
+    )
+    out(f"  call log: {workspace.llm_log}")
+    return True
+
+
+def _check_embeddings(settings: Settings, out: Callable[[str], object]) -> bool:
+    cfg = settings.embeddings
+    if cfg.provider == "openai":
+        out(f"Embeddings: {cfg.model} at {cfg.base_url or '(embeddings.base_url not set)'}")
+    else:
+        out("Embeddings: all-MiniLM-L6-v2 int8 ONNX, local")
+        for name in ("minilm-l6-v2-int8", "minilm-l6-v2-tokenizer"):
+            try:
+                path = assets.resolve(name)
+            except assets.AssetError as e:
+                out(f"  FAIL: {e}")
+                return False
+            out(f"  {name}: {path} (SHA-256 verified)")
+    try:
+        from agent.embeddings import make_embedder
+
+        started = time.monotonic()
+        vectors = make_embedder(cfg).embed(["health check"])
+        out(f"  embedding: OK, {vectors.shape[1]} dimensions in {time.monotonic() - started:.2f}s")
+    except Exception as e:  # any failure here is the thing we are reporting
+        out(f"  embedding: FAIL: {type(e).__name__}: {e}")
+        return False
+    return True
+
+
+def _check_index(settings: Settings, workspace: Workspace, out: Callable[[str], object]) -> bool:
+    url = settings.index.chroma_url
+    if not url:
+        out(f"Index: Chroma embedded, at {workspace.chroma_dir}")
+        return True
+    out(f"Index: Chroma server at {url}")
+    base = url.rstrip("/")
+    for path in ("/api/v2/heartbeat", "/api/v1/heartbeat"):
+        try:
+            if httpx.get(base + path, timeout=5.0).status_code == 200:
+                out("  heartbeat: OK")
+                return True
+        except httpx.HTTPError as e:
+            out(f"  heartbeat: FAIL: {type(e).__name__}: {e} (is `chroma run` up?)")
+            return False
+    out("  heartbeat: FAIL: the server answered, but not as a Chroma server")
+    return False
+
+
+__all__ = ["doctor"]

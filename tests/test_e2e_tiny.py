@@ -1,0 +1,71 @@
+"""End to end on the real runtime: the embedded llama-server with the tiny SmolLM2-135M model.
+
+The tiny model is far too weak to draft well; this checks the real path holds together: real
+ingest, real retrieval, real structured output from llama-server, code-side verification, the
+draft on disk, and that a prompt-injection source changes neither the structure nor lets an
+uncited claim through.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent import assets
+from agent.draft import draft_brief, load_draft
+from agent.export import render
+from agent.ingest import ingest_paths
+from agent.models import Flag
+from agent.prompts import load_template
+from agent.services import open_services
+from tests.helpers import SOURCES, workspace
+from tests.test_draft import INJECTION
+
+pytestmark = pytest.mark.slow
+
+
+def _have_runtime() -> str | None:
+    try:
+        from agent.runtime import find_llama_server
+
+        find_llama_server()
+    except Exception as e:
+        return f"llama-server not installed ({e})"
+    if not assets.is_installed("smollm2-135m"):
+        return "tiny model not fetched: brief models fetch smollm2-135m"
+    return None
+
+
+def test_draft_end_to_end_on_the_tiny_real_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reason = _have_runtime()
+    if reason:
+        pytest.skip(reason)
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.setenv("BRIEF_LOCAL_MODEL", "smollm2-135m")
+    monkeypatch.setenv("BRIEF_LLM__MAX_TOKENS", "300")
+    monkeypatch.setenv("BRIEF_LLM__MAX_VALIDATION_RETRIES", "1")
+    bad = tmp_path / "injected.txt"
+    bad.write_text(INJECTION)
+    ws, settings = workspace(tmp_path)
+    with open_services(ws, settings) as services:
+        ingest_paths(services, [*SOURCES, bad])
+        draft = draft_brief(services, "North Korean troops supporting Russia in Kursk")
+        assert services.llm.info.kind == "llama-server"
+        docs = {d.id: d for d in services.store.documents()}
+    keys = [s.key for s in load_template().sections]
+    assert [s.key for s in draft.sections] == keys
+    for s in draft.sections:
+        # Every section finished or recorded why not; none silently empty.
+        assert s.status in ("done", "failed")
+        assert s.status == "done" or s.error
+        assert s.claims or s.empty_reason or s.error
+        for c in s.claims:
+            assert c.citations or Flag.UNSUPPORTED in c.flags
+            for cit in c.citations:
+                assert docs[cit.doc_id].text[cit.start : cit.end] == cit.quote
+    assert draft.provenance.model == "smollm2-135m" and draft.provenance.endpoint_kind == "llama-server"
+    assert draft.usage.calls >= 1 and draft.usage.prompt_tokens > 0
+    assert load_draft(ws, draft.id) == draft
+    assert "Intelligence Report" in render(draft, docs.get, "md", include_pending=True)

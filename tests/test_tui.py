@@ -1,0 +1,506 @@
+"""Pilot tests of the review app: real key presses, assertions on the journal on disk.
+
+The backend is the in-memory fake (no LLM, no index): redraft returns a visibly changed claim.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from textual.geometry import Region
+from textual.widgets import Input, SelectionList, TextArea
+
+from agent.models import Chunk, Draft, SourceDocument
+from agent.paths import PROJECT_ROOT, Workspace
+from agent.review import ReviewSession
+from tests.test_review_support import FakeBackend, seed_draft
+from tui.app import BriefReviewApp
+from tui.claim_list import ClaimList
+from tui.detail import DetailView
+from tui.modals import AddClaimDialog, EditDialog, HelpScreen, RedraftDialog, TextPrompt
+from tui.source import SourceScreen
+
+SIZE = (120, 40)
+
+
+@dataclass
+class Env:
+    ws: Workspace
+    draft: Draft
+    docs: list[SourceDocument]
+    chunks: list[Chunk]
+    session: ReviewSession
+    backend: FakeBackend
+
+    def app(self, keys: dict[str, str] | None = None) -> BriefReviewApp:
+        return BriefReviewApp(self.session, self.backend, keys)
+
+    def journal(self) -> list[dict]:
+        path = self.ws.journal_file(self.draft.id)
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+    def actions(self) -> list[str]:
+        return [e["action"] for e in self.journal()]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[Env]:
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft, docs, chunks = seed_draft()
+    session = ReviewSession(ws, draft, reviewer="tester")
+    yield Env(ws, draft, docs, chunks, session, FakeBackend(docs, chunks, ws.exports_dir))
+    session.close()
+
+
+def shown(app: BriefReviewApp) -> list[str]:
+    return app.review.query_one(ClaimList).claim_ids()
+
+
+def progress(app: BriefReviewApp) -> str:
+    return text_of(app, "#progress")
+
+
+def detail(app: BriefReviewApp) -> str:
+    """The claim-and-evidence pane as plain text, lines joined with spaces (quotes wrap across lines)."""
+    return " ".join(app.review.query_one(DetailView).plain_text().split())
+
+
+def text_of(app: BriefReviewApp, selector: str) -> str:
+    """What a widget shows on screen, as plain text (wrapped lines joined with spaces)."""
+    widget = app.review.query_one(selector)
+    lines = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return " ".join(" ".join(line.text.split()) for line in lines)
+
+
+# --------------------------------------------------------------------------- what is shown
+
+
+async def test_claim_and_its_evidence_in_context(env: Env) -> None:
+    claim = env.draft.claims()[0]
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        panel = detail(app)
+        assert "BLUF (Bottom Line Up Front)" in panel and "pending" in panel and "confidence: moderate" in panel
+        evidence = detail(app)
+        assert "Implications of North Korean Support for Russia" in evidence
+        assert "Foreign Policy Review" in evidence and "2025-03-24" in evidence
+        assert " ".join(claim.citations[0].quote.split()) in evidence
+        assert "Most pertinently," in evidence  # the sentence before the quote: context, not just the quote
+        await pilot.press("j")  # a flagged claim shows its flag
+        assert "single-source" in detail(app)
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+async def test_accept_writes_the_journal_and_moves_on(env: Env) -> None:
+    first, second = env.draft.claims()[:2]
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.review.current == first.id
+        await pilot.press("a")
+        assert app.review.current == second.id
+        assert "1 of 14 reviewed" in progress(app)
+    [event] = env.journal()
+    assert (event["action"], event["claim_id"], event["after"]["status"], event["reviewer"]) == (
+        "accept",
+        first.id,
+        "accepted",
+        "tester",
+    )
+
+
+async def test_edit_dialog_saves_the_edit_beside_the_original(env: Env) -> None:
+    claim = env.draft.claims()[0]
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, EditDialog)
+        app.screen.query_one(TextArea).text = "North Korea's support for Russia is deepening (moderate confidence)."
+        await pilot.press("ctrl+s")
+        assert not isinstance(app.screen, EditDialog)
+    [event] = env.journal()
+    assert event["action"] == "edit"
+    assert event["after"]["edited_text"] == "North Korea's support for Russia is deepening (moderate confidence)."
+    assert event["after"]["text"] == claim.text
+
+
+async def test_edit_cancel_and_unchanged_write_nothing(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e", "escape")
+        await pilot.press("e", "ctrl+s")  # saved without a change: nothing to record
+        await pilot.pause()
+        assert not isinstance(app.screen, EditDialog)
+    assert env.journal() == []
+
+
+async def test_reject_with_a_reason(env: Env) -> None:
+    claim = env.draft.claims()[0]
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press(*"state media only", "enter")
+    [event] = env.journal()
+    assert (event["action"], event["claim_id"], event["note"]) == ("reject", claim.id, "state media only")
+    assert event["after"]["reviewer_note"] == "state media only"
+
+
+async def test_reject_without_a_reason_and_escape_cancels(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "escape")
+        assert env.journal() == []
+        await pilot.press("r", "enter")
+    assert env.actions() == ["reject"] and env.journal()[0]["note"] is None
+
+
+async def test_note(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"verify figure", "enter")
+    [event] = env.journal()
+    assert event["action"] == "note" and event["after"]["reviewer_note"] == "verify figure"
+    assert event["after"]["status"] == "pending"
+
+
+async def test_undo_and_redo_from_the_keyboard(env: Env) -> None:
+    first = env.draft.claims()[0]
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "u")
+        assert env.session.claim(first.id).status == "pending"
+        assert app.review.current == first.id  # undo brings the claim back into view
+        await pilot.press("ctrl+y")
+        assert env.session.claim(first.id).status == "accepted"
+        await pilot.press("ctrl+z")
+        await pilot.press("u")  # nothing left: a notification, not a crash
+    assert env.actions() == ["accept", "undo", "redo", "undo"]
+
+
+async def test_reset_to_pending(env: Env) -> None:
+    first = env.draft.claims()[0]
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "k", "p")
+        assert env.session.claim(first.id).status == "pending"
+    assert env.actions() == ["accept", "reset"]
+
+
+async def test_filter_cycles_pending_flagged_rejected_all(env: Env) -> None:
+    claims = env.draft.claims()
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")  # accept claim 1
+        await pilot.press("r", "enter")  # reject claim 2
+        await pilot.press("f")
+        assert app.review.filter == "pending"
+        assert shown(app) == [c.id for c in claims[2:]]
+        await pilot.press("f")
+        assert shown(app) == [c.id for c in claims if c.flags]
+        await pilot.press("f")
+        assert shown(app) == [claims[1].id] and app.review.current == claims[1].id
+        await pilot.press("f")
+        assert shown(app) == [c.id for c in claims]
+        assert "filter: all" in progress(app)
+
+
+async def test_navigation_next_prev_next_pending_and_jump(env: Env) -> None:
+    claims = env.draft.claims()
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "down")
+        assert app.review.current == claims[2].id
+        await pilot.press("k")
+        assert app.review.current == claims[1].id
+        await pilot.press("a")  # claim 1 accepted, cursor on claim 2
+        await pilot.press("k", "k", "tab")  # from claim 0 (pending) the next pending is claim 2
+        assert app.review.current == claims[2].id
+        await pilot.press("3")
+        assert app.review.current == env.draft.section("assumptions").claims[0].id
+        await pilot.press("space")
+        assert app.review.current == env.draft.section("assumptions").claims[1].id
+
+
+async def test_search(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"kim", "enter")
+        assert [env.session.claim(i).label for i in shown(app)] == ["Hypothesis A", "Kim Jong Un"]
+        await pilot.press("slash")
+        app.screen.query_one(Input).value = ""
+        await pilot.press("enter")
+        assert len(shown(app)) == 14
+
+
+async def test_click_selects_a_claim(env: Env) -> None:
+    target = env.draft.section("entities").claims[1]
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        claim_list = app.review.query_one(ClaimList)
+        row = claim_list.row_of(target.id)
+        assert row is not None
+        assert await pilot.click(ClaimList, offset=(6, row))
+        assert app.review.current == target.id
+        await pilot.press("a")
+    assert env.journal()[0]["claim_id"] == target.id
+
+
+async def test_keys_are_remapped_from_settings(env: Env) -> None:
+    app = env.app(keys={"accept": "y", "next": "l"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")  # no longer bound
+        assert env.journal() == []
+        await pilot.press("l", "y")
+    [event] = env.journal()
+    assert event["claim_id"] == env.draft.claims()[1].id
+
+
+# --------------------------------------------------------------------------- redraft
+
+
+async def test_redraft_runs_in_a_worker_and_the_reviewer_takes_it(env: Env) -> None:
+    claims = env.draft.claims()
+    env.backend.redraft_gate = threading.Event()
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R", *"hedge the figure", "enter")
+        # The model is still "thinking": the UI keeps answering keys.
+        await pilot.press("j")
+        assert app.review.current == claims[1].id
+        assert "redrafting 1" in progress(app)
+        env.backend.redraft_gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, RedraftDialog)
+        assert app.screen.new.text.endswith("(Revised: hedge the figure)")
+        await pilot.press("t")
+        assert not isinstance(app.screen, RedraftDialog)
+    assert env.backend.redraft_calls == [(claims[0].id, "hedge the figure")]
+    [event] = env.journal()
+    assert event["action"] == "redraft" and event["claim_id"] == claims[0].id
+    assert event["after"]["text"] == claims[0].text + " (Revised: hedge the figure)"
+    assert event["after"]["status"] == "pending" and event["after"]["origin"] == "redrafted"
+
+
+async def test_redraft_kept_old_writes_nothing(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, RedraftDialog)
+        await pilot.press("k")
+    assert env.journal() == []
+
+
+async def test_redraft_failure_is_a_notification(env: Env) -> None:
+    env.backend.fail_redraft = "endpoint unreachable"
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any("endpoint unreachable" in n.message for n in app._notifications)
+        assert app.review.redrafting == set()
+        await pilot.press("a")  # still working
+    assert env.actions() == ["accept"]
+
+
+# --------------------------------------------------------------------------- add, export, source, help, read-only
+
+
+async def test_add_claim_without_evidence_is_flagged(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus")
+        assert isinstance(app.screen, AddClaimDialog)
+        await pilot.press(*"Russia supplies oil", "ctrl+s")
+        await pilot.pause()
+    [event] = env.journal()
+    assert event["action"] == "add" and event["section"] == "bluf"
+    assert event["after"]["flags"] == ["manual", "unsupported"] and event["after"]["citations"] == []
+
+
+async def test_undo_of_an_added_claim_removes_it_from_the_list(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus", *"Russia supplies oil", "ctrl+s")
+        await pilot.pause()
+        added = env.journal()[0]["claim_id"]
+        assert app.review.current == added and added in shown(app)
+        await pilot.press("u")
+        assert added not in shown(app) and app.review.current in shown(app)
+        await pilot.press("ctrl+y")
+        assert app.review.current == added
+    assert env.actions() == ["add", "undo", "redo"]
+
+
+async def test_add_claim_with_picked_evidence(env: Env) -> None:
+    evidence = env.backend.evidence("bluf", env.draft)
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus", *"Troops deployed to Kursk")
+        selection = app.screen.query_one(SelectionList)
+        selection.focus()
+        await pilot.press("space")  # tick the first chunk
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        new_id = env.journal()[0]["claim_id"]
+        assert new_id in shown(app)
+    cit = env.journal()[0]["after"]["citations"][0]
+    chunk = evidence[0]
+    assert (cit["chunk_id"], cit["start"], cit["end"]) == (chunk.id, chunk.start, chunk.end)
+    doc = next(d for d in env.docs if d.id == chunk.doc_id)
+    assert doc.text[cit["start"] : cit["end"]] == cit["quote"]
+
+
+async def test_export_notifies_the_path(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        path = env.ws.exports_dir / f"{env.draft.id}.md"
+        assert any(str(path) in n.message for n in app._notifications)
+    assert env.backend.exports == [("md", False)]
+    assert env.draft.claims()[0].text in path.read_text(encoding="utf-8")
+    assert env.draft.claims()[1].text not in path.read_text(encoding="utf-8")  # pending claims stay out
+
+
+async def test_open_source_scrolls_to_the_span_and_closes(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SourceScreen)
+        target = screen.query_one(".-target")
+        cit = env.draft.claims()[0].citations[0]
+        assert cit.quote in str(target.render())
+        await pilot.press("n")
+        assert screen.index == 1
+        await pilot.press("escape")
+        assert not isinstance(app.screen, SourceScreen)
+
+
+async def test_help_lists_remapped_keys(env: Env) -> None:
+    app = env.app(keys={"accept": "y"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert ("y", "Accept", "accept") in app.screen.rows
+        await pilot.press("escape")
+
+
+async def test_read_only_session_refuses_decisions_with_a_notification(env: Env) -> None:
+    env.session.close()
+    with ReviewSession(env.ws, env.draft, reviewer="tester", read_only=True) as ro:
+        app = BriefReviewApp(ro, env.backend)
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.review.sub_title == "read-only"
+            await pilot.press("a")
+            assert any("read-only" in n.message for n in app._notifications)
+            assert app.review.current == env.draft.claims()[0].id
+    assert env.journal() == []
+
+
+async def test_missing_source_is_shown_not_raised(env: Env) -> None:
+    env.backend.docs.clear()
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert "unavailable" in detail(app)
+        await pilot.press("o")
+        assert not isinstance(app.screen, SourceScreen)
+        await pilot.press("a")
+    assert env.actions() == ["accept"]
+
+
+# --------------------------------------------------------------------------- a kill -9 loses nothing
+
+_CHILD = textwrap.dedent(
+    """
+    import asyncio, sys
+    from pathlib import Path
+    from agent.paths import Workspace
+    from agent.review import ReviewSession
+    from tests.test_review_support import FakeBackend, seed_draft
+    from tui.app import BriefReviewApp
+
+    async def main() -> None:
+        ws = Workspace.at(sys.argv[1])
+        draft, docs, chunks = seed_draft(repeat=4)
+        session = ReviewSession(ws, draft, reviewer="killed")
+        app = BriefReviewApp(session, FakeBackend(docs, chunks))
+        async with app.run_test(size=(120, 40)) as pilot:
+            print("READY", flush=True)
+            for n in range(10_000):
+                await pilot.press("a" if n % 3 else "r", *(() if n % 3 else ("enter",)))
+                # "confirmed" = the app has shown the decision as done
+                print("CONFIRMED", app.last_event.id, app.last_event.claim_id, flush=True)
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_sigkill_mid_session_loses_no_confirmed_decision(tmp_path: Path) -> None:
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(ws.root)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    confirmed: list[tuple[str, str]] = []
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "READY", proc.stderr.read() if proc.stderr else ""
+        while len(confirmed) < 15:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read() if proc.stderr else "child died"
+            _, event_id, claim_id = line.split()
+            confirmed.append((event_id, claim_id))
+        os.kill(proc.pid, signal.SIGKILL)  # mid-stream: the child is still deciding
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    draft = seed_draft(repeat=4)[0]
+    with ReviewSession(ws, draft, reviewer="after") as session:  # the dead child's lock is taken over
+        journal_ids = [e.id for e in session.history()]
+        for event_id, claim_id in confirmed:
+            assert event_id in journal_ids
+            assert session.claim(claim_id).status in ("accepted", "rejected")
+        assert session.counts().reviewed >= len(confirmed)
+
+
+async def test_torn_journal_is_reported_on_open(tmp_path: Path) -> None:
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft, docs, chunks = seed_draft()
+    with ReviewSession(ws, draft, reviewer="tester") as s:
+        s.accept(draft.claims()[0].id)
+    path = ws.journal_file(draft.id)
+    path.write_bytes(path.read_bytes() + b'{"action": "acc')  # a crash mid-write
+    with ReviewSession(ws, draft, reviewer="tester") as session:
+        app = BriefReviewApp(session, FakeBackend(docs, chunks))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert any("incomplete last line" in n.message for n in app._notifications)
+            assert "1 of 14 reviewed" in progress(app)

@@ -1,0 +1,154 @@
+"""Pure rendering helpers: claims and evidence to Rich text. No widgets, no I/O, easy to test."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from agent.models import Citation, Claim, SourceDocument
+
+BADGES: dict[str, tuple[str, str]] = {
+    "pending": ("○", "dim"),
+    "accepted": ("✓", "bold green"),
+    "edited": ("✎", "bold cyan"),
+    "rejected": ("✗", "bold red"),
+}
+FLAG_MARK = ("⚑", "bold yellow")
+SPAN_STYLE = "bold black on yellow"
+
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+|\n+")
+
+
+def badge(claim: Claim) -> Text:
+    """The status glyph and the flag marker, two cells each, for the claims list."""
+    glyph, style = BADGES[claim.status]
+    out = Text(glyph, style=style)
+    out.append(" ")
+    out.append(FLAG_MARK[0] if claim.flags else " ", style=FLAG_MARK[1])
+    return out
+
+
+def context_bounds(text: str, start: int, end: int, sentences: int = 1, limit: int = 600) -> tuple[int, int]:
+    """Where to cut the source around a span: the span's own sentence plus ``sentences`` either side.
+
+    A paragraph break is a boundary too, so context never runs into the next paragraph; ``limit``
+    caps each side for texts without punctuation.
+    """
+    lo = max(0, start - limit)
+    cuts = [m.end() for m in _BOUNDARY.finditer(text, lo, start)]
+    begin = cuts[-(sentences + 1)] if len(cuts) > sentences else lo
+    hi = min(len(text), end + limit)
+    after = [m.start() for m in _BOUNDARY.finditer(text, end, hi)]
+    finish = after[sentences] if len(after) > sentences else hi
+    return begin, max(finish, end)
+
+
+def _paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    para_start = text.rfind("\n\n", 0, start)
+    para_end = text.find("\n\n", end)
+    return (0 if para_start < 0 else para_start + 2), (len(text) if para_end < 0 else para_end)
+
+
+def passage(doc_text: str, start: int, end: int, sentences: int = 1) -> Text:
+    """The span in its context, the span highlighted, with ellipses where the context was cut."""
+    begin, finish = context_bounds(doc_text, start, end, sentences)
+    pb, pe = _paragraph_bounds(doc_text, start, end)
+    begin, finish = max(begin, min(pb, start)), min(finish, max(pe, end))
+    out = Text()
+    if doc_text[:begin].rstrip(" \t") and not doc_text[:begin].rstrip(" \t").endswith("\n"):
+        out.append("… ", style="dim")
+    out.append(doc_text[begin:start].lstrip())
+    out.append(doc_text[start:end], style=SPAN_STYLE)
+    out.append(doc_text[end:finish].rstrip())
+    if doc_text[finish:].strip() and not doc_text[finish:].lstrip(" \t").startswith("\n"):
+        out.append(" …", style="dim")
+    return out
+
+
+def source_line(doc: SourceDocument) -> Text:
+    """Title — outlet · date, with what is unknown said so (never guessed)."""
+    out = Text(doc.label(), style="bold")
+    out.append("  —  ", style="dim")
+    out.append(doc.outlet or "outlet unknown", style="italic" if doc.outlet else "dim italic")
+    out.append(" · ", style="dim")
+    out.append(doc.published.isoformat() if doc.published else "date unknown", style="" if doc.published else "dim")
+    return out
+
+
+def citation_block(n: int, cit: Citation, doc: SourceDocument | None, error: str | None = None) -> RenderableType:
+    head = Text(f"[{n}] ", style="bold magenta")
+    if doc is not None:
+        head.append_text(source_line(doc))
+    else:
+        head.append(f"source {cit.doc_id} unavailable", style="bold red")
+    if cit.match != "exact":
+        head.append(f"  ({cit.match} match {cit.score:.2f})", style="yellow")
+    if cit.reattributed_from:
+        head.append("  (found in another chunk than cited)", style="yellow")
+    if doc is not None and doc.text[cit.start : cit.end] == cit.quote:
+        body = passage(doc.text, cit.start, cit.end)
+    else:
+        body = Text(f"“{cit.quote}”", style=SPAN_STYLE)
+        if error:
+            body.append(f"\n{error}", style="red")
+    return Group(head, body, Text(""))
+
+
+def claim_panel(claim: Claim, section_title: str, position: str) -> RenderableType:
+    """The claim under review: where it sits, its status, flags, confidence, text (and edit beside it)."""
+    head = Text(section_title, style="bold")
+    head.append(f"   {position}", style="dim")
+    meta = Text()
+    if claim.label:
+        meta.append(claim.label, style="bold underline")
+        meta.append("   ")
+    glyph, style = BADGES[claim.status]
+    meta.append(f"{glyph} {claim.status}", style=style)
+    meta.append("   confidence: ", style="dim")
+    meta.append(claim.confidence or "not stated", style="bold" if claim.confidence else "dim")
+    if claim.origin != "drafted":
+        meta.append(f"   ({claim.origin})", style="dim italic")
+    flags = Text()
+    for f in claim.flags:
+        flags.append(f" ⚑ {f.value} ", style="bold black on yellow")
+        flags.append(" ")
+    parts: list[RenderableType] = [head, meta]
+    if claim.flags:
+        parts.append(flags)
+    parts.append(Text(""))
+    if claim.edited_text is not None and claim.status == "edited":
+        grid = Table.grid(expand=True, padding=(0, 2))
+        grid.add_column(ratio=1)
+        grid.add_column(ratio=1)
+        grid.add_row(Text("Original (drafted)", style="dim"), Text("Edited (what ships)", style="bold cyan"))
+        grid.add_row(Text(claim.text, style="dim"), Text(claim.edited_text))
+        parts.append(grid)
+    else:
+        parts.append(Text(claim.text, style="strike dim" if claim.status == "rejected" else ""))
+    if claim.reviewer_note:
+        parts.append(Text.assemble(("\nNote: ", "bold"), (claim.reviewer_note, "italic")))
+    if not claim.citations:
+        parts.append(Text("\nNo evidence: nothing in the sources supports this claim.", style="bold red"))
+    return Group(*parts)
+
+
+def word_diff(old: str, new: str) -> tuple[Text, Text]:
+    """Old and new text with removed words struck in red and added words in green."""
+    a, b = old.split(" "), new.split(" ")
+    left, right = Text(), Text()
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            left.append(" ".join(a[i1:i2]) + " ")
+            right.append(" ".join(b[j1:j2]) + " ")
+        else:
+            if i2 > i1:
+                left.append(" ".join(a[i1:i2]) + " ", style="bold red strike")
+            if j2 > j1:
+                right.append(" ".join(b[j1:j2]) + " ", style="bold green underline")
+    left.rstrip()
+    right.rstrip()
+    return left, right
