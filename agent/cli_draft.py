@@ -52,11 +52,9 @@ def _register(sub: Any) -> None:
     s.set_defaults(handler=cmd_doctor)
 
     s = sub.add_parser("eval", help="draft and score against gold briefs (offline evaluation)")
-    s.add_argument("cases", nargs="*", type=Path, help="case folders (sources/, gold.md|txt, case.toml)")
-    s.add_argument("--jobs", type=int, default=1, help="cases in parallel")
-    s.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"), help="show metric deltas between two runs")
-    s.add_argument("--judge", action="store_true", help="also score support with an LLM judge")
-    s.add_argument("--out", type=Path, help="where run results go (default evals/runs)")
+    from evals.runner import add_eval_arguments
+
+    add_eval_arguments(s)
     s.set_defaults(handler=cmd_eval)
 
 

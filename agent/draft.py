@@ -43,7 +43,8 @@ def claim_schema(spec: SectionSpec | None) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     if spec is not None and spec.labels:
         fields["label"] = (Literal[tuple(spec.labels)], Field(description="Sub-heading"))
-    fields["text"] = (str, Field(min_length=1, description="The claim, in your own words"))
+    max_chars = spec.text_max_chars if spec is not None else None
+    fields["text"] = (str, Field(min_length=1, max_length=max_chars, description="The claim, in your own words"))
     fields["confidence"] = (Literal["low", "moderate", "high"], ...)
     fields["citations"] = (list[DraftedCitation], Field(min_length=1, max_length=3))
     name = f"Claim_{spec.key}" if spec else "Claim"

@@ -84,6 +84,7 @@ class SectionSpec:
     labels: tuple[str, ...] = ()
     min_claims: int = 1
     max_claims: int = 6
+    text_max_chars: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ def load_template(name: str = "brief_template", folder: Path = PROMPTS_DIR) -> T
                 labels=tuple(str(x) for x in s.get("labels", [])),
                 min_claims=int(s.get("min_claims", 1)),
                 max_claims=int(s.get("max_claims", 6)),
+                text_max_chars=int(s["text_max_chars"]) if "text_max_chars" in s else None,
             )
         except KeyError as e:
             raise PromptError(f"{path}: section {n} lacks {e}") from None

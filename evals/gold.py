@@ -233,7 +233,8 @@ def split_sentences(text: str) -> list[str]:
 def _item(body: str, *, bullet: bool) -> GoldItem:
     body = _clean(body)
     m = _LABEL.match(body)
-    if m and len(m.group("label").split()) <= 8 and not re.search(r"[.!?]|https?$", m.group("label")):
+    label_like = m and len(m.group("label").split()) <= 8 and not re.search(r"[.!?]", m.group("label"))
+    if m and label_like and not m.group("text").startswith("//"):  # "https://…" is no label
         return GoldItem(label=m.group("label").strip(), text=m.group("text").strip(), bullet=bullet)
     return GoldItem(text=body, bullet=bullet)
 

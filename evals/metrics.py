@@ -175,6 +175,9 @@ def named_entities(text: str, *, include_dates: bool = True) -> list[str]:
             right = raw.rstrip("\"')]}»*")
             ends = right != raw or right[-1:] in (".", ",", ";", ":", "!", "?")
             nxt = tokens[pos + 1][:1] if pos + 1 < len(tokens) else ""
+            if run and raw[:1] in "\"'([{«":  # "Central News Agency (CTAK)": an opening bracket or quote ends a name
+                runs.append(run)
+                run = []
             if word and word[0].isupper():
                 run.append((pos, word))
             elif run and not ends and word.lower() in _CONNECTORS and nxt.isupper():
@@ -205,7 +208,7 @@ def named_entities(text: str, *, include_dates: bool = True) -> list[str]:
     mid_sentence = {normalize(r[0][1]) for r in trimmed if len(r) == 1 and r[0][0] > 0}
     out: dict[str, str] = {}
     for run in trimmed:
-        if run[0][1].lower() in _NON_ENTITIES:
+        if run[0][1].lower() in _NON_ENTITIES or re.fullmatch(r"S\d+", run[0][1]):  # S1…: evidence labels
             continue
         name = " ".join(w for _, w in run)
         key = normalize(name)
@@ -545,9 +548,22 @@ def tag_overlap(gold_tags: Sequence[str], draft_tags: Sequence[str]) -> TagOverl
     )
 
 
+MAX_TAG_WORDS = 5
+"""A tag is short: a drafted "tag" longer than this many words is a sentence, kept whole (and will match nothing)."""
+
+
 def split_tags(texts: Iterable[str]) -> list[str]:
-    """Tags from a draft's *Thematic Tags* claims: each claim may hold one tag or several separated by , ; |."""
-    return [t.strip().strip(".") for text in texts for t in re.split(r"[,;|\n]", text) if t.strip().strip(".")]
+    """Tags from a draft's *Thematic Tags* claims: each claim holds one tag or several separated by , ; | — unless
+    a piece is longer than :data:`MAX_TAG_WORDS` words: then the claim is a sentence, not a list, and stays whole."""
+    out: list[str] = []
+    for text in texts:
+        pieces = [p.strip().strip(".").strip() for p in re.split(r"[,;|\n]", text)]
+        pieces = [p for p in pieces if p]
+        if all(len(p.split()) <= MAX_TAG_WORDS for p in pieces):
+            out.extend(pieces)
+        elif text.strip():
+            out.append(text.strip())
+    return out
 
 
 class Rouge(_Result):

@@ -83,6 +83,7 @@ class RunProvenance(_Model):
     index: dict[str, Any] = Field(default_factory=dict)
     judge: dict[str, Any] | None = None
     ceiling_threshold: float = 0.0
+    rescored_from: str | None = Field(default=None, description="The run whose drafts were scored again")
 
 
 class CaseResult(_Model):
@@ -261,7 +262,7 @@ def compare_markdown(deltas: Sequence[MetricDelta], label_a: str = "A", label_b:
     """The comparison as a Markdown table (▲ better, ▼ worse)."""
     lines = [
         _md_row(["case", "metric", label_a, label_b, "Δ", ""]),
-        _md_row(["---", "---", "---:", "---:", "---:", ""]),
+        _md_row(["---", "---", "---:", "---:", "---:", ":-:"]),
     ]
     for d in deltas:
         mark = {True: "▲", False: "▼", None: ""}[d.improved]

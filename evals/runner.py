@@ -40,6 +40,7 @@ from evals.report import (
     RunManifest,
     RunProvenance,
     compare,
+    load_results,
     markdown_table,
     print_markdown,
 )
@@ -298,22 +299,8 @@ def run_eval(
     if len(set(names)) != len(names):
         raise CaseError(f"two cases share a name ({', '.join(names)}); set `name` in their case.toml")
     started = datetime.now(UTC)
-    commit, _ = git_commit()
-    run_id = new_run_id(commit)
-    base = out_dir or default_runs_dir()
-    base.mkdir(parents=True, exist_ok=True)
-    run_dir, n = base / run_id, 1
-    while True:  # two runs started in the same second get distinct folders
-        try:
-            run_dir.mkdir()
-            break
-        except FileExistsError:
-            n += 1
-            run_dir = base / f"{run_id}-{n}"
+    run_dir = new_run_dir(out_dir)
     run_id = run_dir.name
-    ignore = run_dir.parent / ".gitignore"
-    if not ignore.exists():
-        atomic_write_text(ignore, "# eval runs are results, not sources\n*\n")
     provenance = run_provenance(settings, run_id, judge)
     console.print(f"[bold]eval run[/] {run_id}: {len(cases)} case(s), {jobs} at a time → {run_dir}")
 
@@ -354,8 +341,41 @@ def run_eval(
                     done(CaseResult(case=case.name, case_dir=str(case.root), status="failed", error=repr(e)))
 
     ordered = [results[c.name] for c in cases]
+    finish_run(run_dir, ordered, provenance, started=started, jobs=jobs, console=console)
+    return ordered
+
+
+def new_run_dir(out_dir: Path | None = None, suffix: str = "") -> Path:
+    """Create ``<out_dir>/<run_id><suffix>/`` (``out_dir`` default :func:`default_runs_dir`, git-ignored)."""
+    base = out_dir or default_runs_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    ignore = base / ".gitignore"
+    if not ignore.exists():
+        atomic_write_text(ignore, "# eval runs are results, not sources\n*\n")
+    run_id = new_run_id(git_commit()[0]) + suffix
+    run_dir, n = base / run_id, 1
+    while True:  # two runs started in the same second get distinct folders
+        try:
+            run_dir.mkdir()
+            return run_dir
+        except FileExistsError:
+            n += 1
+            run_dir = base / f"{run_id}-{n}"
+
+
+def finish_run(
+    run_dir: Path,
+    results: Sequence[CaseResult],
+    provenance: RunProvenance,
+    *,
+    started: datetime,
+    jobs: int = 1,
+    console: Console | None = None,
+) -> RunManifest:
+    """Write ``run.json`` and ``report.md`` for finished case results and print the table."""
+    console = console or Console()
     manifest = RunManifest(
-        run_id=run_id,
+        run_id=run_dir.name,
         started=started,
         finished=datetime.now(UTC),
         jobs=jobs,
@@ -364,16 +384,71 @@ def run_eval(
             CaseSummary(
                 case=r.case, status=r.status, error=r.error, file=f"{_safe_name(r.case)}.json", metrics=r.metrics
             )
-            for r in ordered
+            for r in results
         ],
     )
     atomic_write_text(run_dir / "run.json", manifest.model_dump_json(indent=2))
-    table = markdown_table(ordered)
+    table = markdown_table(results)
     elapsed = (manifest.finished - started).total_seconds() if manifest.finished else 0.0
-    atomic_write_text(run_dir / "report.md", f"# Eval run {run_id}\n\n{table}\n\nRun time: {elapsed:.0f} s\n")
+    atomic_write_text(run_dir / "report.md", f"# Eval run {run_dir.name}\n\n{table}\n\nRun time: {elapsed:.0f} s\n")
     print_markdown(table, console)
     console.print(f"run time {elapsed:.0f} s; results in {run_dir}")
-    return ordered
+    return manifest
+
+
+def rescore(
+    run_path: Path,
+    settings: Settings,
+    *,
+    out_dir: Path | None = None,
+    judge: LLM | None = None,
+    console: Console | None = None,
+) -> list[CaseResult]:
+    """Score the drafts of an earlier run again with the current metrics code, without drafting again (drafting is
+    the slow part). Writes a new run ``<run_id>-rescored`` whose provenance names the run it came from; cost
+    metrics are the original run's. Cases that failed, or whose draft file is missing, are carried over as they were.
+    """
+    from agent.embeddings import make_embedder
+    from agent.ingest import IngestError, read_document
+
+    console = console or Console()
+    run_path = Path(run_path)
+    source_dir = run_path if run_path.is_dir() else run_path.parent
+    started = datetime.now(UTC)
+    run_dir = new_run_dir(out_dir or source_dir.parent, suffix="-rescored")
+    provenance = run_provenance(settings, run_dir.name)
+    provenance.rescored_from = str(source_dir)
+    embedder = make_embedder(settings.embeddings)
+    max_bytes = int(settings.ingest.max_file_mb * 1_000_000)
+    out: list[CaseResult] = []
+    for old in load_results(run_path):
+        draft_file = source_dir / old.draft_file if old.draft_file else None
+        if old.status != "ok" or draft_file is None or not draft_file.is_file():
+            out.append(old)
+            continue
+        case = load_case(Path(old.case_dir))
+        draft = Draft.model_validate_json(draft_file.read_text(encoding="utf-8"))
+        texts = []
+        for path in case.sources:
+            with contextlib.suppress(IngestError):
+                texts.append(read_document(path, max_bytes=max_bytes).text)
+        prior = old.scores.cost if old.scores else None
+        scores = score_draft(
+            draft,
+            case.gold,
+            texts,
+            embedder=embedder,
+            judge=judge,
+            aliases=case.aliases,
+            wall_s=prior.wall_s if prior else 0.0,
+            draft_s=prior.draft_s if prior else None,
+        )
+        new = old.model_copy(update={"scores": scores, "metrics": scores.flat(), "draft": draft})
+        new.provenance = provenance
+        write_case_result(run_dir, new)
+        out.append(new)
+    finish_run(run_dir, out, provenance, started=started, console=console)
+    return out
 
 
 # --------------------------------------------------------------------------- the command line
@@ -386,6 +461,9 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     parser.add_argument("--out", type=Path, help=f"where runs are written (default {default_runs_dir()})")
     parser.add_argument(
         "--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"), help="print per-metric deltas B − A of two runs"
+    )
+    parser.add_argument(
+        "--rescore", type=Path, metavar="RUN", help="score an earlier run's drafts again with the current metrics"
     )
     parser.add_argument("--judge", action="store_true", help="also score support with an LLM judge (off by default)")
     parser.add_argument("--judge-url", help="OpenAI-compatible endpoint of the judge (default: the drafting endpoint)")
@@ -411,6 +489,13 @@ def cmd_eval(args: argparse.Namespace, ws: Workspace, settings: Settings, consol
         try:
             compare(Path(args.compare[0]), Path(args.compare[1]), console=console)
         except (FileNotFoundError, ValueError) as e:
+            err.print(f"[red]error:[/] {e}")
+            return 2
+        return 0
+    if getattr(args, "rescore", None):
+        try:
+            rescore(Path(args.rescore), settings, out_dir=args.out, console=console)
+        except (FileNotFoundError, CaseError) as e:
             err.print(f"[red]error:[/] {e}")
             return 2
         return 0

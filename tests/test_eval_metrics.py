@@ -162,6 +162,10 @@ def test_numbers_and_names_extraction() -> None:
     ]
     assert named_entities("Talks resumed in March with Ukrainian officials.", include_dates=False) == ["Ukraine"]
     assert named_entities("As the Kim–Putin summit showed, Kim Jong-Un leads.") == ["Kim", "Putin", "Kim Jong-Un"]
+    assert named_entities("Per the Korean Central News Agency (KCNA), sources S1 and S2 agree.") == [
+        "Korean Central News Agency",
+        "KCNA",
+    ]
     assert normalize("The U.S. and Kim Jong-Un’s troops") == "the us and kim jong un troops"
 
 
@@ -253,6 +257,8 @@ def test_tag_overlap() -> None:
     gold = ["regional conflicts", "military cooperation", "North Korea", "sanctions"]
     drafted = split_tags(["#Regional-Conflicts, North Korea", "nuclear weapons; Sanction."])
     assert drafted == ["#Regional-Conflicts", "North Korea", "nuclear weapons", "Sanction"]
+    sentence = "Russia and North Korea have deepened their ties, as the messages show."
+    assert split_tags([sentence]) == [sentence]  # a sentence is not a list of tags
     t = tag_overlap(gold, drafted)
     # Matched: regional conflict(s), North Korea, sanction(s) = 3; union = 4 + 4 - 3 = 5.
     assert t.matched == ["regional conflicts", "North Korea", "sanctions"]

@@ -20,7 +20,7 @@ from agent.services import Services
 from agent.settings import load_settings
 from evals.cases import load_case
 from evals.report import CaseResult, compare, compare_results, load_results, markdown_table
-from evals.runner import JudgeConfig, main, run_case, run_eval
+from evals.runner import JudgeConfig, main, rescore, run_case, run_eval
 from tests.helpers import GOLD, SOURCES
 
 SEEN_DOCS: list[set[str]] = []
@@ -209,6 +209,7 @@ def test_run_eval_writes_a_run_and_compare_shows_deltas(tmp_path: Path) -> None:
     shown = Console(file=io.StringIO(), width=200)
     compare(run_a, run_b / "run.json", console=shown)
     text = shown.file.getvalue()  # type: ignore[attr-defined]
+    assert "| case | metric | " + run_a.name in text and "| --- | --- | ---: | ---: | ---: | :-: |" in text
     assert "| seeds | claims with ≥1 verbatim quote | 50.0% | 100.0% | +50.0 pp | ▲ |" in text
     assert "| seeds | fabricated-citation rate | 50.0% | 0.0% | -50.0 pp | ▲ |" in text
     assert a.metrics["claims_cited_rate"] == 0.5 and b.metrics["claims_cited_rate"] == 1.0
@@ -226,6 +227,18 @@ def test_brief_eval_compare_through_the_cli(tmp_path: Path, capsys: pytest.Captu
     assert brief(["eval", "--compare", str(run_a), str(run_b)]) == 0
     assert "| seeds | claims with ≥1 verbatim quote | 50.0% | 100.0% | +50.0 pp | ▲ |" in capsys.readouterr().out
     assert brief(["eval"]) == 2
+
+
+def test_rescore_scores_saved_drafts_again(tmp_path: Path) -> None:
+    console = Console(file=io.StringIO(), width=200)
+    [first] = run_eval([seeds_case(tmp_path)], load_settings(), out_dir=tmp_path / "runs", drafter=half_cited)
+    [run_dir] = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    [again] = rescore(run_dir, load_settings(), console=console)
+    assert again.metrics == first.metrics  # same draft, same code: same numbers, the original cost included
+    [new_dir] = [p for p in (tmp_path / "runs").iterdir() if p.is_dir() and p != run_dir]
+    assert new_dir.name.endswith("-rescored")
+    manifest = json.loads((new_dir / "run.json").read_text())
+    assert manifest["provenance"]["rescored_from"] == str(run_dir)
 
 
 def test_run_eval_parallel_jobs(tmp_path: Path) -> None:
