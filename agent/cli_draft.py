@@ -82,7 +82,9 @@ class _RichProgress(DraftProgress):
         self.p.stop_task(self.tasks[section.key])
 
 
-def _summary(draft: Draft, elapsed: float) -> dict[str, Any]:
+def _summary(draft: Draft, elapsed: float, settings: Settings) -> dict[str, Any]:
+    from agent.llm_openai import cost_usd
+
     u = draft.usage
     claims = draft.claims()
     return {
@@ -99,6 +101,8 @@ def _summary(draft: Draft, elapsed: float) -> dict[str, Any]:
         "tokens_in": u.prompt_tokens,
         "tokens_out": u.completion_tokens,
         "llm_calls": u.calls,
+        "retries": u.retries,
+        "cost_usd": cost_usd(u, settings.llm),
         "elapsed_s": round(elapsed, 1),
         "model": draft.provenance.model,
     }
@@ -154,7 +158,7 @@ def cmd_draft(args: argparse.Namespace, ws: Workspace, settings: Settings, conso
                 resume=resume,
                 progress=_RichProgress(progress, sections) if show else None,
             )
-    summary = _summary(draft, time.monotonic() - t0)
+    summary = _summary(draft, time.monotonic() - t0, settings)
     failed = [k for k, v in summary["sections"].items() if v["status"] == "failed"]
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -162,7 +166,8 @@ def cmd_draft(args: argparse.Namespace, ws: Workspace, settings: Settings, conso
         console.print(
             f"Draft [bold]{draft.id}[/]: {summary['claims']} claims, {summary['citations']} verified quotes, "
             f"{summary['flagged_unsupported']} unsupported; {summary['tokens_in']:,} tokens in, "
-            f"{summary['tokens_out']:,} out, {summary['llm_calls']} calls, {summary['elapsed_s']} s"
+            f"{summary['tokens_out']:,} out, {summary['llm_calls']} calls ({summary['retries']} retries), "
+            f"{summary['elapsed_s']} s" + (f", ${summary['cost_usd']:.4f}" if summary["cost_usd"] is not None else "")
         )
         if failed:
             console.print(

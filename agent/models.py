@@ -122,7 +122,7 @@ class DroppedCitation(_Model):
 
     chunk_ref: str
     quote: str
-    reason: Literal["unknown-chunk", "quote-not-found", "empty-quote", "too-short"]
+    reason: Literal["unknown-chunk", "quote-not-found", "empty-quote", "too-short", "heading"]
 
 
 class Claim(_Model):

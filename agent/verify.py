@@ -8,7 +8,8 @@ For each citation the model wrote (an evidence label such as ``S3`` and a quote)
 2. if it is not there, it is searched the same way in the other chunks of the evidence pack; a
    quote found elsewhere is re-attributed to that chunk and the claim flagged ``reattributed``
    (small models often copy the right words but name the wrong chunk);
-3. otherwise the citation is dropped (kept in ``Claim.dropped`` for the audit trail).
+3. otherwise the citation is dropped (kept in ``Claim.dropped`` for the audit trail). A quote that
+   is a whole title or heading line is dropped too: it names a topic but asserts nothing.
 
 A resolved citation records the document's own text at the resolved span, so what the reviewer
 sees and what is exported is always a verbatim slice of a source. Flags are then set from what
@@ -231,6 +232,9 @@ def verify_claim(
             continue
         item, m = found
         c = item.chunk
+        if _is_heading(c.text, m.start, m.end):
+            dropped.append(DroppedCitation(chunk_ref=g.source, quote=g.quote, reason="heading"))
+            continue
         reattributed = named is None or item.chunk.id != named.chunk.id
         citations.append(
             Citation(
@@ -274,6 +278,22 @@ def verify_claim(
         flags=flags,
         origin=origin,
     )
+
+
+HEADING_MAX_WORDS = 20
+
+
+def _is_heading(text: str, start: int, end: int) -> bool:
+    """A whole line with no sentence punctuation at its end: a title or heading, which names a topic
+    but asserts nothing, so it cannot support a claim."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    line = text[line_start:line_end].strip()
+    quoted = text[start:end].strip()
+    if not line or len(quoted) < 0.9 * len(line):
+        return False
+    return not line.rstrip("\"'”’)").endswith((".", "!", "?", ":", ";")) and len(line.split()) <= HEADING_MAX_WORDS
 
 
 def _search_pack(quote: str, pack: EvidencePack, exclude: EvidenceItem | None) -> tuple[EvidenceItem, Match] | None:

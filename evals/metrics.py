@@ -262,12 +262,14 @@ class CitationValidity(_Result):
     quote_not_found: int
     empty_quote: int
     too_short: int
+    heading: int = 0
     reattributed: int = Field(description="Resolved citations whose quote was found in another chunk than named")
     claims_cited_rate: float | None
     fabricated_rate: float | None
     quote_not_found_rate: float | None
     empty_quote_rate: float | None
     too_short_rate: float | None
+    heading_rate: float | None = None
     reattributed_rate: float | None
 
 
@@ -296,11 +298,12 @@ def citation_validity(sections: Sequence[SectionDraft]) -> CitationValidity:
       ``unknown-chunk``, plus resolved ones whose quote was found elsewhere although the source they named,
       ``reattributed_from``, is not in the pack — see :func:`in_pack`) / given;
       ``quote_not_found_rate`` = dropped as ``quote-not-found`` / given; ``empty_quote_rate`` and
-      ``too_short_rate`` likewise; ``reattributed_rate`` = resolved citations whose quote was found in another
+      ``too_short_rate`` and ``heading_rate`` (a title or heading line quoted as evidence) likewise;
+      ``reattributed_rate`` = resolved citations whose quote was found in another
       chunk than the one named (fabricated or wrong source, right words) / given.
     Rates are ``None`` when their denominator is 0.
     """
-    claims = cited = given = resolved = fabricated = not_found = empty = short = reattributed = 0
+    claims = cited = given = resolved = fabricated = not_found = empty = short = heading = reattributed = 0
     for section in sections:
         pack = section.evidence_chunk_ids
         for claim in section.claims:
@@ -319,6 +322,8 @@ def citation_validity(sections: Sequence[SectionDraft]) -> CitationValidity:
                     not_found += 1
                 elif d.reason == "empty-quote":
                     empty += 1
+                elif d.reason == "heading":
+                    heading += 1
                 else:
                     short += 1
     return CitationValidity(
@@ -330,12 +335,14 @@ def citation_validity(sections: Sequence[SectionDraft]) -> CitationValidity:
         quote_not_found=not_found,
         empty_quote=empty,
         too_short=short,
+        heading=heading,
         reattributed=reattributed,
         claims_cited_rate=_rate(cited, claims),
         fabricated_rate=_rate(fabricated, given),
         quote_not_found_rate=_rate(not_found, given),
         empty_quote_rate=_rate(empty, given),
         too_short_rate=_rate(short, given),
+        heading_rate=_rate(heading, given),
         reattributed_rate=_rate(reattributed, given),
     )
 

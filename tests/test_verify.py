@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from agent.models import Chunk, Flag
+from agent.verify import EvidenceItem, EvidencePack, GivenCitation, clean_quote, locate, numbers_in, verify_claim
+
+DOC = (
+    "Mapping the Kursk Incursion\n"
+    "Most pertinently, the two leaders signed a mutual defense treaty which mandates support in case of an armed "
+    "attack. Sources close to the Russian military have hinted at the deployment of North Korean sappers.\n"
+    "Despite the deaths of anywhere from 1,100 to 3,000 North Korean soldiers in Kursk, North Korea stayed."
+)
+CUT = DOC.index("Despite")
+PACK = EvidencePack(
+    [
+        EvidenceItem("S1", Chunk(id="c1", doc_id="d1", ordinal=0, text=DOC[:CUT], start=0, end=CUT)),
+        EvidenceItem("S2", Chunk(id="c2", doc_id="d1", ordinal=1, text=DOC[CUT:], start=CUT, end=len(DOC))),
+    ]
+)
+
+
+def claim(text: str, *given: tuple[str, str]):  # type: ignore[no-untyped-def]
+    return verify_claim(
+        claim_id="x",
+        section="bluf",
+        text=text,
+        label=None,
+        confidence="low",
+        given=[GivenCitation(s, q) for s, q in given],
+        pack=PACK,
+    )
+
+
+def test_locate_exact_normalised_fuzzy_and_not_found() -> None:
+    t = "He said: “the treaty — signed in June — binds both.”  Then  left."
+    assert locate("the treaty — signed in June", t).kind == "exact"  # type: ignore[union-attr]
+    m = locate('"The treaty - signed in June - binds both."', t)
+    assert m is not None and m.kind == "normalized" and t[m.start : m.end].startswith("“the treaty")
+    fuzzy = locate("the two leaders signed a mutual defence treaty which mandates support in case of attack", DOC)
+    assert fuzzy is not None and fuzzy.kind == "fuzzy" and fuzzy.score >= 0.85
+    assert locate("the leaders agreed to a defense pact requiring aid during any attack", DOC) is None
+    assert clean_quote("“...the treaty binds…”") == "the treaty binds"
+
+
+def test_spans_resolve_to_document_text_and_flags() -> None:
+    c = claim("The treaty mandates support if attacked.", ("S1", "a mutual defense treaty which mandates support"))
+    (cit,) = c.citations
+    assert DOC[cit.start : cit.end] == cit.quote == "a mutual defense treaty which mandates support"
+    assert c.flags == [Flag.SINGLE_SOURCE]
+
+
+def test_title_or_heading_is_not_evidence() -> None:
+    c = claim("Kursk was invaded.", ("S1", "Mapping the Kursk Incursion"))
+    assert c.citations == [] and c.dropped[0].reason == "heading" and Flag.UNSUPPORTED in c.flags
+
+
+def test_reattribution_unknown_ids_and_numbers() -> None:
+    c = claim("Between 1,100 and 3,000 soldiers died.", ("S1", "anywhere from 1,100 to 3,000 North Korean soldiers"))
+    assert c.citations[0].chunk_id == "c2" and c.citations[0].reattributed_from == "S1"
+    assert Flag.REATTRIBUTED in c.flags and Flag.NUMBER_NOT_IN_EVIDENCE not in c.flags
+    c = claim("About 12,000 soldiers died.", ("S7", "anywhere from 1,100 to 3,000 North Korean soldiers"))
+    assert c.citations[0].reattributed_from == "S7" and Flag.NUMBER_NOT_IN_EVIDENCE in c.flags
+    c = claim("x", ("S9", "a sentence that appears in no source at all"), ("S1", "too short"))
+    assert [d.reason for d in c.dropped] == ["unknown-chunk", "too-short"]
+    assert numbers_in("In 2024, 1,100 of S1's 3.5 units") == {"2024", "1100", "3.5"}
+
+
+def test_low_reliability_when_every_quote_rests_on_anonymous_sourcing() -> None:
+    c = claim("Sappers were deployed.", ("S1", "hinted at the deployment of North Korean sappers"))
+    assert Flag.LOW_RELIABILITY in c.flags
+    c = claim(
+        "Sappers were deployed under a treaty.",
+        ("S1", "hinted at the deployment of North Korean sappers"),
+        ("S1", "the two leaders signed a mutual defense treaty"),
+    )
+    assert Flag.LOW_RELIABILITY not in c.flags
