@@ -7,6 +7,7 @@ section whose LLM call fails for good is recorded as failed with its error; the 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -252,7 +253,13 @@ def _draft_section(
         return
     answer: Any = result.value
     claims: list[Claim] = []
+    kept: list[str] = []
+    section.duplicates_dropped = 0
     for i, c in enumerate(answer.claims):
+        if is_repeat(c.text, kept):
+            section.duplicates_dropped += 1
+            continue
+        kept.append(c.text)
         claims.append(
             verify_claim(
                 claim_id=stable_id("claim", draft.id, section.key, i, c.text, length=12),
@@ -271,6 +278,18 @@ def _draft_section(
     if spec.key == "bluf":
         draft.confidence = getattr(answer, "overall_confidence", None)
     section.elapsed_s = time.monotonic() - t0
+
+
+def is_repeat(text: str, earlier: Sequence[str], threshold: float = 0.9) -> bool:
+    """Small models often write the same claim several times in a section; keep the first."""
+    from difflib import SequenceMatcher
+
+    words = re.findall(r"\w+", text.lower())
+    for e in earlier:
+        other = re.findall(r"\w+", e.lower())
+        if words == other or SequenceMatcher(None, words, other, autojunk=False).ratio() >= threshold:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- redraft

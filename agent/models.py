@@ -173,6 +173,7 @@ class SectionDraft(_Model):
     evidence_chunk_ids: list[str] = Field(default_factory=list, description="The evidence pack it was drafted from")
     error: str | None = None
     empty_reason: str | None = Field(default=None, description="Why a finished section has no claims")
+    duplicates_dropped: int = Field(default=0, description="Claims dropped as repeats of an earlier one")
     usage: Usage = Field(default_factory=Usage)
     elapsed_s: float = 0.0
 

@@ -232,6 +232,7 @@ def verify_claim(
             continue
         item, m = found
         c = item.chunk
+        m = _to_word_boundaries(c.text, m)
         if _is_heading(c.text, m.start, m.end):
             dropped.append(DroppedCitation(chunk_ref=g.source, quote=g.quote, reason="heading"))
             continue
@@ -281,6 +282,18 @@ def verify_claim(
 
 
 HEADING_MAX_WORDS = 20
+_WORDCHAR = re.compile(r"[\w'’]")
+
+
+def _to_word_boundaries(text: str, m: Match) -> Match:
+    """Widen a span that starts or ends inside a word to the whole word ("s war" -> "Russia’s war"),
+    so what the reviewer reads is never a torn word; the span stays a verbatim slice."""
+    start, end = m.start, m.end
+    while start > 0 and _WORDCHAR.match(text[start - 1]) and _WORDCHAR.match(text[start]):
+        start -= 1
+    while end < len(text) and _WORDCHAR.match(text[end]) and _WORDCHAR.match(text[end - 1]):
+        end += 1
+    return m if (start, end) == (m.start, m.end) else Match(start, end, m.kind, m.score)
 
 
 def _is_heading(text: str, start: int, end: int) -> bool:

@@ -33,7 +33,8 @@ def evidence(messages: Sequence[Message]) -> dict[str, str]:
 
 def first_sentence(text: str, skip: int = 0) -> str:
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) >= 6]
-    return sentences[min(skip, len(sentences) - 1)][:200]
+    s = sentences[min(skip, len(sentences) - 1)]
+    return s if len(s) <= 200 else s[:200].rsplit(" ", 1)[0]
 
 
 def section_key(messages: Sequence[Message]) -> str:

@@ -73,3 +73,19 @@ def test_low_reliability_when_every_quote_rests_on_anonymous_sourcing() -> None:
         ("S1", "the two leaders signed a mutual defense treaty"),
     )
     assert Flag.LOW_RELIABILITY not in c.flags
+
+
+def test_spans_are_widened_to_whole_words() -> None:
+    c = claim("Support is mandated.", ("S1", "ders signed a mutual defense treaty which mand"))
+    (cit,) = c.citations
+    assert cit.quote == "leaders signed a mutual defense treaty which mandates"
+    assert DOC[cit.start : cit.end] == cit.quote
+
+
+def test_repeated_claims_are_recognised() -> None:
+    from agent.draft import is_repeat
+
+    first = "North Korea should deploy more sappers to Kursk."
+    assert is_repeat("North Korea  should deploy more sappers to Kursk.", [first])
+    assert is_repeat("North Korea should deploy more sappers to Kursk!", [first])
+    assert not is_repeat("Russia is likely to reciprocate with oil and technology.", [first])
