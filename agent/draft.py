@@ -22,7 +22,7 @@ from agent.llm import LLM, LLMError
 from agent.models import Claim, Confidence, Draft, Provenance, SearchHit, SectionDraft, Usage, stable_id
 from agent.paths import Workspace
 from agent.prompts import Prompt, SectionSpec, Template, load_prompt, load_template
-from agent.verify import EvidenceItem, EvidencePack, GivenCitation, verify_claim
+from agent.verify import EvidenceItem, EvidencePack, GivenCitation, is_heading_line, verify_claim
 
 if TYPE_CHECKING:
     from agent.services import Services
@@ -104,10 +104,12 @@ def _attr(value: str | None) -> str:
 
 def format_evidence(pack: EvidencePack) -> str:
     """Sources as delimited data. Angle brackets inside the text are neutralised, so no source can
-    close its own element or the evidence block, whatever it contains."""
+    close its own element or the evidence block, whatever it contains. Title and heading lines are left
+    out of the body (the title is an attribute): they assert nothing, and small models like to quote them."""
     parts = []
     for item in pack.items:
-        body = item.chunk.text.replace("<", "‹").replace(">", "›")
+        lines = [ln for ln in item.chunk.text.split("\n") if not is_heading_line(ln)]
+        body = "\n".join(lines).strip().replace("<", "‹").replace(">", "›") or "(no body text)"
         parts.append(
             f'<source id="{item.label}" title="{_attr(item.title)}" outlet="{_attr(item.outlet)}" '
             f'published="{_attr(item.published)}">\n{body}\n</source>'

@@ -296,6 +296,16 @@ def _to_word_boundaries(text: str, m: Match) -> Match:
     return m if (start, end) == (m.start, m.end) else Match(start, end, m.kind, m.score)
 
 
+def is_heading_line(line: str) -> bool:
+    """A title or heading: a short line with no sentence punctuation at its end."""
+    line = line.strip()
+    return (
+        bool(line)
+        and not line.rstrip("\"'”’)").endswith((".", "!", "?", ":", ";"))
+        and len(line.split()) <= HEADING_MAX_WORDS
+    )
+
+
 def _is_heading(text: str, start: int, end: int) -> bool:
     """A whole line with no sentence punctuation at its end: a title or heading, which names a topic
     but asserts nothing, so it cannot support a claim."""
@@ -306,7 +316,7 @@ def _is_heading(text: str, start: int, end: int) -> bool:
     quoted = text[start:end].strip()
     if not line or len(quoted) < 0.9 * len(line):
         return False
-    return not line.rstrip("\"'”’)").endswith((".", "!", "?", ":", ";")) and len(line.split()) <= HEADING_MAX_WORDS
+    return is_heading_line(line)
 
 
 def _search_pack(quote: str, pack: EvidencePack, exclude: EvidenceItem | None) -> tuple[EvidenceItem, Match] | None:
