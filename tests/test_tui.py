@@ -137,6 +137,15 @@ async def test_edit_dialog_saves_the_edit_beside_the_original(env: Env) -> None:
     assert event["after"]["text"] == claim.text
 
 
+async def test_edit_by_keys_clear_and_retype(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e", "ctrl+l", *"Moderate confidence overall.", "ctrl+s")
+        assert not isinstance(app.screen, EditDialog)
+    [event] = env.journal()
+    assert event["after"]["edited_text"] == "Moderate confidence overall."
+
+
 async def test_edit_cancel_and_unchanged_write_nothing(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=SIZE) as pilot:

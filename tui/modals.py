@@ -47,6 +47,7 @@ class EditDialog(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="edit.save"),
+        Binding("ctrl+l", "clear", "Clear text", id="edit.clear"),
         Binding("escape", "cancel", "Cancel", id="edit.cancel"),
     ]
 
@@ -61,9 +62,16 @@ class EditDialog(ModalScreen[str | None]):
             yield Static(self.claim.text, id="edit-original")
             yield Label("Your wording (kept beside the original):", classes="dialog-hint")
             yield TextArea(self.claim.edited_text or self.claim.text, id="edit-text", soft_wrap=True)
+            yield Label("ctrl+l clears the text to write it anew · f7 selects all", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save  ctrl+s", variant="primary", id="edit-save")
                 yield Button("Cancel  esc", id="edit-cancel")
+
+    def action_clear(self) -> None:
+        """Rewriting a claim from scratch is common; the original stays in view above."""
+        area = self.query_one(TextArea)
+        area.clear()
+        area.focus()
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
