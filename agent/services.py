@@ -7,6 +7,7 @@ and everything is closed when the ``open_services`` context ends.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -53,14 +54,18 @@ class Services:
         cfg = self.settings.index
         return Retriever(self.store, self.index, self.embedder, candidates=cfg.candidates, rrf_k=cfg.rrf_k)
 
+    _llm_lock: threading.Lock = field(default_factory=threading.Lock)
+
     @property
     def llm(self) -> LLM:
-        """The configured endpoint, or the embedded llama-server (started on first use)."""
-        if self._llm is None:
-            from agent.runtime import open_llm
+        """The configured endpoint, or the embedded llama-server (started on first use, once, even when
+        review workers ask for it from several threads)."""
+        with self._llm_lock:
+            if self._llm is None:
+                from agent.runtime import open_llm
 
-            self._llm = self._stack.enter_context(open_llm(self.settings, self.workspace))
-        return self._llm
+                self._llm = self._stack.enter_context(open_llm(self.settings, self.workspace))
+            return self._llm
 
     def use_llm(self, llm: LLM) -> None:
         """Hand in an LLM (tests, or a caller that manages its own)."""

@@ -305,6 +305,27 @@ async def test_redraft_runs_in_a_worker_and_the_reviewer_takes_it(env: Env) -> N
     assert event["after"]["status"] == "pending" and event["after"]["origin"] == "redrafted"
 
 
+async def test_redraft_a_section_asks_for_each_pending_claim(env: Env) -> None:
+    section = env.draft.sections[1]  # Competing Hypotheses: one edited, two pending in the fixture
+    pending = [c.id for c in section.claims if c.status == "pending"]
+    assert len(pending) >= 2
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "S", *"weigh the sources", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        taken = 0
+        while isinstance(app.screen, RedraftDialog):
+            await pilot.press("t")
+            await pilot.pause()
+            taken += 1
+        assert taken == len(pending)
+    assert [c for c, _ in env.backend.redraft_calls] == pending
+    events = env.journal()
+    assert [e["action"] for e in events] == ["redraft"] * len(pending)
+    assert sorted(e["claim_id"] for e in events) == sorted(pending)
+
+
 async def test_redraft_kept_old_writes_nothing(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=SIZE) as pilot:

@@ -50,6 +50,7 @@ REVIEW_BINDINGS: list[BindingType] = [
     Binding("slash", "search", "Search", id="search", key_display="/"),
     Binding("o", "open_source", "Source", id="open_source"),
     Binding("R", "redraft", "Redraft", id="redraft", key_display="R"),
+    Binding("S", "redraft_section", "Redraft section", id="redraft_section", key_display="S", show=False),
     Binding("plus", "add_claim", "Add", id="add_claim", key_display="+"),
     Binding("x", "export", "Export", id="export"),
     Binding("question_mark", "help", "Help", id="help", key_display="?"),
@@ -378,6 +379,44 @@ class ReviewScreen(Screen[None]):
             ),
             done,
         )
+
+    def action_redraft_section(self) -> None:
+        """Ask again for every pending claim of the current section, with one piece of guidance; each new
+        version comes back as its own diff to take or keep. Reviewed claims are left as they are."""
+        if (claim := self._current_claim()) is None:
+            return
+        section = claim.section
+        todo = [c for c in self.session.claims(section) if c.status == "pending" and c.id not in self.redrafting]
+        if not todo:
+            self.notify("No pending claims to redraft in this section.")
+            return
+
+        def done(guidance: str | None) -> None:
+            if guidance is None:
+                return
+            self.redrafting.update(c.id for c in todo)
+            self.refresh_progress()
+            self.notify(f"Redrafting {len(todo)} claims in the background — keep reviewing.", timeout=3)
+            self._redraft_many(todo, guidance)
+
+        self.app.push_screen(
+            TextPrompt(
+                f"Redraft the {len(todo)} pending claims of “{self.session.section_title(section)}” — guidance",
+                placeholder="e.g. cite the analysis pieces, not the anonymous reports",
+            ),
+            done,
+        )
+
+    @work(thread=True, group="redraft", exit_on_error=False)
+    def _redraft_many(self, claims: list[Claim], guidance: str) -> None:
+        """One claim after another (one model, one queue); each result is shown as soon as it is ready."""
+        for claim in claims:
+            try:
+                new = self.backend.redraft_claim(self.session.current_draft(), claim, guidance)
+            except Exception as e:
+                self.app.call_from_thread(self._redraft_failed, claim.id, e)
+                continue
+            self.app.call_from_thread(self._redraft_ready, claim.id, new, guidance)
 
     @work(thread=True, group="redraft", exit_on_error=False)
     def _redraft(self, claim: Claim, guidance: str) -> None:
