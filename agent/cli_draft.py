@@ -201,18 +201,16 @@ def cmd_export(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
         return 1
     store = Store(ws.store_db)
     try:
-
-        def get_doc(doc_id: str) -> Any:
-            try:
-                return store.get_document(doc_id)
-            except KeyError:
-                return None
-
         if args.stdout:
-            sys.stdout.write(render(draft, get_doc, args.format, args.include_pending))
+            sys.stdout.write(render(draft, store.find_document, args.format, args.include_pending))
             return 0
         path = export_draft(
-            draft, get_doc, args.format, ws.exports_dir, include_pending=args.include_pending, out=args.output
+            draft,
+            store.find_document,
+            args.format,
+            ws.exports_dir,
+            include_pending=args.include_pending,
+            out=args.output,
         )
     finally:
         store.close()

@@ -13,6 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from agent.paths import PROMPTS_DIR
 
@@ -50,15 +51,20 @@ def _fill(text: str, values: dict[str, object]) -> str:
     return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
 
 
-def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
-    path = folder / f"{name}.toml"
+def _read_toml(path: Path, what: str) -> tuple[bytes, dict[str, Any]]:
+    """The file's bytes (its version is their hash) and its parsed content."""
     try:
         raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
+        return raw, tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
-        raise PromptError(f"no prompt file {path}") from None
+        raise PromptError(f"no {what} file {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise PromptError(f"{path}: not valid TOML: {e}") from e
+
+
+def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
+    path = folder / f"{name}.toml"
+    raw, data = _read_toml(path, "prompt")
     try:
         variables = tuple(data["variables"])
         system, user = str(data["system"]), str(data["user"])
@@ -102,13 +108,7 @@ class Template:
 
 def load_template(name: str = "brief_template", folder: Path = PROMPTS_DIR) -> Template:
     path = folder / f"{name}.toml"
-    try:
-        raw = path.read_bytes()
-        data = tomllib.loads(raw.decode("utf-8"))
-    except FileNotFoundError:
-        raise PromptError(f"no template file {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise PromptError(f"{path}: not valid TOML: {e}") from e
+    raw, data = _read_toml(path, "template")
     sections: list[SectionSpec] = []
     seen: set[str] = set()
     for n, s in enumerate(data.get("sections", []), 1):

@@ -33,10 +33,7 @@ class ServicesBackend:
         return new
 
     def export(self, draft: Draft, fmt: str, include_pending: bool) -> Path:
-        def get_doc(doc_id: str) -> SourceDocument | None:
-            try:
-                return self.services.store.get_document(doc_id)
-            except KeyError:
-                return None
-
-        return export_draft(draft, get_doc, fmt, self.services.workspace.exports_dir, include_pending=include_pending)
+        store = self.services.store
+        return export_draft(
+            draft, store.find_document, fmt, self.services.workspace.exports_dir, include_pending=include_pending
+        )

@@ -114,6 +114,13 @@ class Store:
             raise KeyError(f"no document {doc_id!r} in this workspace")
         return _doc(row)
 
+    def find_document(self, doc_id: str) -> SourceDocument | None:
+        """Like :meth:`get_document`, but ``None`` for a document no longer in the workspace."""
+        try:
+            return self.get_document(doc_id)
+        except KeyError:
+            return None
+
     def documents(self) -> list[SourceDocument]:
         return [_doc(r) for r in self._db.execute("SELECT * FROM documents ORDER BY path")]
 
