@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -365,6 +365,18 @@ class IngestReport:
         return sum(1 for o in self.outcomes if o.status == status)
 
 
+EMBED_GROUP_CHUNKS = 256  # chunks embedded together across files: length-sorted batches pad little
+
+
+@dataclass
+class _Pending:
+    path: Path
+    key: str
+    doc: SourceDocument
+    chunks: list[Chunk]
+    previous: str | None
+
+
 def ingest_paths(
     services: Services,
     paths: Iterable[Path],
@@ -372,23 +384,44 @@ def ingest_paths(
     on_file: Callable[[IngestOutcome], None] | None = None,
     exclude_sha256: set[str] | None = None,
 ) -> list[IngestOutcome]:
-    """Ingest files and folders into the workspace's store and index, one file at a time.
+    """Ingest files and folders into the workspace's store and index.
 
-    Unchanged files (same path, same bytes) do no work; changed files replace their old chunks.
-    ``exclude_sha256`` refuses files with those contents (the eval harness passes the gold brief's).
+    Each file is read, checked and chunked on its own (a bad file is that file's failure only); the
+    chunks of several files are embedded together, which is ~1.5x faster than file by file with the
+    local model, and then each file is written to the index and the store. Unchanged files (same path,
+    same bytes) do no work; changed files replace their old chunks. ``exclude_sha256`` refuses files
+    with those contents (the eval harness passes the gold brief's). Outcomes come in file order.
     """
     settings = services.settings
     max_bytes = int(settings.ingest.max_file_mb * 1_000_000)
+    exclude = exclude_sha256 or set()
     outcomes: list[IngestOutcome] = []
-    for path in discover(paths):
-        outcome = _ingest_one(services, path, max_bytes, exclude_sha256 or set())
+    group: list[_Pending] = []
+
+    def emit(outcome: IngestOutcome) -> None:
         outcomes.append(outcome)
         if on_file:
             on_file(outcome)
+
+    def flush() -> None:
+        for outcome in _embed_and_write(services, group):
+            emit(outcome)
+        group.clear()
+
+    for path in discover(paths):
+        prepared = _prepare(services, path, max_bytes, exclude)
+        if isinstance(prepared, IngestOutcome):
+            flush()  # keep outcomes in file order
+            emit(prepared)
+            continue
+        group.append(prepared)
+        if sum(len(p.chunks) for p in group) >= EMBED_GROUP_CHUNKS:
+            flush()
+    flush()
     return outcomes
 
 
-def _ingest_one(services: Services, path: Path, max_bytes: int, exclude: set[str]) -> IngestOutcome:
+def _prepare(services: Services, path: Path, max_bytes: int, exclude: set[str]) -> _Pending | IngestOutcome:
     key = str(path.resolve())
     try:
         doc = read_document(path, max_bytes=max_bytes)
@@ -397,27 +430,54 @@ def _ingest_one(services: Services, path: Path, max_bytes: int, exclude: set[str
     if doc.sha256 in exclude:
         return IngestOutcome(path=str(path), status="skipped", error="excluded (e.g. a gold brief is never a source)")
     doc = doc.model_copy(update={"path": key})
-    store, index = services.store, services.index
+    store = services.store
     previous = store.doc_id_for_path(key)
     if previous == doc.id and store.has_document(doc.id):
         return IngestOutcome(path=str(path), status="unchanged", doc_id=doc.id, chunks=len(store.chunk_ids_for(doc.id)))
-    chunks = chunk_document(doc, size=settings_chunk(services)[0], overlap=settings_chunk(services)[1])
+    cfg = services.settings.index
+    return _Pending(path, key, doc, chunk_document(doc, size=cfg.chunk_size, overlap=cfg.chunk_overlap), previous)
+
+
+def _embed_and_write(services: Services, group: list[_Pending]) -> list[IngestOutcome]:
+    if not group:
+        return []
+    texts = [c.text for p in group for c in p.chunks]
+    per_file: list[Any] = []
     try:
-        vectors = services.embedder.embed([c.text for c in chunks])
-    except Exception as e:  # an embedding endpoint failure is this file's failure, not the run's
-        return IngestOutcome(path=str(path), status="failed", doc_id=doc.id, error=f"embedding failed: {e}")
-    if previous and previous != doc.id and not store.other_paths_for(previous, key):
-        index.delete_document(previous)
-        store.delete_document(previous)
-    index.upsert(doc, chunks, vectors)
-    store.put_document(doc, chunks, path_key=key)
+        vectors = services.embedder.embed(texts)
+        at = 0
+        for p in group:
+            per_file.append(vectors[at : at + len(p.chunks)])
+            at += len(p.chunks)
+    except Exception:
+        if len(group) == 1:
+            per_file = [None]
+        else:  # find the file that fails: embed one by one
+            return [o for p in group for o in _embed_and_write(services, [p])]
+    out: list[IngestOutcome] = []
+    for p, vecs in zip(group, per_file, strict=True):
+        if vecs is None:
+            try:
+                vecs = services.embedder.embed([c.text for c in p.chunks])
+            except Exception as e:  # an embedding endpoint failure is this file's failure, not the run's
+                out.append(
+                    IngestOutcome(path=str(p.path), status="failed", doc_id=p.doc.id, error=f"embedding failed: {e}")
+                )
+                continue
+        out.append(_write(services, p, vecs))
+    return out
+
+
+def _write(services: Services, p: _Pending, vectors: Any) -> IngestOutcome:
+    store, index = services.store, services.index
+    if p.previous and p.previous != p.doc.id and not store.other_paths_for(p.previous, p.key):
+        index.delete_document(p.previous)
+        store.delete_document(p.previous)
+    index.upsert(p.doc, p.chunks, vectors)
+    store.put_document(p.doc, p.chunks, path_key=p.key)
     return IngestOutcome(
-        path=str(path),
-        status="replaced" if previous and previous != doc.id else "added",
-        doc_id=doc.id,
-        chunks=len(chunks),
+        path=str(p.path),
+        status="replaced" if p.previous and p.previous != p.doc.id else "added",
+        doc_id=p.doc.id,
+        chunks=len(p.chunks),
     )
-
-
-def settings_chunk(services: Services) -> tuple[int, int]:
-    return services.settings.index.chunk_size, services.settings.index.chunk_overlap

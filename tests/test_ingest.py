@@ -179,3 +179,29 @@ def test_reingest_is_idempotent_and_changed_files_replace_their_chunks(tmp_path:
         assert services.store.count_chunks() == services.index.count() == third[0].chunks + first[1].chunks
         hits = services.retriever.search("replacement report Kursk", 3)
         assert all(h.chunk.doc_id != old_id for h in hits)
+
+
+def test_an_embedding_failure_is_that_files_failure_only(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for s in SOURCES[:3]:
+        (src / s.name).write_text(s.read_text())
+    (src / SOURCES[1].name).write_text("POISON " + SOURCES[1].read_text())
+    ws, settings = workspace(tmp_path)
+    with open_services(ws, settings) as services:
+        real = services.embedder.embed
+        calls: list[int] = []
+
+        def flaky(texts):  # type: ignore[no-untyped-def]
+            calls.append(len(texts))
+            if any("POISON" in t for t in texts):
+                raise RuntimeError("endpoint returned 500")
+            return real(texts)
+
+        services.embedder.embed = flaky  # type: ignore[method-assign]
+        outcomes = ingest_paths(services, [src])
+    assert [o.status for o in outcomes] == ["added", "failed", "added"]
+    assert outcomes[1].error == "embedding failed: endpoint returned 500"
+    assert calls[0] == sum(o.chunks for o in outcomes) + len(
+        chunk_document(read_document(src / SOURCES[1].name, max_bytes=10**7), size=900, overlap=150)
+    )  # one batch for all three
