@@ -365,7 +365,7 @@ class IngestReport:
         return sum(1 for o in self.outcomes if o.status == status)
 
 
-EMBED_GROUP_CHUNKS = 256  # chunks embedded together across files: length-sorted batches pad little
+EMBED_GROUP_CHUNKS = 512  # chunks embedded together across files: length-sorted batches pad little
 
 
 @dataclass
