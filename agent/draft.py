@@ -54,7 +54,10 @@ def claim_schema(spec: SectionSpec | None) -> type[BaseModel]:
 
 def section_schema(spec: SectionSpec) -> type[BaseModel]:
     item = claim_schema(spec)
-    fields: dict[str, Any] = {"claims": (list[item], Field(max_length=spec.max_claims))}  # type: ignore[valid-type]
+    # The template's bounds are part of the schema, so a constrained endpoint cannot answer with fewer
+    # hypotheses than the section needs (an eval run got one hypothesis and no Assessment).
+    bounds = Field(min_length=min(spec.min_claims, spec.max_claims), max_length=spec.max_claims)
+    fields: dict[str, Any] = {"claims": (list[item], bounds)}  # type: ignore[valid-type]
     if spec.key == "bluf":
         fields["overall_confidence"] = (Literal["low", "moderate", "high"], Field(description="Overall confidence"))
     return create_model(f"Section_{spec.key}", **fields)
