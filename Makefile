@@ -10,7 +10,7 @@ DEMO_TOPIC ?= North Korea's military support for Russia in the Ukraine war and t
 export LLAMA_CPP_BUILD_JOBS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: setup models models-test demo test lint typecheck unit bench clean
+.PHONY: setup models models-test demo test lint typecheck unit installcheck bench clean
 
 setup: $(VENV)/.installed
 
@@ -50,7 +50,23 @@ typecheck: setup
 unit: models-test
 	$(BIN)/pytest -q -ra
 
-test: lint typecheck unit
+# The product as a user installs it: the wheel (not editable) in a fresh virtualenv, run from an empty folder
+# outside the checkout, ingesting the seeds and drafting with the tiny model: every section must be in the draft.
+IC := build/installcheck
+installcheck: models-test
+	rm -rf $(IC) && mkdir -p $(IC)/empty
+	$(BIN)/pip wheel -q --no-deps -w $(IC)/dist .
+	$(PYTHON) -m venv $(IC)/venv
+	$(IC)/venv/bin/pip install -q "$$(ls $(IC)/dist/briefwright-*.whl)[local]"
+	cd $(IC)/empty && ../venv/bin/brief -w case ingest $(CURDIR)/seeds/00[1-4]_*.txt
+	cd $(IC)/empty && BRIEF_LOCAL_MODEL=smollm2-135m BRIEF_LLM__MAX_TOKENS=300 \
+		../venv/bin/brief -w case draft --topic "North Korean troops in Kursk" --json > draft.json || true
+	cd $(IC)/empty && ../venv/bin/python -c "import json, importlib.resources as r, tomllib; \
+		keys = [s['key'] for s in tomllib.loads((r.files('prompts') / 'brief_template.toml').read_text())['sections']]; \
+		got = json.load(open('draft.json'))['sections']; \
+		assert list(got) == keys, (list(got), keys); print('installcheck: wheel drafted', len(keys), 'sections:', got)"
+
+test: lint typecheck unit installcheck
 
 bench: models
 	$(BIN)/python bench/bench_retrieval.py

@@ -1,4 +1,4 @@
-"""The real :class:`agent.review.ReviewBackend`: the review UI's window onto the engine.
+"""The real :class:`agent.review.session.ReviewBackend`: the review UI's window onto the engine.
 
 The TUI is handed this object and never imports the LLM client, Chroma or LangChain itself.
 """
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.draft import redraft_claim
-from agent.export import export_draft
-from agent.models import Chunk, Claim, Draft, SourceDocument
+from agent.core.contracts import Chunk, Claim, Draft, SourceDocument
+from agent.drafting.pipeline import redraft_claim
+from agent.export.render import export_draft
 from agent.services import Services
 
 

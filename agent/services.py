@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from agent.embeddings import Embedder, make_embedder
-from agent.index import ChromaIndex, collection_name
-from agent.llm import LLM
-from agent.paths import Workspace
-from agent.retrieve import Retriever
-from agent.settings import Settings
-from agent.store import Store
+from agent.core.paths import Workspace
+from agent.core.settings import Settings
+from agent.corpus.embeddings import Embedder, make_embedder
+from agent.corpus.index import ChromaIndex, collection_name
+from agent.corpus.retrieve import Retriever
+from agent.corpus.store import Store
+from agent.llm.seam import LLM
 
 
 @dataclass
@@ -62,7 +62,7 @@ class Services:
         review workers ask for it from several threads)."""
         with self._llm_lock:
             if self._llm is None:
-                from agent.runtime import open_llm
+                from agent.llm.runtime import open_llm
 
                 self._llm = self._stack.enter_context(open_llm(self.settings, self.workspace))
             return self._llm

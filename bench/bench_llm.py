@@ -6,7 +6,7 @@ Usage::
     python bench/bench_llm.py --model smollm2-135m # quick run with the tiny model
     python bench/bench_llm.py --model /path/to/model.gguf --reps 5
 
-Starts llama-server through :class:`agent.runtime.EmbeddedServer` (the same code path a run uses),
+Starts llama-server through :class:`agent.llm.runtime.EmbeddedServer` (the same code path a run uses),
 sends one warm-up request, then ``--reps`` streamed requests per condition and prints medians.
 Prefill and decode rates come from the server's own ``timings`` (prompt_per_second,
 predicted_per_second), which exclude HTTP and Python overhead; time to first token is measured here,
@@ -34,7 +34,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.runtime import EmbeddedServer, resolve_local_model
+from agent.llm.runtime import EmbeddedServer, resolve_local_model
 
 # ~320 prompt tokens with a chat template: a realistic drafting-sized request.
 SOURCE = (

@@ -31,11 +31,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from agent.ingest import ingest_paths  # noqa: E402
-from agent.models import Chunk, SourceDocument, stable_id  # noqa: E402
-from agent.paths import SEEDS_DIR, Workspace  # noqa: E402
+from agent.core.contracts import Chunk, SourceDocument, stable_id  # noqa: E402
+from agent.core.paths import PROJECT_ROOT, Workspace  # noqa: E402
+from agent.corpus.ingest import ingest_paths  # noqa: E402
+
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+from agent.core.settings import load_settings  # noqa: E402
 from agent.services import open_services  # noqa: E402
-from agent.settings import load_settings  # noqa: E402
 
 QUERIES = [
     "North Korean sappers clearing minefields in Kursk",

@@ -34,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from textual import events
 
-import agent.review as review_mod
-from agent.models import Draft
-from agent.paths import Workspace
-from agent.review import ReviewSession
+import agent.review.session as review_mod
+from agent.core.contracts import Draft
+from agent.core.paths import Workspace
+from agent.review.session import ReviewSession
 from tests.test_review_support import FakeBackend, big_draft
 from tui.app import BriefReviewApp
 from tui.review_screen import ReviewScreen

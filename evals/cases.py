@@ -33,7 +33,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.ingest import IngestError, discover, read_document
+from agent.corpus.ingest import IngestError, discover, read_document
 from evals.gold import GoldBrief, load_gold
 
 CASE_FILE = "case.toml"

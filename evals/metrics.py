@@ -17,8 +17,8 @@ from typing import Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.llm import LLM, LLMError
-from agent.models import Claim, Draft, SectionDraft, Usage
+from agent.core.contracts import Claim, Draft, SectionDraft, Usage
+from agent.llm.seam import LLM, LLMError
 from evals.gold import PROSE_SECTIONS, GoldBrief, split_sentences
 
 CEILING_THRESHOLD = 0.8
@@ -278,8 +278,8 @@ _LABEL_REF = re.compile(r"\b[Ss]\s*-?\s*(\d+)\b")
 
 def in_pack(ref: str, evidence_chunk_ids: Sequence[str]) -> bool | None:
     """Whether a source reference as the model wrote it names an item of the evidence pack: a label ``S1``…``Sn``
-    (the pack in order, as :func:`agent.draft.make_pack` numbers it; ``[S3]``, ``source S3`` too) or a chunk id of
-    the pack. ``None`` when the pack is not known (empty)."""
+    (the pack in order, as :func:`agent.drafting.pipeline.make_pack` numbers it; ``[S3]``, ``source S3`` too)
+    or a chunk id of the pack. ``None`` when the pack is not known (empty)."""
     if not evidence_chunk_ids:
         return None
     r = ref.strip().strip("[]()").strip()

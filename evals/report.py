@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rich.console import Console
 from rich.markdown import Markdown
 
-from agent.models import Draft, IngestOutcome, Provenance
+from agent.core.contracts import Draft, IngestOutcome, Provenance
 from evals.metrics import Scores
 
 Better = Literal["higher", "lower"] | None

@@ -27,11 +27,11 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 from rich.console import Console
 
 from agent import __version__
-from agent.atomic import atomic_write_text
-from agent.llm import LLM
-from agent.models import Draft, SectionDraft
-from agent.paths import PROJECT_ROOT, Workspace
-from agent.settings import Settings, load_settings
+from agent.core.atomic import atomic_write_text
+from agent.core.contracts import Draft, SectionDraft
+from agent.core.paths import PROJECT_ROOT, Workspace
+from agent.core.settings import Settings, load_settings
+from agent.llm.seam import LLM
 from evals.cases import Case, CaseError, GoldLeakError, load_case
 from evals.metrics import CEILING_THRESHOLD, JUDGE_PROMPT_VERSION, score_draft
 from evals.report import (
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from agent.services import Services
 
 Drafter = Callable[["Services", str], Draft]
-"""What drafts a brief: ``(services, topic) -> Draft`` (default :func:`agent.draft.draft_brief`)."""
+"""What drafts a brief: ``(services, topic) -> Draft`` (default :func:`agent.drafting.pipeline.draft_brief`)."""
 
 
 def default_runs_dir() -> Path:
@@ -130,7 +130,7 @@ def _judge_llm(services: Services, judge: JudgeConfig | LLM | None) -> Iterator[
     if judge.base_url is None:
         yield services.llm  # the drafting endpoint judges its own drafts: weaker, but needs nothing more
         return
-    from agent.runtime import open_llm
+    from agent.llm.runtime import open_llm
 
     llm_cfg = services.settings.llm.model_copy(
         update={"base_url": judge.base_url, "model": judge.model, "api_key": judge.api_key}
@@ -140,7 +140,7 @@ def _judge_llm(services: Services, judge: JudgeConfig | LLM | None) -> Iterator[
 
 
 def _section_printer(console: Console, case: str) -> Any:
-    from agent.draft import DraftProgress
+    from agent.drafting.pipeline import DraftProgress
 
     class _Printer(DraftProgress):
         def section_started(self, key: str, title: str, index: int, total: int) -> None:
@@ -168,9 +168,9 @@ def run_case(
 
     Never raises for a failing stage: the result then has ``status="failed"`` and the error (a case that cannot
     be loaded, or whose gold brief would be ingested, raises :class:`~evals.cases.CaseError` from ``load_case``).
-    ``judge`` turns on the LLM-judge score: a :class:`JudgeConfig` (opened here) or an :class:`~agent.llm.LLM`.
+    ``judge`` turns on the LLM-judge score: a :class:`JudgeConfig` (opened here) or an :class:`~agent.llm.seam.LLM`.
     """
-    from agent.ingest import ingest_paths
+    from agent.corpus.ingest import ingest_paths
     from agent.services import open_services
 
     if not isinstance(case, Case):
@@ -208,7 +208,7 @@ def run_case(
             if drafter is not None:
                 draft = drafter(services, case.topic)
             else:
-                from agent.draft import draft_brief
+                from agent.drafting.pipeline import draft_brief
 
                 progress = _section_printer(console, case.name) if console else None
                 draft = draft_brief(services, case.topic, progress=progress)
@@ -291,7 +291,7 @@ def run_eval(
 
     Cases are loaded (and checked: gold brief present, never among the sources) before anything runs, so a
     misconfigured case fails at once with :class:`~evals.cases.CaseError`. ``drafter`` replaces
-    :func:`agent.draft.draft_brief` (tests; with ``jobs`` > 1 it must be a module-level function).
+    :func:`agent.drafting.pipeline.draft_brief` (tests; with ``jobs`` > 1 it must be a module-level function).
     """
     console = console or Console()
     cases = [load_case(Path(d)) for d in case_dirs]
@@ -408,8 +408,8 @@ def rescore(
     the slow part). Writes a new run ``<run_id>-rescored`` whose provenance names the run it came from; cost
     metrics are the original run's. Cases that failed, or whose draft file is missing, are carried over as they were.
     """
-    from agent.embeddings import make_embedder
-    from agent.ingest import IngestError, read_document
+    from agent.corpus.embeddings import make_embedder
+    from agent.corpus.ingest import IngestError, read_document
 
     console = console or Console()
     run_path = Path(run_path)
@@ -473,7 +473,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
 
 
 def register_eval_command(sub: Any) -> None:
-    """Add ``eval`` to ``brief``'s subcommands: ``agent.cli.command(register_eval_command)``."""
+    """Add ``eval`` to ``brief``'s subcommands: ``agent.cli.main.command(register_eval_command)``."""
     parser = sub.add_parser("eval", help="evaluate drafting against gold briefs (cases), or compare two runs")
     add_eval_arguments(parser)
     parser.set_defaults(handler=cmd_eval)
@@ -529,7 +529,7 @@ def cmd_eval(args: argparse.Namespace, ws: Workspace, settings: Settings, consol
 
 
 def cli_main(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    """What ``brief eval`` calls (``agent.cli_draft.cmd_eval``); arguments this parser lacks take their defaults."""
+    """What ``brief eval`` calls (``agent.cli.draft.cmd_eval``); arguments this parser lacks take their defaults."""
     return cmd_eval(args, Workspace.at(), settings, console)
 
 

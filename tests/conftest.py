@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.paths import cache_dir
+from agent.core.paths import cache_dir
 
 _MODEL_CACHE = cache_dir()
 _SECRET_VARS = [k for k in os.environ if k.startswith(("OPENAI_", "BRIEF_", "ANTHROPIC_", "CHROMA_"))]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.paths import SEEDS_DIR, Workspace
-from agent.settings import Settings, load_settings
+from agent.core.paths import PROJECT_ROOT, Workspace
+from agent.core.settings import Settings, load_settings
 
+SEEDS_DIR = PROJECT_ROOT / "seeds"
 GOLD = SEEDS_DIR / "000_58b6ca9ed2250062.txt"
 SOURCES = sorted(p for p in SEEDS_DIR.glob("00[1-4]_*.txt"))
 

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from agent.draft import draft_brief, load_draft
-from agent.export import render
-from agent.ingest import ingest_paths
-from agent.llm import FakeLLM, LLMOutputError, Message
-from agent.models import Flag
-from agent.prompts import load_template
+from agent.core.contracts import Flag
+from agent.corpus.ingest import ingest_paths
+from agent.drafting.pipeline import draft_brief, load_draft
+from agent.drafting.template import load_template
+from agent.export.render import render
+from agent.llm.seam import LLMOutputError, Message
+from agent.llm.testing import FakeLLM
 from agent.services import Services, open_services
 from tests.helpers import SOURCES, workspace
 
@@ -308,11 +309,11 @@ def test_export_content_and_escaping(services: Services) -> None:
 KILL_SCRIPT = r"""
 import sys, time
 from pathlib import Path
-from agent.paths import Workspace
-from agent.settings import load_settings
+from agent.core.paths import Workspace
+from agent.core.settings import load_settings
 from agent.services import open_services
-from agent.draft import draft_brief
-from agent.llm import FakeLLM
+from agent.drafting.pipeline import draft_brief
+from agent.llm.testing import FakeLLM
 from tests.test_draft import honest, section_key
 
 ws = Workspace.at(sys.argv[1])

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from agent import assets
-from agent.draft import draft_brief, load_draft
-from agent.export import render
-from agent.ingest import ingest_paths
-from agent.models import Flag
-from agent.prompts import load_template
+from agent.core import model_files
+from agent.core.contracts import Flag
+from agent.corpus.ingest import ingest_paths
+from agent.drafting.pipeline import draft_brief, load_draft
+from agent.drafting.template import load_template
+from agent.export.render import render
 from agent.services import open_services
 from tests.helpers import SOURCES, workspace
 from tests.test_draft import INJECTION
@@ -27,12 +27,12 @@ pytestmark = pytest.mark.slow
 
 def _have_runtime() -> str | None:
     try:
-        from agent.runtime import find_llama_server
+        from agent.llm.runtime import find_llama_server
 
         find_llama_server()
     except Exception as e:
         return f"llama-server not installed ({e})"
-    if not assets.is_installed("smollm2-135m"):
+    if not model_files.is_installed("smollm2-135m"):
         return "tiny model not fetched: brief models fetch smollm2-135m"
     return None
 

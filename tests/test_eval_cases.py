@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.paths import PROJECT_ROOT
+from agent.core.paths import PROJECT_ROOT
 from evals.cases import CaseError, GoldLeakError, load_case
 from tests.helpers import GOLD, SOURCES
 

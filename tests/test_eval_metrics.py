@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from agent.llm import FakeLLM, LLMError
-from agent.models import Citation, Claim, Draft, DroppedCitation, Provenance, SectionDraft, Usage
+from agent.core.contracts import Citation, Claim, Draft, DroppedCitation, Provenance, SectionDraft, Usage
+from agent.llm.seam import LLMError
+from agent.llm.testing import FakeLLM
 from evals.gold import load_gold, parse_gold
 from evals.metrics import (
     citation_validity,

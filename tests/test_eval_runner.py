@@ -14,10 +14,11 @@ import pytest
 from pydantic import BaseModel
 from rich.console import Console
 
-from agent.llm import FakeLLM, Message
-from agent.models import Citation, Claim, Draft, DroppedCitation, Provenance, SectionDraft, Usage
+from agent.core.contracts import Citation, Claim, Draft, DroppedCitation, Provenance, SectionDraft, Usage
+from agent.core.settings import load_settings
+from agent.llm.seam import Message
+from agent.llm.testing import FakeLLM
 from agent.services import Services
-from agent.settings import load_settings
 from evals.cases import load_case
 from evals.report import CaseResult, compare, compare_results, load_results, markdown_table
 from evals.runner import JudgeConfig, main, rescore, run_case, run_eval
@@ -216,7 +217,7 @@ def test_run_eval_writes_a_run_and_compare_shows_deltas(tmp_path: Path) -> None:
 
 
 def test_brief_eval_compare_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from agent.cli import main as brief
+    from agent.cli.main import main as brief
 
     case = seeds_case(tmp_path)
     console = Console(file=io.StringIO(), width=200)

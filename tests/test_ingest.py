@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.ingest import chunk_document, ingest_paths, normalise_text, parse_date, read_document
+from agent.corpus.ingest import chunk_document, ingest_paths, normalise_text, parse_date, read_document
 from agent.services import open_services
 from tests.helpers import SOURCES, workspace
 
@@ -131,7 +131,7 @@ def test_unreadable_file_when_not_root(tmp_path: Path) -> None:
         f.chmod(0)
         tmp_path.chmod(0o755)
         code = (
-            "import os, sys\nfrom pathlib import Path\nfrom agent.ingest import read_document, IngestError\n"
+            "import os, sys\nfrom pathlib import Path\nfrom agent.corpus.ingest import read_document, IngestError\n"
             "os.setgid(65534); os.setuid(65534)\n"
             "try:\n    read_document(Path(sys.argv[1]), max_bytes=100)\n"
             "except IngestError as e:\n    print(e)\n"
@@ -144,7 +144,7 @@ def test_unreadable_file_when_not_root(tmp_path: Path) -> None:
         f = tmp_path / "locked.txt"
         f.write_text("secret")
         f.chmod(0)
-        from agent.ingest import IngestError
+        from agent.corpus.ingest import IngestError
 
         with pytest.raises(IngestError, match="permission denied"):
             read_document(f, max_bytes=100)

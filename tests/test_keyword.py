@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.keyword import BM25Index, query_terms, stem
-from agent.models import Chunk, SourceDocument
-from agent.store import Store
+from agent.core.contracts import Chunk, SourceDocument
+from agent.corpus.keyword import BM25Index, query_terms, stem
+from agent.corpus.store import Store
 
 
 def test_s_stemmer_and_terms() -> None:

@@ -15,10 +15,10 @@ import pytest
 import respx
 from pydantic import BaseModel
 
-from agent.llm import LLMConfigError, LLMError, LLMOutputError
-from agent.llm_openai import OpenAICompatibleLLM, cost_usd, extract_json, retry_after_s
-from agent.models import Usage
-from agent.settings import LLMSettings
+from agent.core.contracts import Usage
+from agent.core.settings import LLMSettings
+from agent.llm.openai_client import OpenAICompatibleLLM, cost_usd, extract_json, retry_after_s
+from agent.llm.seam import LLMConfigError, LLMError, LLMOutputError
 
 BASE = "http://llm.test/v1"
 SECRET = "sk-test-SECRET-0123456789abcdef"

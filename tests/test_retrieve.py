@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import main
-from agent.ingest import ingest_paths
+from agent.cli.main import main
+from agent.corpus.ingest import ingest_paths
+from agent.corpus.store import keyword_terms
 from agent.services import open_services
-from agent.store import keyword_terms
 from tests.helpers import SOURCES, workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,18 @@ def test_index_persists_across_processes(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["-w", str(ws), "ingest", "--quiet", *map(str, SOURCES)]) == 0
     # A new process opens the same workspace and finds the chunks in both indexes.
     out = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "-w", str(ws), "search", "sappers minefields Kursk", "--json", "-k", "3"],
+        [
+            sys.executable,
+            "-m",
+            "agent.cli.main",
+            "-w",
+            str(ws),
+            "search",
+            "sappers minefields Kursk",
+            "--json",
+            "-k",
+            "3",
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -1,4 +1,4 @@
-"""The review state machine (agent.review): decisions, journal, replay, undo/redo, lock, read-only."""
+"""The review state machine (agent.review.session): decisions, journal, replay, undo/redo, lock, read-only."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.models import Draft, Flag, ReviewEvent
-from agent.paths import Workspace
-from agent.review import (
+from agent.core.contracts import Draft, Flag, ReviewEvent
+from agent.core.paths import Workspace
+from agent.review.session import (
     JournalError,
     NothingToRedo,
     NothingToUndo,
@@ -378,7 +378,7 @@ def test_failed_append_leaves_state_unchanged(ws: Workspace, draft: Draft, monke
     def boom(*a: object, **k: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("agent.review.append_json_line", boom)
+    monkeypatch.setattr("agent.review.session.append_json_line", boom)
     with open_session(ws, draft) as s:
         with pytest.raises(OSError):
             s.accept(claim.id)

@@ -11,8 +11,18 @@ import threading
 from datetime import date
 from pathlib import Path
 
-from agent.models import Chunk, Citation, Claim, Draft, Flag, Provenance, SectionDraft, SourceDocument, stable_id
-from agent.paths import SEEDS_DIR
+from agent.core.contracts import (
+    Chunk,
+    Citation,
+    Claim,
+    Draft,
+    Flag,
+    Provenance,
+    SectionDraft,
+    SourceDocument,
+    stable_id,
+)
+from tests.helpers import SEEDS_DIR
 
 SECTIONS = [
     ("bluf", "BLUF (Bottom Line Up Front)"),
@@ -210,7 +220,7 @@ def cite(doc: SourceDocument, chunks: list[Chunk], quote: str) -> Citation:
 
 
 class FakeBackend:
-    """In-memory :class:`agent.review.ReviewBackend` over the seed documents.
+    """In-memory :class:`agent.review.session.ReviewBackend` over the seed documents.
 
     ``redraft_claim`` returns a visibly changed claim; ``redraft_gate`` (an Event) lets a test hold the
     redraft "in flight" to prove the UI stays responsive. ``fail_redraft`` makes it raise.

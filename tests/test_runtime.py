@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from agent.doctor import doctor
-from agent.llm_openai import OpenAICompatibleLLM
-from agent.paths import Workspace
-from agent.runtime import (
+from agent.cli.doctor import doctor
+from agent.core.paths import Workspace
+from agent.core.settings import load_settings
+from agent.llm.openai_client import OpenAICompatibleLLM
+from agent.llm.runtime import (
     EmbeddedServer,
     EmbeddedServerError,
     _pid_alive,
@@ -28,7 +29,6 @@ from agent.runtime import (
     open_llm,
     resolve_local_model,
 )
-from agent.settings import load_settings
 
 try:
     LLAMA_SERVER: Path | None = find_llama_server()
@@ -172,7 +172,7 @@ def test_server_that_dies_at_start_reports_its_log(tmp_path: Path) -> None:
 _CHILD = textwrap.dedent(
     """
     import sys, threading, time
-    from agent.runtime import EmbeddedServer, resolve_local_model
+    from agent.llm.runtime import EmbeddedServer, resolve_local_model
 
     model = resolve_local_model(sys.argv[1])
     def start():

@@ -20,9 +20,9 @@ import pytest
 from textual.geometry import Region
 from textual.widgets import Input, SelectionList, TextArea
 
-from agent.models import Chunk, Draft, SourceDocument
-from agent.paths import PROJECT_ROOT, Workspace
-from agent.review import ReviewSession
+from agent.core.contracts import Chunk, Draft, SourceDocument
+from agent.core.paths import PROJECT_ROOT, Workspace
+from agent.review.session import ReviewSession
 from tests.test_review_support import FakeBackend, seed_draft
 from tui.app import BriefReviewApp
 from tui.claim_list import ClaimList
@@ -465,8 +465,8 @@ _CHILD = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
-    from agent.paths import Workspace
-    from agent.review import ReviewSession
+    from agent.core.paths import Workspace
+    from agent.review.session import ReviewSession
     from tests.test_review_support import FakeBackend, seed_draft
     from tui.app import BriefReviewApp
 

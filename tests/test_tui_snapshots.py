@@ -15,8 +15,8 @@ import pytest_textual_snapshot
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from agent.paths import Workspace
-from agent.review import ReviewSession
+from agent.core.paths import Workspace
+from agent.review.session import ReviewSession
 from tests.test_review_support import FakeBackend, seed_draft
 from tui.app import BriefReviewApp
 

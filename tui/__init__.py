@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.review import ReviewBackend, ReviewSession
+from agent.review.session import ReviewBackend, ReviewSession
 
 
 def run_review(session: ReviewSession, backend: ReviewBackend, keys: dict[str, str] | None = None) -> None:

@@ -1,6 +1,6 @@
 """The review app: a single :class:`ReviewScreen` over a session, handed its backend.
 
-The app knows nothing of LLMs, indexes or files beyond what :class:`~agent.review.ReviewBackend`
+The app knows nothing of LLMs, indexes or files beyond what :class:`~agent.review.session.ReviewBackend`
 offers, so it runs the same over the real pipeline and over an in-memory fake in tests.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from textual.app import App
 
-from agent.models import ReviewEvent
-from agent.review import ReviewBackend, ReviewSession
+from agent.core.contracts import ReviewEvent
+from agent.review.session import ReviewBackend, ReviewSession
 from tui.review_screen import ReviewScreen
 
 

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from agent.review import ReviewSession
+from agent.review.session import ReviewSession
 from tui.render import badge
 
 

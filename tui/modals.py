@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from agent.models import Chunk, Claim
+from agent.core.contracts import Chunk, Claim
 from tui.render import word_diff
 
 

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from agent.models import Citation, Claim, SourceDocument
+from agent.core.contracts import Citation, Claim, SourceDocument
 
 BADGES: dict[str, tuple[str, str]] = {
     "pending": ("○", "dim"),

@@ -1,6 +1,6 @@
 """The main review screen: the claims list on the left, the claim and its evidence on the right.
 
-The screen renders a :class:`~agent.review.ReviewSession` and turns keys into its decisions. It owns
+The screen renders a :class:`~agent.review.session.ReviewSession` and turns keys into its decisions. It owns
 every key (nothing on it takes focus), so bindings never compete with a focused widget's own.
 Decisions go to disk inside the session before anything on screen changes; every failure becomes
 a notification.
@@ -21,8 +21,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from agent.models import Chunk, Citation, Claim, ReviewEvent, SourceDocument
-from agent.review import FILTERS, ReviewBackend, ReviewError, ReviewFilter, ReviewSession
+from agent.core.contracts import Chunk, Citation, Claim, ReviewEvent, SourceDocument
+from agent.review.session import FILTERS, ReviewBackend, ReviewError, ReviewFilter, ReviewSession
 from tui.claim_list import ClaimList, Row
 from tui.detail import DetailView
 from tui.modals import AddClaimDialog, EditDialog, HelpScreen, RedraftDialog, TextPrompt

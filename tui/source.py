@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from agent.models import Citation, SourceDocument
+from agent.core.contracts import Citation, SourceDocument
 from tui.render import SPAN_STYLE, source_line
 
 

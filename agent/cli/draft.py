@@ -1,10 +1,9 @@
-"""``brief draft``, ``export``, ``review``, ``doctor`` and ``eval``: registered on the main parser."""
+"""``brief draft``: draft a brief from the workspace's sources, with a progress bar per section."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,15 +11,13 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from agent.cli import command
-from agent.draft import DraftProgress
-from agent.models import Draft, SectionDraft
-from agent.paths import Workspace
-from agent.settings import Settings
+from agent.core.contracts import Draft, SectionDraft
+from agent.core.paths import Workspace
+from agent.core.settings import Settings
+from agent.drafting.pipeline import DraftProgress
 
 
-@command
-def _register(sub: Any) -> None:
+def register(sub: Any) -> None:
     s = sub.add_parser("draft", help="draft a brief from the workspace's sources")
     s.add_argument("--topic", help="what the brief is about (required unless --resume)")
     s.add_argument("--sources", nargs="+", type=Path, help="ingest these first and draft from them only")
@@ -34,28 +31,6 @@ def _register(sub: Any) -> None:
     s.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     s.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     s.set_defaults(handler=cmd_draft)
-
-    s = sub.add_parser("export", help="write a reviewed draft as md, json or html")
-    s.add_argument("draft", nargs="?", help="draft id or path (default: the latest)")
-    s.add_argument("--format", "-f", choices=["md", "json", "html"], default="md")
-    s.add_argument("--include-pending", action="store_true", help="also unreviewed claims, marked UNVERIFIED")
-    s.add_argument("-o", "--output", type=Path, help="file to write (default: WORKSPACE/exports/DRAFT.FORMAT)")
-    s.add_argument("--stdout", action="store_true", help="print instead of writing a file")
-    s.set_defaults(handler=cmd_export)
-
-    s = sub.add_parser("review", help="verify a draft claim by claim in the terminal UI")
-    s.add_argument("draft", nargs="?", help="draft id or path (default: the latest)")
-    s.add_argument("--read-only", action="store_true", help="browse without recording decisions")
-    s.set_defaults(handler=cmd_review)
-
-    s = sub.add_parser("doctor", help="check the endpoint, models and index")
-    s.set_defaults(handler=cmd_doctor)
-
-    s = sub.add_parser("eval", help="draft and score against gold briefs (offline evaluation)")
-    from evals.runner import add_eval_arguments
-
-    add_eval_arguments(s)
-    s.set_defaults(handler=cmd_eval)
 
 
 class _RichProgress(DraftProgress):
@@ -83,7 +58,7 @@ class _RichProgress(DraftProgress):
 
 
 def _summary(draft: Draft, elapsed: float, settings: Settings) -> dict[str, Any]:
-    from agent.llm_openai import cost_usd
+    from agent.llm.openai_client import cost_usd
 
     u = draft.usage
     claims = draft.claims()
@@ -109,8 +84,8 @@ def _summary(draft: Draft, elapsed: float, settings: Settings) -> dict[str, Any]
 
 
 def cmd_draft(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
-    from agent.draft import draft_brief, load_draft, new_draft  # noqa: F401
-    from agent.ingest import ingest_paths
+    from agent.corpus.ingest import ingest_paths
+    from agent.drafting.pipeline import draft_brief, load_draft, new_draft  # noqa: F401
     from agent.services import open_services
 
     err = Console(stderr=True)
@@ -148,7 +123,7 @@ def cmd_draft(args: argparse.Namespace, ws: Workspace, settings: Settings, conso
             disable=not show,
         ) as progress:
             if sections is None:
-                from agent.prompts import load_template
+                from agent.drafting.template import load_template
 
                 sections = [SectionDraft(key=s.key, title=s.title) for s in load_template().sections]
             draft = draft_brief(
@@ -175,89 +150,3 @@ def cmd_draft(args: argparse.Namespace, ws: Workspace, settings: Settings, conso
             )
         console.print(f"Next: `brief review {draft.id}` to verify, then `brief export {draft.id}`.")
     return 1 if failed else 0
-
-
-def reviewed_draft(ws: Workspace, draft_id: str | None) -> Draft:
-    """The draft with its review journal replayed (read-only: no lock needed)."""
-    from agent.draft import load_draft
-    from agent.review import ReviewSession
-
-    draft = load_draft(ws, draft_id)
-    session = ReviewSession(ws, draft, reviewer="export", read_only=True)
-    try:
-        return session.current_draft()
-    finally:
-        session.close()
-
-
-def cmd_export(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
-    from agent.export import export_draft, render
-    from agent.store import Store
-
-    try:
-        draft = reviewed_draft(ws, args.draft)
-    except FileNotFoundError as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}")
-        return 1
-    store = Store(ws.store_db)
-    try:
-        if args.stdout:
-            sys.stdout.write(render(draft, store.find_document, args.format, args.include_pending))
-            return 0
-        path = export_draft(
-            draft,
-            store.find_document,
-            args.format,
-            ws.exports_dir,
-            include_pending=args.include_pending,
-            out=args.output,
-        )
-    finally:
-        store.close()
-    claims = draft.claims()
-    verified = sum(1 for c in claims if c.status in ("accepted", "edited"))
-    pending = sum(1 for c in claims if c.status == "pending")
-    console.print(
-        f"Wrote {path} ({verified} verified claims"
-        f"{f', {pending} unverified included' if args.include_pending else ''}; "
-        f"{pending} still pending review)"
-    )
-    return 0
-
-
-def cmd_review(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
-    from agent.draft import load_draft
-    from agent.review import ReviewLocked, ReviewSession
-    from agent.review_backend import ServicesBackend
-    from agent.services import open_services
-
-    try:
-        draft = load_draft(ws, args.draft)
-    except FileNotFoundError as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}")
-        return 1
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
-        Console(stderr=True).print("[red]error:[/] `brief review` needs an interactive terminal")
-        return 2
-    try:
-        session = ReviewSession(ws, draft, reviewer=settings.review.reviewer, read_only=args.read_only)
-    except ReviewLocked as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}\nUse `brief review --read-only` to browse meanwhile.")
-        return 1
-    from tui import run_review  # type: ignore[attr-defined,unused-ignore]
-
-    with open_services(ws, settings) as services, session:
-        run_review(session, ServicesBackend(services), settings.review.keys)
-    return 0
-
-
-def cmd_doctor(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
-    from agent.doctor import doctor
-
-    return doctor(settings, ws, out=console.print)
-
-
-def cmd_eval(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
-    from evals.runner import cli_main
-
-    return cli_main(args, settings, console)

@@ -5,7 +5,7 @@ terminal, and so that the TUI only ever *renders* a :class:`ReviewSession`.
 
 Three promises hold here, because an analyst's hour of decisions must survive anything:
 
-* **Durable first.** Every decision becomes a :class:`~agent.models.ReviewEvent` that is appended to
+* **Durable first.** Every decision becomes a :class:`~agent.core.contracts.ReviewEvent` that is appended to
   the journal and fsync'd *before* the in-memory state changes. If the append fails, nothing changed.
   A crash or ``kill -9`` after the call returns loses nothing.
 * **Replay is the state.** Opening a session replays the journal over the draft (``claim = after``, in
@@ -34,8 +34,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
-from agent.atomic import append_json_line
-from agent.models import (
+from agent.core.atomic import append_json_line
+from agent.core.contracts import (
     Chunk,
     Citation,
     Claim,
@@ -47,7 +47,7 @@ from agent.models import (
     SourceDocument,
     utcnow,
 )
-from agent.paths import Workspace
+from agent.core.paths import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +291,7 @@ class ReviewSession:
         self.base = draft
         self.read_only = read_only
         if reviewer is None:
-            from agent.settings import load_settings
+            from agent.core.settings import load_settings
 
             reviewer = load_settings(workspace).review.reviewer
         self.reviewer = reviewer

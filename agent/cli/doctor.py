@@ -7,16 +7,19 @@ a server not running. Nothing secret is printed; the API key shows only as set o
 
 from __future__ import annotations
 
+import argparse
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from pydantic import BaseModel
+from rich.console import Console
 
-from agent import assets
-from agent.llm import LLMError
-from agent.paths import Workspace
-from agent.settings import Settings
+from agent.core import model_files
+from agent.core.paths import Workspace
+from agent.core.settings import Settings
+from agent.llm.seam import LLMError
 
 
 class _Ping(BaseModel):
@@ -42,7 +45,7 @@ def doctor(settings: Settings, workspace: Workspace, *, out: Callable[[str], obj
 
 
 def _check_llm(settings: Settings, workspace: Workspace, out: Callable[[str], object]) -> bool:
-    from agent.runtime import find_llama_server, open_llm, resolve_local_model
+    from agent.llm.runtime import find_llama_server, open_llm, resolve_local_model
 
     cfg = settings.llm
     if cfg.base_url:
@@ -63,7 +66,7 @@ def _check_llm(settings: Settings, workspace: Workspace, out: Callable[[str], ob
         if model.sha256:
             out(f"  SHA-256: {model.sha256} (verified)")
         else:
-            out(f"  SHA-256: {assets.sha256_file(model.path)} (your own file: not checked against a known hash)")
+            out(f"  SHA-256: {model_files.sha256_file(model.path)} (your own file: not checked against a known hash)")
         out(f"  context {cfg.local_ctx} tokens, {cfg.local_threads} threads")
     out(f"  structured output: {cfg.structured_output}")
     started = time.monotonic()
@@ -97,13 +100,13 @@ def _check_embeddings(settings: Settings, out: Callable[[str], object]) -> bool:
         out("Embeddings: all-MiniLM-L6-v2 int8 ONNX, local")
         for name in ("minilm-l6-v2-int8", "minilm-l6-v2-tokenizer"):
             try:
-                path = assets.resolve(name)
-            except assets.AssetError as e:
+                path = model_files.resolve(name)
+            except model_files.AssetError as e:
                 out(f"  FAIL: {e}")
                 return False
             out(f"  {name}: {path} (SHA-256 verified)")
     try:
-        from agent.embeddings import make_embedder
+        from agent.corpus.embeddings import make_embedder
 
         started = time.monotonic()
         vectors = make_embedder(cfg).embed(["health check"])
@@ -134,3 +137,12 @@ def _check_index(settings: Settings, workspace: Workspace, out: Callable[[str], 
 
 
 __all__ = ["doctor"]
+
+
+def register(sub: Any) -> None:
+    s = sub.add_parser("doctor", help="check the endpoint, models and index")
+    s.set_defaults(handler=cmd_doctor)
+
+
+def cmd_doctor(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
+    return doctor(settings, ws, out=console.print)

@@ -11,9 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
-SEEDS_DIR = PROJECT_ROOT / "seeds"
+# The checkout's root when running from a checkout (evals keep their runs there); in an installed wheel it is
+# site-packages and nothing under it is relied on. Files read at run time ship as package data instead.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_WORKSPACE = Path(".brief")
 CONFIG_NAME = "config.toml"

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from agent.embeddings import Embedder
-from agent.index import ChromaIndex
-from agent.models import SearchHit
-from agent.store import Store
+from agent.core.contracts import SearchHit
+from agent.corpus.embeddings import Embedder
+from agent.corpus.index import ChromaIndex
+from agent.corpus.store import Store
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The workspace's document store: SQLite holding documents, chunks and the ingest manifest, plus
-the keyword (BM25) index over the chunks (:mod:`agent.keyword`), rebuilt when the chunks change.
+the keyword (BM25) index over the chunks (:mod:`agent.corpus.keyword`), rebuilt when the chunks change.
 
 Chroma holds the vectors; this holds the text and offsets every citation is checked against.
 """
@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from agent.keyword import BM25Index, query_terms
-from agent.models import Chunk, SourceDocument
+from agent.core.contracts import Chunk, SourceDocument
+from agent.corpus.keyword import BM25Index, query_terms
 
 _SCHEMA = """
 PRAGMA journal_mode = WAL;

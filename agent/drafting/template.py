@@ -1,5 +1,8 @@
 """Prompts and the brief template are files in ``prompts/``, versioned by the hash of their content.
 
+``prompts/`` ships inside the wheel as package data and is read through :mod:`importlib.resources`,
+so an installed ``brief`` finds it wherever it runs; a ``folder`` argument reads another one.
+
 A prompt file declares its variables; loading one whose text uses other placeholders than it
 declares, or rendering it with other values than it declares, fails loudly. Placeholders are
 ``{{name}}``; values are inserted verbatim once, never re-interpreted, so source text passed as a
@@ -12,10 +15,10 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
-
-from agent.paths import PROMPTS_DIR
 
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
@@ -51,7 +54,12 @@ def _fill(text: str, values: dict[str, object]) -> str:
     return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
 
 
-def _read_toml(path: Path, what: str) -> tuple[bytes, dict[str, Any]]:
+def _packaged(name: str, folder: Path | None) -> Path | Traversable:
+    """``folder/NAME.toml``, or the packaged ``prompts/NAME.toml`` when no folder is given."""
+    return (folder / f"{name}.toml") if folder is not None else resources.files("prompts") / f"{name}.toml"
+
+
+def _read_toml(path: Path | Traversable, what: str) -> tuple[bytes, dict[str, Any]]:
     """The file's bytes (its version is their hash) and its parsed content."""
     try:
         raw = path.read_bytes()
@@ -62,8 +70,8 @@ def _read_toml(path: Path, what: str) -> tuple[bytes, dict[str, Any]]:
         raise PromptError(f"{path}: not valid TOML: {e}") from e
 
 
-def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
-    path = folder / f"{name}.toml"
+def load_prompt(name: str, folder: Path | None = None) -> Prompt:
+    path = _packaged(name, folder)
     raw, data = _read_toml(path, "prompt")
     try:
         variables = tuple(data["variables"])
@@ -106,8 +114,8 @@ class Template:
         raise KeyError(key)
 
 
-def load_template(name: str = "brief_template", folder: Path = PROMPTS_DIR) -> Template:
-    path = folder / f"{name}.toml"
+def load_template(name: str = "brief_template", folder: Path | None = None) -> Template:
+    path = _packaged(name, folder)
     raw, data = _read_toml(path, "template")
     sections: list[SectionSpec] = []
     seen: set[str] = set()

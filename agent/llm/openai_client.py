@@ -1,4 +1,4 @@
-"""The real :class:`~agent.llm.LLM`: the ``openai`` client against any OpenAI-compatible endpoint.
+"""The real :class:`~agent.llm.seam.LLM`: the ``openai`` client against any OpenAI-compatible endpoint.
 
 Why this module looks the way it does:
 
@@ -14,7 +14,7 @@ Why this module looks the way it does:
 * **Retries live here and only here** (tenacity), for errors a retry can fix: connection errors,
   timeouts, 429 (honouring ``Retry-After``) and 5xx. The ``openai`` client's own retries are off
   (``max_retries=0``) so attempts are counted and logged in one place. Errors a retry cannot fix
-  (400/401/403/404) fail at once with :class:`~agent.llm.LLMConfigError` saying what to change.
+  (400/401/403/404) fail at once with :class:`~agent.llm.seam.LLMConfigError` saying what to change.
 * **Every call is logged** as one JSON line in the workspace call log; the API key never is.
 
 No client exists until the first request: constructing an :class:`OpenAICompatibleLLM` does no I/O.
@@ -45,10 +45,10 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from agent.atomic import append_json_line
-from agent.llm import EndpointInfo, LLMConfigError, LLMError, LLMOutputError, LLMResult, Message, T
-from agent.models import Usage
-from agent.settings import LLMSettings, StructuredMode
+from agent.core.atomic import append_json_line
+from agent.core.contracts import Usage
+from agent.core.settings import LLMSettings, StructuredMode
+from agent.llm.seam import EndpointInfo, LLMConfigError, LLMError, LLMOutputError, LLMResult, Message, T
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ class _CallState:
 
 
 class OpenAICompatibleLLM:
-    """:class:`~agent.llm.LLM` over the ``openai`` client; see the module docstring for the why.
+    """:class:`~agent.llm.seam.LLM` over the ``openai`` client; see the module docstring for the why.
 
     ``kind`` names the server when the caller knows it (the embedded runtime passes
     ``"llama-server"``); otherwise :meth:`detect` finds out on first use. ``http_client`` lets a
@@ -286,10 +286,10 @@ class OpenAICompatibleLLM:
         kind: str | None = None,
         **kwargs: Any,
     ) -> OpenAICompatibleLLM:
-        """Build from :class:`~agent.settings.LLMSettings`; ``base_url``/``model``/``kind`` override them."""
+        """Build from :class:`~agent.core.settings.LLMSettings`; ``base_url``/``model``/``kind`` override them."""
         url = base_url or settings.base_url
         if not url:
-            raise LLMConfigError("no endpoint: set llm.base_url / OPENAI_BASE_URL, or use agent.runtime.open_llm")
+            raise LLMConfigError("no endpoint: set llm.base_url / OPENAI_BASE_URL, or use agent.llm.runtime.open_llm")
         return cls(
             base_url=url,
             api_key=settings.api_key.get_secret_value() if settings.api_key else None,

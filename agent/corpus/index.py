@@ -1,6 +1,6 @@
 """The vector index: a Chroma collection, embedded in the workspace or on a Chroma server.
 
-Vectors are computed by our own :class:`agent.embeddings.Embedder` and handed to Chroma, so
+Vectors are computed by our own :class:`agent.corpus.embeddings.Embedder` and handed to Chroma, so
 Chroma's default embedding function (which downloads a model) is never used. The collection's
 name carries the embedding model, so vectors of different models never mix.
 """
@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from agent.models import Chunk, SourceDocument
+from agent.core.contracts import Chunk, SourceDocument
 
 
 class IndexError_(RuntimeError):

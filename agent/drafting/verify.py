@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from agent.models import Chunk, Citation, Claim, Confidence, DroppedCitation, Flag
+from agent.core.contracts import Chunk, Citation, Claim, Confidence, DroppedCitation, Flag
 
 _TRANSLATE = {
     **dict.fromkeys("‘’‚‛′`´", "'"),

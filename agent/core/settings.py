@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from agent.paths import Workspace
+from agent.core.paths import Workspace
 
 StructuredMode = Literal["auto", "json_schema", "json_object_schema", "prompt"]
 

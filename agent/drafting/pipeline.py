@@ -12,20 +12,39 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field, create_model
 
 from agent import __version__
-from agent.atomic import atomic_write_text
-from agent.llm import LLM, LLMError
-from agent.models import Claim, Confidence, Draft, Provenance, SearchHit, SectionDraft, Usage, stable_id
-from agent.paths import Workspace
-from agent.prompts import Prompt, SectionSpec, Template, load_prompt, load_template
-from agent.verify import EvidenceItem, EvidencePack, GivenCitation, is_heading_line, verify_claim
+from agent.core.atomic import atomic_write_text
+from agent.core.contracts import Claim, Confidence, Draft, Provenance, SearchHit, SectionDraft, Usage, stable_id
+from agent.core.paths import Workspace
+from agent.corpus.embeddings import Embedder
+from agent.corpus.index import ChromaIndex
+from agent.corpus.retrieve import Retriever
+from agent.corpus.store import Store
+from agent.drafting.template import Prompt, SectionSpec, Template, load_prompt, load_template
+from agent.drafting.verify import EvidenceItem, EvidencePack, GivenCitation, is_heading_line, verify_claim
+from agent.llm.seam import LLM, LLMError
 
-if TYPE_CHECKING:
-    from agent.services import Services
+
+class Services(Protocol):
+    """What drafting needs of the composition root (:class:`agent.services.Services` has it)."""
+
+    @property
+    def workspace(self) -> Workspace: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def retriever(self) -> Retriever: ...
+    @property
+    def index(self) -> ChromaIndex: ...
+    @property
+    def embedder(self) -> Embedder: ...
+    @property
+    def llm(self) -> LLM: ...
+
 
 PACK_SIZE = 6  # chunks per section: ~1,300 prompt tokens of evidence with 900-character chunks
 PER_QUERY = 4

