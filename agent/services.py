@@ -17,6 +17,7 @@ from agent.core.settings import Settings
 from agent.corpus.embeddings import Embedder, make_embedder
 from agent.corpus.index import ChromaIndex, collection_name
 from agent.corpus.retrieve import Retriever
+from agent.corpus.sentences import SentenceAnalyser
 from agent.corpus.store import Store
 from agent.llm.seam import LLM
 
@@ -53,6 +54,11 @@ class Services:
     def retriever(self) -> Retriever:
         cfg = self.settings.index
         return Retriever(self.store, self.index, self.embedder, candidates=cfg.candidates, rrf_k=cfg.rrf_k)
+
+    @cached_property
+    def analyser(self) -> SentenceAnalyser:
+        """Sentences, entities, dates, numbers and sourcing cues (spaCy, loaded on first use)."""
+        return SentenceAnalyser()
 
     _llm_lock: threading.Lock = field(default_factory=threading.Lock)
 

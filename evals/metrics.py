@@ -794,8 +794,63 @@ class Coverage(_Result):
     soft_recall: dict[str, float | None] = Field(default_factory=dict)
 
 
+ANALYTIC_SECTIONS = ("bluf", "hypotheses", "assumptions", "implications", "recommendations")
+
+
+class Writing(_Result):
+    """What the claims are as writing, whoever wrote them (see :mod:`agent.drafting.checks`).
+
+    - ``instruction_echo_rate`` = claims whose word trigrams stand for half or more in the template's own words
+      (section intent and claim guidance, the tasks of its parts) or the topic / all claims.
+    - ``copied_sentence_rate`` = claims of the analytic sections (BLUF, hypotheses, assumptions, implications,
+      recommendations) of which 80 % or more of the words are one of their cited quotes, word for word / those
+      claims.
+    """
+
+    claims: int
+    echoing: int
+    analytic_claims: int
+    copied: int
+    instruction_echo_rate: float | None
+    copied_sentence_rate: float | None
+    examples: list[str] = Field(default_factory=list, description="Up to five offending claims, for a look")
+
+
+def writing(draft: Draft, instructions: Sequence[str]) -> Writing:
+    from agent.drafting.checks import COPY_LIMIT, ECHO_LIMIT, copy_ratio, echo_ratio
+
+    claims = [c for c in draft.claims() if c.origin != "manual"]
+    texts = [*instructions, draft.topic]
+    echoing = [c for c in claims if echo_ratio(c.text, texts) >= ECHO_LIMIT]
+    analytic = [c for c in claims if c.section in ANALYTIC_SECTIONS]
+    copied = [
+        c for c in analytic if c.citations and max(copy_ratio(c.text, q.quote) for q in c.citations) >= COPY_LIMIT
+    ]
+    return Writing(
+        claims=len(claims),
+        echoing=len(echoing),
+        analytic_claims=len(analytic),
+        copied=len(copied),
+        instruction_echo_rate=_rate(len(echoing), len(claims)),
+        copied_sentence_rate=_rate(len(copied), len(analytic)),
+        examples=[c.text for c in [*echoing, *copied]][:5],
+    )
+
+
+def template_instructions() -> list[str]:
+    """The words of the shipped templates a claim must not restate (both variants: old drafts used the other)."""
+    from agent.drafting.template import load_template
+
+    out: list[str] = []
+    for name in ("brief_template", "brief_template_quotes"):
+        for spec in load_template(name).sections:
+            out += [spec.intent, spec.claim, *(p.task for p in spec.parts if p.task)]
+    return out
+
+
 class Scores(_Result):
     sections: SectionStatus | None = None
+    writing: Writing | None = None
     citations: CitationValidity
     support: SupportProxy
     judge: JudgeScore | None = None
@@ -814,6 +869,8 @@ class Scores(_Result):
             "quote_not_found_rate": self.citations.quote_not_found_rate,
             "reattributed_rate": self.citations.reattributed_rate,
             "support_rate": self.support.rate,
+            "instruction_echo_rate": self.writing.instruction_echo_rate if self.writing else None,
+            "copied_sentence_rate": self.writing.copied_sentence_rate if self.writing else None,
             "judge_score": self.judge.score if self.judge else None,
             "entity_recall": self.coverage.entities.recall,
             "tag_jaccard": self.coverage.tags.jaccard if self.coverage.tags else None,
@@ -872,6 +929,7 @@ def score_draft(
             )
     return Scores(
         sections=section_status(draft),
+        writing=writing(draft, template_instructions()),
         citations=citation_validity(draft.sections),
         support=support_proxy(claims),
         judge=judge_support(claims, judge) if judge is not None else None,

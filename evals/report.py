@@ -43,6 +43,8 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec(key="quote_not_found_rate", label="quote-not-found rate", kind="rate", better="lower"),
     MetricSpec(key="reattributed_rate", label="re-attributed citation rate", kind="rate", better="lower"),
     MetricSpec(key="support_rate", label="support proxy (numbers+names in quotes)", kind="rate", better="higher"),
+    MetricSpec(key="instruction_echo_rate", label="instruction-echo rate", kind="rate", better="lower"),
+    MetricSpec(key="copied_sentence_rate", label="copied-sentence rate (analysis)", kind="rate", better="lower"),
     MetricSpec(key="judge_score", label="judge support score", kind="score", better="higher"),
     MetricSpec(key="entity_recall", label="entity recall vs gold", kind="rate", better="higher"),
     MetricSpec(key="tag_jaccard", label="tag Jaccard", kind="score", better="higher"),

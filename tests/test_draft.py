@@ -25,6 +25,15 @@ from agent.services import Services, open_services
 from tests.helpers import SOURCES, workspace
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def quotes_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests drive the free-quote path (one call per section, quotes located by the verifier); the default
+    template's part-by-part drafting is tested in test_parts.py."""
+    monkeypatch.setenv("BRIEF_TEMPLATE", "brief_template_quotes")
+
+
 SOURCE_RE = re.compile(r'<source id="(S\d+)"[^>]*>\n(.*?)\n</source>', re.S)
 
 

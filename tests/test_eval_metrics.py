@@ -406,3 +406,30 @@ def test_score_draft_scores_only_the_sections_the_gold_has() -> None:
     flat = s.flat()
     assert flat["claims"] == 2 and flat["claims_cited_rate"] == 1.0 and flat["judge_score"] is None
     assert flat["rouge_l_bluf"] == 1.0 and flat["wall_s"] == 3.0 and flat["soft_recall_bluf"] is None
+
+
+def test_writing_rates_catch_echoes_and_copies() -> None:
+    from agent.core.contracts import Citation, Claim, Draft, Provenance, SectionDraft
+    from evals.metrics import writing
+
+    quote = "Reports indicate that more than 10,000 troops have been deployed to Kursk."
+    cite = Citation(chunk_id="c", doc_id="d", quote=quote, start=0, end=len(quote), quote_as_given="")
+
+    def claim(i: int, section: str, text: str) -> Claim:
+        return Claim(id=f"c{i}", section=section, text=text, citations=[cite])
+
+    claims = [
+        claim(1, "bluf", "The key judgment about the topic is that it matters."),  # echoes the instructions
+        claim(2, "recommendations", "Reports indicate that more than 10,000 troops have been deployed."),  # a copy
+        claim(3, "implications", "The deployment gives Pyongyang combat experience it can use at home."),
+        claim(4, "tags", "Reports indicate that more than 10,000 troops have been deployed."),  # not analysis
+    ]
+    draft = Draft(
+        id="d1",
+        topic="North Korean troops in Kursk",
+        sections=[SectionDraft(key="all", title="All", claims=claims)],
+        provenance=Provenance(model="m", endpoint_kind="fake"),
+    )
+    w = writing(draft, ["The key judgment about the topic, its likely course and an explicit confidence."])
+    assert (w.echoing, w.copied, w.analytic_claims) == (1, 1, 3)
+    assert w.instruction_echo_rate == 0.25 and w.copied_sentence_rate == 1 / 3

@@ -158,7 +158,8 @@ def half_fabricating(messages: Sequence[Message], schema: type[BaseModel]) -> di
     return {"claims": claims, **({"overall_confidence": "low"} if "overall_confidence" in schema.model_fields else {})}
 
 
-def test_run_case_with_the_real_drafting_engine(tmp_path: Path) -> None:
+def test_run_case_with_the_real_drafting_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRIEF_TEMPLATE", "brief_template_quotes")  # the free-quote path: its metrics are checked
     result = run_case(seeds_case(tmp_path), load_settings(), llm=FakeLLM(half_fabricating))
     assert result.status == "ok", result.error
     m = result.metrics

@@ -157,6 +157,16 @@ class Sentence(_Model):
 # --------------------------------------------------------------------------- drafting
 
 Confidence = Literal["low", "moderate", "high"]
+# ICD-203 expressions of likelihood, from least to most likely.
+Likelihood = Literal[
+    "almost no chance",
+    "very unlikely",
+    "unlikely",
+    "roughly even chance",
+    "likely",
+    "very likely",
+    "almost certain",
+]
 ReviewStatus = Literal["pending", "accepted", "edited", "rejected"]
 
 
@@ -171,6 +181,9 @@ class Flag(StrEnum):
     DROPPED_CITATION = "dropped-citation"  # at least one citation was dropped by verification
     MANUAL = "manual"  # added by hand in review
     LOW_RELIABILITY = "low-reliability"  # rests only on anonymous / state-media sourcing
+    NAME_NOT_IN_EVIDENCE = "name-not-in-evidence"  # a name in the claim is in none of its cited sentences
+    COPIED_SENTENCE = "copied-sentence"  # mostly a copy of a cited sentence where analysis is asked for
+    ECHOES_INSTRUCTIONS = "echoes-instructions"  # restates the section's instructions or the topic
 
 
 class Citation(_Model):
@@ -187,6 +200,7 @@ class Citation(_Model):
     reattributed_from: str | None = Field(
         default=None, description="The chunk the model named, when the quote was found in another one"
     )
+    sentence_id: str | None = Field(default=None, description="The sentence cited (chosen by code), if any")
 
 
 class DroppedCitation(_Model):
@@ -205,11 +219,14 @@ class Claim(_Model):
     citations: list[Citation] = Field(default_factory=list)
     dropped: list[DroppedCitation] = Field(default_factory=list)
     confidence: Confidence | None = None
+    likelihood: Likelihood | None = Field(default=None, description="ICD-203 likelihood, where a judgment")
     flags: list[Flag] = Field(default_factory=list)
     status: ReviewStatus = "pending"
     edited_text: str | None = None
     reviewer_note: str | None = None
-    origin: Literal["drafted", "redrafted", "manual"] = "drafted"
+    origin: Literal["drafted", "redrafted", "manual", "computed"] = Field(
+        default="drafted", description="'computed': written by code from the pipeline's results, not by a model"
+    )
 
     @property
     def final_text(self) -> str:
@@ -246,6 +263,9 @@ class SectionDraft(_Model):
     error: str | None = None
     empty_reason: str | None = Field(default=None, description="Why a finished section has no claims")
     duplicates_dropped: int = Field(default=0, description="Claims dropped as repeats of an earlier one")
+    skipped: list[str] = Field(
+        default_factory=list, description="Parts not drafted, and why (refused answers, too little evidence)"
+    )
     usage: Usage = Field(default_factory=Usage)
     elapsed_s: float = 0.0
 
@@ -263,9 +283,22 @@ class Provenance(_Model):
     briefwright_version: str = ""
 
 
+class DigestItem(_Model):
+    """One sentence of the fact digest: the fact-dense sentences a draft stands on, chosen by code."""
+
+    n: int
+    sentence_id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    sources: int = Field(default=1, description="Independent documents stating it (near-duplicates folded)")
+
+
 class Draft(_Model):
     id: str
     topic: str
+    digest: list[DigestItem] = Field(default_factory=list)
     created: datetime = Field(default_factory=utcnow)
     updated: datetime = Field(default_factory=utcnow)
     sections: list[SectionDraft] = Field(default_factory=list)

@@ -7,7 +7,6 @@ section whose LLM call fails for good is recorded as failed with its error; the 
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -23,9 +22,13 @@ from agent.core.paths import Workspace
 from agent.corpus.embeddings import Embedder
 from agent.corpus.index import ChromaIndex
 from agent.corpus.retrieve import Retriever
+from agent.corpus.sentences import SentenceAnalyser, noun_phrases
 from agent.corpus.store import Store
+from agent.drafting.checks import is_repeat, names_in, unsupported_names
+from agent.drafting.evidence import SentenceBase
+from agent.drafting.parts import DraftContext, draft_section_parts
 from agent.drafting.template import Prompt, SectionSpec, Template, load_prompt, load_template
-from agent.drafting.verify import EvidenceItem, EvidencePack, GivenCitation, is_heading_line, verify_claim
+from agent.drafting.verify import EvidenceItem, EvidencePack, GivenCitation, is_heading_line, numbers_in, verify_claim
 from agent.llm.seam import LLM, LLMError
 
 
@@ -44,6 +47,8 @@ class Services(Protocol):
     def embedder(self) -> Embedder: ...
     @property
     def llm(self) -> LLM: ...
+    @property
+    def analyser(self) -> SentenceAnalyser: ...
 
 
 PACK_SIZE = 6  # chunks per section: ~1,300 prompt tokens of evidence with 900-character chunks
@@ -167,7 +172,11 @@ def new_draft(
             endpoint_kind=info.kind,
             base_url=info.base_url,
             sampling=dict(info.sampling),
-            prompts={prompt.name: prompt.version, "redraft_claim": load_prompt("redraft_claim").version},
+            prompts={
+                prompt.name: prompt.version,
+                "compose_claim": load_prompt("compose_claim").version,
+                "redraft_claim": load_prompt("redraft_claim").version,
+            },
             template=f"{template.name}@{template.version}",
             collection=services.index.name,
             embedding_model=services.embedder.name,
@@ -222,6 +231,10 @@ def draft_brief(
         draft = new_draft(services, topic, template, prompt, llm, doc_ids)
         save_draft(services.workspace, draft)
     todo = [s for s in draft.sections if s.status != "done"]
+    ctx = None
+    if any(spec.parts for spec in template.sections) and todo:
+        ctx = draft_context(services, draft, llm, doc_ids)
+        save_draft(services.workspace, draft)
     for n, section in enumerate(todo, 1):
         try:
             spec = template.section(section.key)
@@ -229,12 +242,38 @@ def draft_brief(
             section.status, section.error = "failed", f"section {section.key!r} is not in template {template.name}"
             continue
         progress.section_started(section.key, section.title, n, len(todo))
-        _draft_section(services, llm, prompt, draft, section, spec, doc_ids)
+        if spec.parts and ctx is not None:
+            t0 = time.monotonic()
+            draft_section_parts(ctx, section, spec)
+            section.elapsed_s = time.monotonic() - t0
+        else:
+            _draft_section(services, llm, prompt, draft, section, spec, doc_ids)
         save_draft(services.workspace, draft)
         if on_saved:
             on_saved(draft)
         progress.section_finished(section)
     return draft
+
+
+def draft_context(services: Services, draft: Draft, llm: LLM, doc_ids: Sequence[str] | None) -> DraftContext:
+    """The sentences of the draft's sources (analysed once and stored), embedded, and the fact digest."""
+    wanted = set(doc_ids) if doc_ids is not None else None
+    docs = [d for d in services.store.documents() if wanted is None or d.id in wanted]
+    sentences = services.analyser.sentences(services.store, docs)
+    chunks = {d.id: services.store.chunks_for(d.id) for d in docs}
+    base = SentenceBase.build(docs, sentences, services.embedder, draft.topic, chunks)
+    digest = base.digest()
+    draft.digest = digest
+    nlp = services.analyser.nlp
+    return DraftContext(
+        draft=draft,
+        base=base,
+        digest=digest,
+        llm=llm,
+        prompt=load_prompt("compose_claim"),
+        embedder=services.embedder,
+        noun_phrases=lambda text: noun_phrases(nlp, text),
+    )
 
 
 def _draft_section(
@@ -304,18 +343,6 @@ def _draft_section(
     section.elapsed_s = time.monotonic() - t0
 
 
-def is_repeat(text: str, earlier: Sequence[str], threshold: float = 0.9) -> bool:
-    """Small models often write the same claim several times in a section; keep the first."""
-    from difflib import SequenceMatcher
-
-    words = re.findall(r"\w+", text.lower())
-    for e in earlier:
-        other = re.findall(r"\w+", e.lower())
-        if words == other or SequenceMatcher(None, words, other, autojunk=False).ratio() >= threshold:
-            return True
-    return False
-
-
 # --------------------------------------------------------------------------- redraft
 
 
@@ -367,7 +394,26 @@ def redraft_claim(services: Services, draft: Draft, claim: Claim, guidance: str)
         pack=pack,
         origin="redrafted",
     )
+    why = redraft_ignores(claim.final_text, new.text, guidance)
+    if why:
+        raise RedraftRefused(f"not offered: {why}")
     return new, result.usage
+
+
+class RedraftRefused(LLMError):
+    """The model's new version does not follow the reviewer; the message says how, for the reviewer."""
+
+
+def redraft_ignores(old: str, new: str, guidance: str) -> str | None:
+    """Why a redraft does not follow the reviewer's guidance, or ``None``: it repeats the old text, or leaves out
+    a number or a name the guidance asks for."""
+    if is_repeat(new, [old], threshold=0.95):
+        return "the model returned the old text again; name the fact or the source you want in your guidance"
+    lacking = [n for n in numbers_in(guidance) if n not in numbers_in(new)]
+    lacking += unsupported_names(" x " + " ".join(names_in(" x " + guidance)), [new])
+    if lacking:
+        return f"the new version leaves out {', '.join(dict.fromkeys(lacking))}, which your guidance names"
+    return None
 
 
 def overall_confidence(draft: Draft) -> Confidence | None:

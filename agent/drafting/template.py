@@ -12,13 +12,14 @@ value cannot inject placeholders.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
@@ -88,6 +89,28 @@ def load_prompt(name: str, folder: Path | None = None) -> Prompt:
     )
 
 
+BUILDERS = ("confidence", "assessment", "bias_risks", "gaps", "entities", "tags", "techniques")
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    """One claim (or, for ``entities``/``tags``, a list of them) of a section, and who writes it.
+
+    ``how = "model"``: code selects ``sentences`` source sentences for ``query`` and the model does ``task`` over
+    them (one small job per call). ``how = "code"``: the named ``builder`` writes it from the pipeline's results.
+    """
+
+    label: str | None
+    how: Literal["model", "code"]
+    query: str = ""
+    task: str = ""
+    builder: str = ""
+    sentences: int = 3
+    likelihood: bool = False  # the answer carries an ICD-203 likelihood term
+    analytic: bool = True  # analysis is asked for: a copy of a cited sentence is refused
+    facts: float = 0.05  # how much the count of facts (figures, dates, names) weighs in choosing sentences
+
+
 @dataclass(frozen=True)
 class SectionSpec:
     key: str
@@ -99,6 +122,7 @@ class SectionSpec:
     min_claims: int = 1
     max_claims: int = 6
     text_max_chars: int | None = None
+    parts: tuple[PartSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,7 +138,34 @@ class Template:
         raise KeyError(key)
 
 
-def load_template(name: str = "brief_template", folder: Path | None = None) -> Template:
+def _part(path: object, key: str, p: dict[str, Any]) -> PartSpec:
+    how = p.get("how", "model")
+    if how not in ("model", "code"):
+        raise PromptError(f"{path}: section {key!r}: a part's how is 'model' or 'code', not {how!r}")
+    builder = str(p.get("builder", ""))
+    if how == "code" and builder not in BUILDERS:
+        raise PromptError(f"{path}: section {key!r}: unknown builder {builder!r}; known: {', '.join(BUILDERS)}")
+    if how == "model" and not (p.get("task") and p.get("query")):
+        raise PromptError(f"{path}: section {key!r}: a model part needs a query and a task")
+    return PartSpec(
+        label=p.get("label"),
+        how=how,
+        query=str(p.get("query", "")),
+        task=str(p.get("task", "")),
+        builder=builder,
+        sentences=int(p.get("sentences", 3)),
+        likelihood=bool(p.get("likelihood", False)),
+        analytic=bool(p.get("analytic", True)),
+        facts=float(p.get("facts", 0.05)),
+    )
+
+
+DEFAULT_TEMPLATE = "brief_template"
+
+
+def load_template(name: str | None = None, folder: Path | None = None) -> Template:
+    """A template by name (default: ``$BRIEF_TEMPLATE``, else ``brief_template``), packaged or from ``folder``."""
+    name = name or os.environ.get("BRIEF_TEMPLATE") or DEFAULT_TEMPLATE
     path = _packaged(name, folder)
     raw, data = _read_toml(path, "template")
     sections: list[SectionSpec] = []
@@ -131,6 +182,7 @@ def load_template(name: str = "brief_template", folder: Path | None = None) -> T
                 min_claims=int(s.get("min_claims", 1)),
                 max_claims=int(s.get("max_claims", 6)),
                 text_max_chars=int(s["text_max_chars"]) if "text_max_chars" in s else None,
+                parts=tuple(_part(path, str(s["key"]), p) for p in s.get("parts", [])),
             )
         except KeyError as e:
             raise PromptError(f"{path}: section {n} lacks {e}") from None

@@ -1,0 +1,403 @@
+"""Parts of the brief written by code from the pipeline's results, never by a model.
+
+Sourcing cues, corroboration, figures, entities and noun phrases are facts code can find reliably; a claim
+built from them says only what code measured, and cites the sentences it measured them on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from agent.core.contracts import Citation, Claim, Confidence, NumberMention, Sentence, SourceDocument, stable_id
+from agent.drafting.evidence import SentenceBase
+
+ROLE_NOUNS = (
+    "president|prime minister|leader|supreme leader|minister|general|commander|chief|spokesperson|spokesman|"
+    "secretary|chairman|ambassador|envoy|head|dictator|king|premier|chancellor|director|official|founder|ceo"
+)
+_ROLE_BEFORE = re.compile(
+    r"((?:(?:[A-Z][\w’'.-]*|[a-z]+-backed|former|late|then-?)\s+){0,4}(?:" + ROLE_NOUNS + r"))\s+$", re.IGNORECASE
+)
+_ROLE_AFTER = re.compile(r"^\s*,\s+((?:the\s+)?[\w’' -]{3,60}?(?:" + ROLE_NOUNS + r")(?: of [A-Z][\w ]+?)?)\s*[,.]")
+INTEL_WHO = re.compile(r"intelligence|spies|spy agency|military|ministry|officials?|nis|gur|pentagon", re.I)
+
+
+@dataclass
+class Built:
+    label: str | None
+    text: str
+    citations: list[Citation]
+
+
+def short_label(doc: SourceDocument) -> str:
+    """How a source is named inside a claim: its outlet, else the first words of its title, else its file."""
+    if doc.outlet:
+        return doc.outlet
+    if doc.title:
+        ws = doc.title.split()
+        return "“" + " ".join(ws[:6]) + ("…" if len(ws) > 6 else "") + "”"
+    return doc.path.rsplit("/", 1)[-1]
+
+
+def _join(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _n_of(k: int, n: int) -> str:
+    if k == 0:
+        return f"none of the {n}"
+    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    return f"{words[k] if k < len(words) else k} of {words[n] if n < len(words) else n}"
+
+
+# --------------------------------------------------------------------------- sourcing
+
+
+def weak_sourcing(base: SentenceBase) -> dict[str, list[Sentence]]:
+    """Per document, its sentences with anonymous or state-media sourcing cues."""
+    out: dict[str, list[Sentence]] = defaultdict(list)
+    for s in base.sentences:
+        if any(c.kind in ("anonymous", "state-media") for c in s.cues):
+            out[s.doc_id].append(s)
+    return out
+
+
+def attributed_figures(base: SentenceBase) -> list[tuple[str, Sentence]]:
+    """Sentences giving counted figures attributed to an intelligence service or officials, with whom."""
+    out: list[tuple[str, Sentence]] = []
+    for s in base.sentences:
+        if not any(n.counts for n in s.numbers):
+            continue
+        for c in s.cues:
+            if c.kind == "attributed" and c.who and INTEL_WHO.search(c.who):
+                out.append((c.who, s))
+                break
+    return out
+
+
+def _cue_phrase(s: Sentence) -> str:
+    for c in s.cues:
+        if c.kind in ("anonymous", "state-media"):
+            return c.text
+    return ""
+
+
+def bias_risks(base: SentenceBase) -> list[Built]:
+    weak = weak_sourcing(base)
+    out: list[Built] = []
+    if weak:
+        docs = [base.docs[d] for d in weak]
+        phrases: list[str] = []
+        cites: list[Sentence] = []
+        for d in weak:
+            for s in weak[d]:
+                p = _cue_phrase(s).strip()
+                if p and p.lower() not in (x.lower() for x in phrases):
+                    phrases.append(p)
+                    cites.append(s)
+                    break
+        text = (
+            f"{_n_of(len(docs), len(base.docs)).capitalize()} sources ({_join([short_label(d) for d in docs])}) "
+            f"rest on anonymous or state-media sourcing ({'; '.join(f'“{p}”' for p in phrases[:3])}); "
+            "their specific claims cannot be confirmed from them alone and may carry a state narrative."
+        )
+        out.append(Built("Bias & Deception Risks", text, [base.citation(s) for s in cites[:3]]))
+    figs = attributed_figures(base)
+    if figs:
+        whos: list[str] = []
+        cites2: list[Sentence] = []
+        for who, s in figs:
+            if who.lower() not in (w.lower() for w in whos):
+                whos.append(who)
+                cites2.append(s)
+        text = (
+            f"Key figures are attributed to {_join(whos[:3])}, parties with a stake in how the numbers are read; "
+            "no source gives an independent count."
+        )
+        out.append(Built("Bias & Deception Risks", text, [base.citation(s) for s in cites2[:3]]))
+    return out
+
+
+# --------------------------------------------------------------------------- figures and gaps
+
+
+def _counted(base: SentenceBase) -> list[tuple[NumberMention, Sentence]]:
+    return [(n, s) for s in base.sentences for n in s.numbers if n.counts and n.kind == "cardinal" and n.high >= 10]
+
+
+def _key(counts: str) -> str:
+    w = counts.lower()
+    return w[:-1] if w.endswith("s") else w
+
+
+def _corroborated(n: NumberMention, s: Sentence, pool: list[tuple[NumberMention, Sentence]]) -> bool:
+    for m, t in pool:
+        same = t.doc_id != s.doc_id and m.counts and _key(m.counts) == _key(n.counts or "")
+        if same and abs(m.low - n.low) <= 0.1 * max(n.low, 1) and abs(m.high - n.high) <= 0.1 * max(n.high, 1):
+            return True
+    return False
+
+
+def gaps(base: SentenceBase, digest_ids: Sequence[str]) -> list[Built]:
+    """Figures the judgment leans on that a single source gives (the digest's first, most telling, first)."""
+    pool = _counted(base)
+    rank = {sid: r for r, sid in enumerate(digest_ids)}
+    single = sorted(
+        ((n, s) for n, s in pool if s.id in rank and not _corroborated(n, s, pool)),
+        key=lambda ns: (rank[ns[1].id], -ns[0].high),
+    )
+    out: list[Built] = []
+    cited_ids: set[str] = set()
+    if single:
+        seen: set[str] = set()
+        items: list[str] = []
+        cites: list[Sentence] = []
+        for n, s in single:
+            k = _key(n.counts or "")
+            if k in seen:
+                continue
+            seen.add(k)
+            items.append(f"{n.text} {n.counts} ({short_label(base.docs[s.doc_id])})")
+            cites.append(s)
+            if len(items) == 3:
+                break
+        text = f"Key figures rest on a single source each and are not confirmed by another: {'; '.join(items)}."
+        out.append(Built("Information Gaps", text, [base.citation(s) for s in cites]))
+        cited_ids = {s.id for s in cites}
+    by_key: dict[str, list[tuple[NumberMention, Sentence]]] = defaultdict(list)
+    for n, s in pool:
+        by_key[_key(n.counts or "")].append((n, s))
+    for key, group in by_key.items():
+        docs = {s.doc_id for _, s in group}
+        values = {(n.low, n.high) for n, _ in group}
+        ranged = [(n, s) for n, s in group if n.low != n.high and s.id not in cited_ids]
+        if ranged and len(docs) >= 1:
+            n, s = ranged[0]
+            text = (
+                f"The number of {n.counts} is uncertain: the figure is given only as a range, {n.text}, "
+                f"by {short_label(base.docs[s.doc_id])}."
+            )
+            out.append(Built("Information Gaps", text, [base.citation(s)]))
+            break
+        if len(docs) >= 2 and len(values) >= 2 and key:
+            pass
+    return out[:2]
+
+
+# --------------------------------------------------------------------------- confidence, assessment
+
+
+def confidence_level(base: SentenceBase, corroborated: int, key_facts: int) -> Confidence:
+    weak = len(weak_sourcing(base))
+    n = len(base.docs)
+    if n >= 3 and weak == 0 and corroborated >= 2:
+        return "high"
+    if weak * 2 >= n and corroborated == 0:
+        return "low"
+    return "moderate"
+
+
+def confidence(base: SentenceBase, digest_sources: Sequence[int]) -> tuple[Built, Confidence]:
+    corroborated = sum(1 for k in digest_sources if k >= 2)
+    level = confidence_level(base, corroborated, len(digest_sources))
+    weak = weak_sourcing(base)
+    figs = attributed_figures(base)
+    parts = [f"Confidence: {level}."]
+    if figs:
+        whos = list(dict.fromkeys(w for w, _ in figs))[:2]
+        parts.append(f"The key figures come from {_join(whos)}, reported rather than independently confirmed")
+    if weak:
+        parts.append(
+            ("; " if figs else "") + f"{_n_of(len(weak), len(base.docs))} sources rest on anonymous or state-media "
+            "sourcing"
+        )
+    parts.append(
+        f"; {_n_of(corroborated, len(digest_sources))} key facts are stated by more than one independent source."
+        if digest_sources
+        else "."
+    )
+    rest = "".join(parts[1:]).lstrip("; ")
+    text = parts[0] + " " + rest[:1].upper() + rest[1:]
+    cites = [s for _, s in figs[:1]] + [v[0] for v in list(weak.values())[:1]]
+    return Built("Confidence", text.replace(" ;", ";"), [base.citation(s) for s in cites]), level
+
+
+ASSESS_MIN_SIM = 0.45
+
+
+def assessment(
+    base: SentenceBase, hypotheses: Sequence[Claim], sim: Callable[[str], list[float]], digest_ids: Sequence[str]
+) -> Built | None:
+    """Which hypothesis the digest's fact sentences bear on more: each sentence counts for the hypothesis it is
+    most similar to (if similar enough at all), and sources are counted as well as sentences."""
+    if len(hypotheses) < 2:
+        return None
+    sims = [sim(h.text) for h in hypotheses]
+    index = {s.id: i for i, s in enumerate(base.sentences)}
+    near: list[list[tuple[float, Sentence]]] = [[] for _ in hypotheses]
+    for sid in digest_ids:
+        i = index.get(sid)
+        if i is None:
+            continue
+        values = [float(v[i]) for v in sims]
+        best = max(range(len(values)), key=lambda k: values[k])
+        if values[best] >= ASSESS_MIN_SIM:
+            near[best].append((values[best], base.sentences[i]))
+    scored: list[tuple[int, int, Claim, list[Sentence]]] = []
+    for h, got in zip(hypotheses, near, strict=True):
+        sents = [s for _, s in sorted(got, key=lambda t: -t[0])]
+        scored.append((len({s.doc_id for s in sents}), len(sents), h, sents))
+    scored.sort(key=lambda t: (-t[0], -t[1]))
+    (d1, n1, h1, near1), (d2, n2, h2, _) = scored[0], scored[1]
+    if (d1, n1) == (d2, n2):
+        text = (
+            f"{h1.label} and {h2.label} are equally supported in these sources ({n1} sentences from {d1} sources "
+            "bear on each); the evidence does not yet discriminate between them."
+        )
+    else:
+        text = (
+            f"{h1.label} is better supported: of the brief's key fact sentences, {n1} from {d1} of {len(base.docs)} "
+            f"sources bear mainly on it, against {n2} from {d2} for {h2.label}. Evidence for the other driver, or "
+            "facts that fit neither, would change this judgment."
+        )
+    return Built("Assessment", text, [base.citation(s) for s in near1[:2]])
+
+
+# --------------------------------------------------------------------------- entities
+
+
+@dataclass
+class EntityCandidate:
+    name: str
+    label: str
+    mentions: int
+    docs: set[str]
+    sentences: list[Sentence]
+
+
+_POSSESSIVE = re.compile(r"[’']s?$")
+
+
+def _clean_name(text: str) -> str:
+    t = _POSSESSIVE.sub("", text.strip()).strip()
+    t = re.sub(r"^(?:the|The)\s+", "", t)
+    return re.sub(r"\s+", " ", t.replace("-", " ") if re.fullmatch(r"[A-Z][\w-]+(?: [A-Z][\w-]+)*", t) else t)
+
+
+def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidate]:
+    """People and organisations by mentions and spread across sources; short forms folded into full names."""
+    found: dict[tuple[str, str], EntityCandidate] = {}
+    for s in base.sentences:
+        for e in s.entities:
+            if e.label not in ("PERSON", "ORG"):
+                continue
+            name = _clean_name(e.text)
+            if len(name) < 3 or not name[0].isupper() or len(name.split()) > 6:
+                continue
+            if e.label == "ORG" and name.isupper() and len(name) <= 4:
+                continue  # a bare acronym says too little to stand as an entity
+            key = (name.lower(), e.label)
+            c = found.setdefault(key, EntityCandidate(name, e.label, 0, set(), []))
+            c.mentions += 1
+            c.docs.add(s.doc_id)
+            if s not in c.sentences:
+                c.sentences.append(s)
+    # Fold a one-word person ("Putin") into the full name that ends or starts with it ("Vladimir Putin").
+    people = sorted((c for c in found.values() if c.label == "PERSON"), key=lambda c: -len(c.name.split()))
+    shorts = [c for c in found.values() if len(c.name.split()) == 1]  # "Putin" (PERSON), "Trump" (tagged ORG)
+    for short in shorts:
+        full = [c for c in people if len(c.name.split()) > 1 and short.name in c.name.split()]
+        if full:
+            target = max(full, key=lambda c: c.mentions)
+            target.mentions += short.mentions
+            target.docs |= short.docs
+            target.sentences += [s for s in short.sentences if s not in target.sentences]
+            short.mentions = 0
+    ranked = [
+        c
+        for c in found.values()
+        if c.mentions
+        and (len(c.docs) >= 2 or c.mentions >= 2)
+        and (c.label != "PERSON" or len(c.name.split()) >= 2)  # a lone word tagged PERSON is often a place
+    ]
+    ranked.sort(key=lambda c: (-(c.mentions + 2 * len(c.docs)), c.label != "PERSON"))
+    return ranked[:limit]
+
+
+def role_from_sentence(name: str, s: Sentence) -> str | None:
+    """A role written beside the name: "Russian President Vladimir Putin", "Kim, North Korea's leader,"."""
+    for m in re.finditer(re.escape(name), s.text.replace("-", " ")):
+        before = s.text[max(0, m.start() - 80) : m.start()]
+        r = _ROLE_BEFORE.search(before)
+        if r:
+            role = r.group(1).strip()
+            role = re.sub(r"^(?:the|The|In|in|a|A|By|by|and|of)\s+", "", role)
+            # keep the run of capitalised or hyphenated modifiers and the role noun
+            ws = role.split()
+            keep: list[str] = []
+            for w in reversed(ws):
+                if keep and not (w[0].isupper() or "-" in w):
+                    break
+                keep.insert(0, w)
+            return " ".join(keep)
+        a = _ROLE_AFTER.search(s.text[m.end() :])
+        if a:
+            return a.group(1).strip()
+    return None
+
+
+def entity_role(c: EntityCandidate) -> tuple[str | None, Sentence]:
+    for s in c.sentences:
+        role = role_from_sentence(c.name, s)
+        if role:
+            return role, s
+    return None, c.sentences[0]
+
+
+# --------------------------------------------------------------------------- tags
+
+
+def tag_candidates(base: SentenceBase, noun_phrases: Callable[[str], list[str]], limit: int = 8) -> list[str]:
+    """Places (by spread over sources) and noun phrases found in at least two sources, 1–4 words each."""
+    places: Counter[str] = Counter()
+    place_docs: dict[str, set[str]] = defaultdict(set)
+    for s in base.sentences:
+        for e in s.entities:
+            if e.label in ("GPE", "LOC"):
+                name = _clean_name(e.text)
+                if 1 <= len(name.split()) <= 4 and name[0].isupper():
+                    places[name] += 1
+                    place_docs[name].add(s.doc_id)
+    tags = [p for p, _ in sorted(places.items(), key=lambda kv: (-len(place_docs[kv[0]]), -kv[1]))][:4]
+    phrase_docs: dict[str, set[str]] = defaultdict(set)
+    counts: Counter[str] = Counter()
+    for s in base.sentences:
+        for p in noun_phrases(s.text):
+            phrase_docs[p].add(s.doc_id)
+            counts[p] += 1
+    lowered = {t.lower() for t in tags}
+    phrases = [
+        p
+        for p in sorted(counts, key=lambda p: (-len(phrase_docs[p]), -counts[p]))
+        if len(phrase_docs[p]) >= 2 and p.lower() not in lowered and not any(p.lower() in t for t in lowered)
+    ]
+    for p in phrases:
+        if len(tags) >= limit:
+            break
+        if not any(p in t or t in p for t in tags):
+            tags.append(p)
+    return tags[:limit]
+
+
+def claim_for(section: str, draft_id: str, b: Built, i: int) -> Claim:
+    return Claim(
+        id=stable_id("claim", draft_id, section, i, b.text, length=12),
+        section=section,
+        text=b.text,
+        label=b.label,
+        citations=b.citations,
+        origin="computed",
+    )

@@ -1,0 +1,356 @@
+"""Support checks by code on everything a model writes (DESIGN.md, "Drafting").
+
+Each check is a pure function of the claim's text and the sentences it cites, so it can be tested on
+hand-made passages: names and numbers must be in the cited sentences, an analytic claim must not be a
+copy of its sentence, nothing may restate the instructions or the topic, and no text may be in a script
+the sources do not use. :func:`refusal` says why an answer is refused (it is asked again once with
+that reason); :func:`flags_for` sets the reviewer's flags on what is kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from difflib import SequenceMatcher
+
+from agent.core.contracts import Flag
+from agent.drafting.verify import numbers_in
+
+_WORD = re.compile(r"[^\W_]+(?:[’'-][^\W_]+)*")
+STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "their",
+        "there",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "when",
+        "where",
+        "while",
+        "than",
+        "then",
+        "so",
+        "such",
+        "not",
+        "no",
+        "nor",
+        "into",
+        "over",
+        "under",
+        "about",
+        "after",
+        "before",
+        "between",
+        "during",
+        "since",
+        "until",
+        "against",
+        "among",
+        "also",
+        "more",
+        "most",
+        "very",
+        "can",
+        "could",
+        "may",
+        "might",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "must",
+        "do",
+        "does",
+        "did",
+        "per",
+        "via",
+        "each",
+        "any",
+        "all",
+        "both",
+        "either",
+        "one",
+        "some",
+        "other",
+        "another",
+        "own",
+        "same",
+        "just",
+        "only",
+        "up",
+        "down",
+        "out",
+        "off",
+        "again",
+        "further",
+        "once",
+        "here",
+        "s",
+        "t",
+        "he",
+        "she",
+        "they",
+        "them",
+        "his",
+        "her",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+    ]
+)
+# Capitalised words that are not names: sentence openers, labels, ICD-203 terms, months and days.
+NOT_NAMES = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "if",
+        "while",
+        "although",
+        "however",
+        "hypothesis",
+        "assessment",
+        "best",
+        "worst",
+        "most",
+        "likely",
+        "case",
+        "judgment",
+        "confidence",
+        "key",
+        "monitor",
+        "verify",
+        "track",
+        "strengthen",
+        "prepare",
+        "assess",
+        "engage",
+        "increase",
+        "maintain",
+        "review",
+        "expand",
+        "develop",
+        "coordinate",
+        "support",
+        "almost",
+        "very",
+        "unlikely",
+        "roughly",
+        "even",
+        "chance",
+        "certain",
+        "there",
+        "their",
+        "they",
+        "he",
+        "she",
+        "we",
+        "our",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in words(text) if w not in STOP and len(w) > 2}
+
+
+def _stem(word: str) -> str:
+    """Fold the forms a name takes in a sentence: "Korea's", "Korean", "Koreans" -> "korea"."""
+    w = word.lower().replace("’", "'").split("'")[0]
+    for suffix in ("ians", "ian", "ans", "an", "ns", "es", "s"):
+        if len(w) > 4 and w.endswith(suffix):
+            return w[: -len(suffix)]
+    return w
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised words that are not the sentence's first word nor a known non-name: the claim's names."""
+    out: list[str] = []
+    for m in _WORD.finditer(text):
+        w = m.group(0)
+        if not w[0].isupper() or w.lower() in NOT_NAMES:
+            continue
+        before = text[: m.start()].rstrip()
+        if not before or before[-1] in '.!?:;"“(':
+            continue  # a sentence's first word is capitalised anyway
+        out.append(w)
+    return out
+
+
+def unsupported_names(text: str, cited: Sequence[str]) -> list[str]:
+    """Names in ``text`` found in none of the ``cited`` sentences (forms folded: Korea / Korean / Korea's)."""
+    pool = {_stem(w) for c in cited for w in _WORD.findall(c)}
+    return [n for n in names_in(text) if _stem(n) not in pool]
+
+
+def unsupported_numbers(text: str, cited: Sequence[str]) -> list[str]:
+    quoted = set().union(*(numbers_in(c) for c in cited)) if cited else set()
+    return sorted(numbers_in(text) - quoted)
+
+
+def copy_ratio(text: str, sentence: str) -> float:
+    """How much of ``text`` is ``sentence`` word for word (1.0: a copy), by matched words over the claim's."""
+    a, b = words(text), words(sentence)
+    if not a or not b:
+        return 0.0
+    matched = sum(block.size for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+    return matched / len(a)
+
+
+def echo_ratio(text: str, instructions: Iterable[str], n: int = 3) -> float:
+    """The share of the claim's word ``n``-grams that stand in the instructions (task, section intent, topic)."""
+    ws = words(text)
+    grams = {tuple(ws[i : i + n]) for i in range(len(ws) - n + 1)}
+    if not grams:
+        return 0.0
+    theirs: set[tuple[str, ...]] = set()
+    for t in instructions:
+        tw = words(t)
+        theirs |= {tuple(tw[i : i + n]) for i in range(len(tw) - n + 1)}
+    return len(grams & theirs) / len(grams)
+
+
+def scripts(text: str) -> set[str]:
+    """The Unicode scripts of the letters in ``text`` (LATIN, CJK, CYRILLIC, HANGUL, ...)."""
+    out: set[str] = set()
+    for ch in text:
+        if ch.isalpha():
+            name = unicodedata.name(ch, "")
+            out.add(name.split(" ")[0] if name else "UNKNOWN")
+    return out
+
+
+def foreign_scripts(text: str, source_scripts: set[str]) -> set[str]:
+    return scripts(text) - source_scripts
+
+
+COPY_LIMIT = 0.8
+ECHO_LIMIT = 0.5
+
+
+def refusal(
+    text: str,
+    cited: Sequence[str],
+    *,
+    all_source_names: set[str],
+    source_scripts: set[str],
+    instructions: Sequence[str],
+    analytic: bool,
+) -> str | None:
+    """Why a model's answer cannot stand (asked again once with this reason), or ``None``."""
+    odd = foreign_scripts(text, source_scripts)
+    if odd:
+        return f"it contains {', '.join(sorted(odd)).lower()} characters; write in English only"
+    invented = [n for n in names_in(text) if _stem(n) not in all_source_names]
+    if invented:
+        return f"it names {', '.join(invented)}, who or which is in no source sentence; use only names they contain"
+    if echo_ratio(text, instructions) >= ECHO_LIMIT:
+        return "it restates the task instead of answering it"
+    if analytic and cited and max(copy_ratio(text, c) for c in cited) >= COPY_LIMIT:
+        return "it copies a source sentence; write the statement in your own words"
+    return None
+
+
+def flags_for(text: str, cited: Sequence[str], *, analytic: bool, instructions: Sequence[str]) -> list[Flag]:
+    """The reviewer's flags on a kept claim (each says what to check; none means code found nothing amiss)."""
+    flags: list[Flag] = []
+    if unsupported_names(text, cited):
+        flags.append(Flag.NAME_NOT_IN_EVIDENCE)
+    if unsupported_numbers(text, cited):
+        flags.append(Flag.NUMBER_NOT_IN_EVIDENCE)
+    if analytic and cited and max(copy_ratio(text, c) for c in cited) >= COPY_LIMIT:
+        flags.append(Flag.COPIED_SENTENCE)
+    if echo_ratio(text, instructions) >= ECHO_LIMIT:
+        flags.append(Flag.ECHOES_INSTRUCTIONS)
+    return flags
+
+
+def source_name_stems(texts: Iterable[str]) -> set[str]:
+    """Every word form of the sources, folded as names are (for "is this name in any source at all")."""
+    return {_stem(w) for t in texts for w in _WORD.findall(t)}
+
+
+def is_repeat(text: str, earlier: Sequence[str], threshold: float = 0.9) -> bool:
+    """Whether ``text`` says what an earlier claim said (word-sequence similarity at or above ``threshold``)."""
+    words = re.findall(r"\w+", text.lower())
+    for e in earlier:
+        other = re.findall(r"\w+", e.lower())
+        if words == other or SequenceMatcher(None, words, other, autojunk=False).ratio() >= threshold:
+            return True
+    return False

@@ -1,0 +1,241 @@
+"""The sentences a draft stands on, chosen by code: the fact digest and the sentences behind each claim.
+
+A model of 1.5B parameters cannot select evidence (shown a numbered list, it cites ids in list order), so
+every selection is made here: sentences are scored by their similarity to the topic and to the part's query
+(the embedding model of the index), by how many facts they carry (numbers with what they count, dates,
+named entities), and picked so that rewrites of the same sentence count once and every source is heard.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agent.core.contracts import Chunk, Citation, DigestItem, Sentence, SourceDocument
+from agent.corpus.embeddings import Embedder
+from agent.drafting.checks import content_words
+
+MAX_QUOTE_WORDS = 60
+DIGEST_SIZE = 24
+NEAR_DUPLICATE = 0.6  # content-word Jaccard at which two sentences state the same thing
+SAME_STATEMENT = 0.8  # embedding cosine at which sentences of two documents state the same thing
+REWRITE_SHARE = 0.3  # share of a document's sentences restated in another: one is a rewrite of the other
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def is_evidence(s: Sentence) -> bool:
+    """Body sentences that assert something: not headings, boilerplate, questions or scraps."""
+    n = len(s.text.split())
+    return s.kind in ("body", "bullet") and 6 <= n <= 90 and not s.text.rstrip("”\"' ").endswith("?")
+
+
+def density(s: Sentence) -> float:
+    """Facts a sentence carries: counted numbers weigh most, then dates, then distinct names."""
+    counted = sum(1 for n in s.numbers if n.counts or n.kind == "money")
+    names = {e.text for e in s.entities}
+    return 2.0 * min(counted, 2) + 1.0 * min(len(s.dates), 2) + 0.5 * min(len(names), 4)
+
+
+@dataclass
+class SentenceBase:
+    """The draft's candidate sentences with their embeddings, documents and the chunks that hold them."""
+
+    docs: dict[str, SourceDocument]
+    sentences: list[Sentence]
+    vectors: np.ndarray
+    topic_sim: np.ndarray
+    chunks: dict[str, list[Chunk]] = field(default_factory=dict)
+    _words: list[set[str]] = field(default_factory=list)
+    origin: dict[str, str] = field(default_factory=dict)  # document -> the first document of its rewrite group
+
+    def __post_init__(self) -> None:
+        self.origin = self._rewrite_groups()
+
+    def same_statement(self, i: int, j: int) -> bool:
+        return (
+            float(self.vectors[i] @ self.vectors[j]) >= SAME_STATEMENT
+            or jaccard(self._words[i], self._words[j]) >= NEAR_DUPLICATE
+        )
+
+    def _rewrite_groups(self) -> dict[str, str]:
+        """Documents that restate a large share of another's sentences (syndicated copies, rewrites of one story)
+        are one origin: their agreement is not corroboration."""
+        ids = list(self.docs)
+        origin = {d: d for d in ids}
+        by_doc: dict[str, list[int]] = {d: [] for d in ids}
+        for i, s in enumerate(self.sentences):
+            by_doc.setdefault(s.doc_id, []).append(i)
+        for a_pos, a in enumerate(ids):
+            for b in ids[a_pos + 1 :]:
+                mine, theirs = by_doc[a], by_doc[b]
+                if not mine or not theirs:
+                    continue
+                shared = sum(1 for i in mine if any(self.same_statement(i, j) for j in theirs))
+                if shared >= REWRITE_SHARE * min(len(mine), len(theirs)):
+                    root = origin[a]
+                    for d, o in origin.items():
+                        if o == origin[b]:
+                            origin[d] = root
+        return origin
+
+    @classmethod
+    def build(
+        cls,
+        docs: Sequence[SourceDocument],
+        sentences: dict[str, list[Sentence]],
+        embedder: Embedder,
+        topic: str,
+        chunks: dict[str, list[Chunk]] | None = None,
+    ) -> SentenceBase:
+        cands = [s for d in docs for s in sentences.get(d.id, []) if is_evidence(s)]
+        vecs = _unit(embedder.embed([s.text for s in cands])) if cands else np.zeros((0, 1), dtype=np.float32)
+        topic_vec = _unit(embedder.embed([topic]))[0] if cands else np.zeros(1, dtype=np.float32)
+        return cls(
+            docs={d.id: d for d in docs},
+            sentences=cands,
+            vectors=vecs,
+            topic_sim=vecs @ topic_vec if cands else np.zeros(0),
+            chunks=chunks or {},
+            _words=[content_words(s.text) for s in cands],
+        )
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def index_of(self, sentence_id: str) -> int:
+        for i, s in enumerate(self.sentences):
+            if s.id == sentence_id:
+                return i
+        raise KeyError(sentence_id)
+
+    def similarity(self, text: str, embedder: Embedder) -> np.ndarray:
+        if not self.sentences:
+            return np.zeros(0)
+        return self.vectors @ _unit(embedder.embed([text]))[0]
+
+    def independent_sources(self, i: int) -> set[str]:
+        """The origins that state sentence ``i`` (its document and those restating it): rewrites count once."""
+        mine = self.sentences[i].doc_id
+        out = {self.origin.get(mine, mine)}
+        for j, s in enumerate(self.sentences):
+            if s.doc_id != mine and self.origin.get(s.doc_id, s.doc_id) not in out and self.same_statement(i, j):
+                out.add(self.origin.get(s.doc_id, s.doc_id))
+        return out
+
+    def select(
+        self,
+        query_sim: np.ndarray,
+        k: int,
+        *,
+        exclude: Iterable[str] = (),
+        min_sim: float = 0.15,
+        facts: float = 0.05,
+    ) -> list[Sentence]:
+        """The ``k`` best sentences for a query: similar to it and to the topic, fact-dense, no two stating the
+        same thing, and spread over documents (a second sentence from the same document weighs less)."""
+        if not self.sentences or k <= 0:
+            return []
+        banned = set(exclude)
+        score = query_sim + 0.5 * self.topic_sim + facts * np.array([density(s) for s in self.sentences])
+        order = np.argsort(-score)
+        chosen: list[int] = []
+        per_doc: dict[str, int] = {}
+        for _ in range(k):
+            best, best_score = -1, -1e9
+            for i in order[: 8 * k + 20]:
+                s = self.sentences[int(i)]
+                if s.id in banned or int(i) in chosen or query_sim[i] < min_sim:
+                    continue
+                if any(jaccard(self._words[int(i)], self._words[c]) >= NEAR_DUPLICATE for c in chosen):
+                    continue
+                adj = float(score[i]) - 0.06 * per_doc.get(s.doc_id, 0)
+                if adj > best_score:
+                    best, best_score = int(i), adj
+            if best < 0:
+                break
+            chosen.append(best)
+            per_doc[self.sentences[best].doc_id] = per_doc.get(self.sentences[best].doc_id, 0) + 1
+        return [self.sentences[i] for i in chosen]
+
+    def digest(self, size: int = DIGEST_SIZE, per_doc_min: int = 2) -> list[DigestItem]:
+        """The fact-dense, on-topic sentences the draft stands on: near-duplicates folded (their sources
+        counted), every document heard at least ``per_doc_min`` times when it has that many candidates."""
+        if not self.sentences:
+            return []
+        dens = np.array([density(s) for s in self.sentences])
+        score = self.topic_sim * (1.0 + 0.25 * dens)
+        order = [int(i) for i in np.argsort(-score)]
+        chosen: list[int] = []
+
+        def fits(i: int) -> bool:
+            return i not in chosen and not any(
+                jaccard(self._words[i], self._words[c]) >= NEAR_DUPLICATE for c in chosen
+            )
+
+        for doc_id in self.docs:
+            mine = [i for i in order if self.sentences[i].doc_id == doc_id and self.topic_sim[i] > 0.2]
+            for i in mine[:per_doc_min]:
+                if fits(i):
+                    chosen.append(i)
+        for i in order:
+            if len(chosen) >= size:
+                break
+            if self.topic_sim[i] > 0.2 and fits(i):
+                chosen.append(i)
+        chosen.sort(key=lambda i: -score[i])
+        return [
+            DigestItem(
+                n=n,
+                sentence_id=self.sentences[i].id,
+                doc_id=self.sentences[i].doc_id,
+                start=self.sentences[i].start,
+                end=self.sentences[i].end,
+                text=self.sentences[i].text,
+                sources=len(self.independent_sources(i)),
+            )
+            for n, i in enumerate(chosen, 1)
+        ]
+
+    def citation(self, s: Sentence) -> Citation:
+        """A sentence as a citation: its exact span (cut to a marked sub-span of at most 60 words)."""
+        start, end = s.start, s.end
+        text = self.docs[s.doc_id].text
+        if len(s.text.split()) > MAX_QUOTE_WORDS:
+            end = _cut(text, start, end, MAX_QUOTE_WORDS)
+        chunk_id = ""
+        for c in self.chunks.get(s.doc_id, []):
+            if c.start <= start and end <= c.end:
+                chunk_id = c.id
+                break
+        return Citation(
+            chunk_id=chunk_id,
+            doc_id=s.doc_id,
+            quote=text[start:end],
+            start=start,
+            end=end,
+            quote_as_given="",
+            match="exact",
+            sentence_id=s.id,
+        )
+
+
+def _cut(text: str, start: int, end: int, max_words: int) -> int:
+    """The end of a sub-span of at most ``max_words`` words, at the last clause break (, ; :) within them."""
+    spans = [m.end() for m in re.finditer(r"\S+", text[start:end])]
+    limit = start + spans[max_words - 1]
+    window = text[start:limit]
+    brk = max(window.rfind(","), window.rfind(";"), window.rfind(":"))
+    return start + brk if brk > len(window) // 2 else limit
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return m / norms

@@ -1,0 +1,316 @@
+"""Drafting a section part by part: code selects the sentences, the model does one small job, code checks it.
+
+A section of the template lists its parts (``[[sections.parts]]``): a model part gets the sentences code chose
+for its query and one task over them (condense, judge, recommend); a code part is written by a builder
+(:mod:`agent.drafting.builders`) from what the pipeline measured. Every model answer is checked
+(:mod:`agent.drafting.checks`); a refused answer is asked again once with the reason, then the part is left out
+and the reason recorded for the reviewer — fewer, better claims rather than padding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from agent.core.contracts import Claim, Confidence, DigestItem, Draft, SectionDraft, Sentence, Usage, stable_id
+from agent.corpus.embeddings import Embedder
+from agent.drafting import builders
+from agent.drafting.builders import Built
+from agent.drafting.checks import (
+    content_words,
+    flags_for,
+    is_repeat,
+    names_in,
+    refusal,
+    scripts,
+    source_name_stems,
+    unsupported_names,
+)
+from agent.drafting.evidence import SentenceBase
+from agent.drafting.template import PartSpec, Prompt, SectionSpec
+from agent.llm.seam import LLM, LLMError
+
+LIKELIHOODS = ("almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
+MIN_OVERLAP = 2  # content words a cited sentence must share with the claim to stay cited
+
+
+def answer_schema(part: PartSpec) -> type[BaseModel]:
+    fields: dict[str, Any] = {"text": (str, Field(min_length=8, max_length=400))}
+    if part.likelihood:
+        fields["likelihood"] = (Literal[LIKELIHOODS], Field(description="ICD-203 likelihood term"))
+    return create_model("Statement", **fields)
+
+
+class Role(BaseModel):
+    role: str = Field(min_length=2, max_length=80)
+
+
+@dataclass
+class DraftContext:
+    """What every part of a draft shares: the sentence base, the digest, the model and the checks' inputs."""
+
+    draft: Draft
+    base: SentenceBase
+    digest: list[DigestItem]
+    llm: LLM
+    prompt: Prompt
+    embedder: Embedder
+    noun_phrases: Callable[[str], list[str]]
+    used: set[str] = field(default_factory=set)  # sentences a model-written claim of this draft already cites
+    source_names: set[str] = field(default_factory=set)
+    source_scripts: set[str] = field(default_factory=set)
+    _sims: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        texts = [d.text for d in self.base.docs.values()]
+        self.source_names = source_name_stems(texts)
+        self.source_scripts = set().union(*(scripts(t) for t in texts)) if texts else {"LATIN"}
+
+    def sim(self, text: str) -> Any:
+        if text not in self._sims:
+            self._sims[text] = self.base.similarity(text, self.embedder)
+        return self._sims[text]
+
+
+def _numbered(sentences: Sequence[Sentence]) -> str:
+    return "\n".join(f"[{n}] {s.text.replace('<', '‹').replace('>', '›')}" for n, s in enumerate(sentences, 1))
+
+
+def _backing(text: str, sentences: Sequence[Sentence]) -> list[Sentence]:
+    """The chosen sentences that carry the claim: sharing at least two content words, a name or a number."""
+    cw = content_words(text)
+    names = {n.lower() for n in names_in(text)}
+    out = []
+    for s in sentences:
+        sw = content_words(s.text)
+        if len(cw & sw) >= MIN_OVERLAP or (names & {w.lower() for w in names_in(" x " + s.text)}):
+            out.append(s)
+    return out
+
+
+def part_query(part: PartSpec, topic: str) -> str:
+    """What the part's sentences are chosen by: its own words (the topic weighs in separately), or the topic."""
+    own = " ".join(part.query.replace("{topic}", " ").split())
+    return own or topic
+
+
+def model_part(
+    ctx: DraftContext, spec: SectionSpec, part: PartSpec, earlier: Sequence[str]
+) -> tuple[Claim | None, Usage, str | None]:
+    """One model-written claim: the sentences code chose, one job, checks, one retry with the reason."""
+    sims = ctx.sim(part_query(part, ctx.draft.topic))
+    chosen = ctx.base.select(sims, part.sentences, exclude=ctx.used, facts=part.facts)
+    if len(chosen) < min(2, part.sentences):  # the draft has used the best ones: reuse rather than go without
+        chosen = ctx.base.select(sims, part.sentences, facts=part.facts)
+    if not chosen:
+        return None, Usage(), f"{part.label}: no source sentence bears on it"
+    instructions = [part.task, spec.intent, spec.claim, ctx.draft.topic]
+    messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=_numbered(chosen), task=part.task)
+    usage = Usage()
+    reason: str | None = None
+    for _attempt in range(2):
+        result = ctx.llm.complete(
+            messages, answer_schema(part), prompt_name=ctx.prompt.name, prompt_version=ctx.prompt.version
+        )
+        usage = usage + result.usage
+        value: Any = result.value
+        text = " ".join(value.text.split())
+        cited = _backing(text, chosen) or []
+        reason = refusal(
+            text,
+            [s.text for s in chosen],
+            all_source_names=ctx.source_names,
+            source_scripts=ctx.source_scripts,
+            instructions=instructions,
+            analytic=part.analytic,
+        )
+        if reason is None and not cited:
+            reason = "it says nothing the given sentences say; state what they report"
+        if reason is None and is_repeat(text, earlier, threshold=0.6):
+            reason = "it repeats an earlier statement of the brief; say something else these sentences support"
+        if reason is None:
+            claim = Claim(
+                id=stable_id("claim", ctx.draft.id, spec.key, part.label, text, length=12),
+                section=spec.key,
+                text=text,
+                label=part.label,
+                citations=[ctx.base.citation(s) for s in cited],
+                likelihood=getattr(value, "likelihood", None),
+                flags=flags_for(text, [s.text for s in cited], analytic=part.analytic, instructions=instructions),
+            )
+            ctx.used.update(s.id for s in cited)
+            return claim, usage, None
+        messages = [
+            *messages,
+            {"role": "assistant", "content": result.raw},
+            {"role": "user", "content": f"That answer was refused: {reason}. Answer the task again."},
+        ]
+    return None, usage, f"{part.label}: refused twice ({reason})"
+
+
+def code_part(
+    ctx: DraftContext, spec: SectionSpec, part: PartSpec, section: SectionDraft
+) -> tuple[list[Claim], Usage, list[str]]:
+    """Claims written by a builder from the pipeline's results (the model is asked at most for entity roles)."""
+    b, draft = ctx.base, ctx.draft
+    built: list[Built] = []
+    usage = Usage()
+    notes: list[str] = []
+    if part.builder == "confidence":
+        one, level = builders.confidence(b, [d.sources for d in ctx.digest])
+        draft.confidence = level
+        built = [one]
+    elif part.builder == "bias_risks":
+        built = builders.bias_risks(b)
+    elif part.builder == "gaps":
+        built = builders.gaps(b, [d.sentence_id for d in ctx.digest])
+    elif part.builder == "assessment":
+        hyps = [c for c in section.claims if (c.label or "").startswith("Hypothesis")]
+        one_or_none = builders.assessment(b, hyps, lambda t: list(ctx.sim(t)), [d.sentence_id for d in ctx.digest])
+        built = [one_or_none] if one_or_none else []
+        if not built:
+            notes.append("Assessment: fewer than two hypotheses were drafted; left to the analyst")
+    elif part.builder == "entities":
+        built, usage, notes = _entities(ctx, spec, part)
+    elif part.builder == "tags":
+        for tag in builders.tag_candidates(b, ctx.noun_phrases, limit=spec.max_claims):
+            s = next((s for s in b.sentences if tag.lower() in s.text.lower()), None)
+            built.append(Built(None, tag, [b.citation(s)] if s else []))
+    elif part.builder == "techniques":
+        built = techniques(ctx, draft)
+    claims = [builders.claim_for(spec.key, draft.id, x, i) for i, x in enumerate(built)]
+    return claims, usage, notes
+
+
+def _entities(ctx: DraftContext, spec: SectionSpec, part: PartSpec) -> tuple[list[Built], Usage, list[str]]:
+    out: list[Built] = []
+    usage = Usage()
+    notes: list[str] = []
+    for c in builders.entity_candidates(ctx.base, limit=spec.max_claims):
+        role, s = builders.entity_role(c)
+        if role is None and part.task and c.label == "PERSON":
+            sents = c.sentences[:2]
+            task = part.task + f" The named entity: {c.name}."
+            messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=_numbered(sents), task=task)
+            try:
+                r = ctx.llm.complete(messages, Role, prompt_name=ctx.prompt.name, prompt_version=ctx.prompt.version)
+            except LLMError as e:
+                notes.append(f"{c.name}: role not drafted ({type(e).__name__})")
+                continue
+            usage = usage + r.usage
+            answer: Any = r.value
+            cand = " ".join(answer.role.split()).strip(" .")
+            bad = (
+                len(cand.split()) > 8
+                or c.name.lower() in cand.lower()
+                or refusal(
+                    cand,
+                    [x.text for x in sents],
+                    all_source_names=ctx.source_names,
+                    source_scripts=ctx.source_scripts,
+                    instructions=[part.task],
+                    analytic=False,
+                )
+                or unsupported_names(cand, [x.text for x in sents])
+                # the role's words must be the sentences' own: a role they do not state is a guess
+                or not content_words(cand) <= content_words(" ".join(x.text for x in sents))
+            )
+            if bad:
+                notes.append(f"{c.name}: the model's role ({cand!r}) was refused; the analyst can add it")
+                role = None
+            else:
+                role = cand
+        text = f"{c.name}, {role}" if role else c.name
+        out.append(Built(None, text, [ctx.base.citation(s)]))
+    return out, usage, notes
+
+
+def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
+    """What the pipeline actually did to these sources, with its results (no model involved)."""
+    b = ctx.base
+    n = len(b.docs)
+    out: list[Built] = []
+    weak = builders.weak_sourcing(b)
+    out.append(
+        Built(
+            "Source Reliability Assessment",
+            f"Every sentence was screened for sourcing cues: {builders._n_of(len(weak), n)} sources rest on "
+            "anonymous or state-media sourcing"
+            + (f" ({builders._join([builders.short_label(b.docs[d]) for d in weak])})" if weak else "")
+            + "; claims citing only them are flagged low-reliability.",
+            [],
+        )
+    )
+    if ctx.digest:
+        multi = sum(1 for d in ctx.digest if d.sources >= 2)
+        out.append(
+            Built(
+                "Corroboration Check",
+                f"Of the {len(ctx.digest)} fact sentences the brief stands on, {multi} are stated by more than one "
+                "independent source (rewrites of the same sentence counted once).",
+                [],
+            )
+        )
+    hyps = [c for s in draft.sections for c in s.claims if (c.label or "").startswith("Hypothesis")]
+    if len(hyps) >= 2:
+        out.append(
+            Built(
+                "Analysis of Competing Hypotheses",
+                f"{len(hyps)} hypotheses were drafted from separately selected evidence and compared by how many "
+                "independent sources bear on each; the full consistency matrix is left to the analyst.",
+                [],
+            )
+        )
+    dated = [d for s in b.sentences for d in s.dates if d.precision in ("day", "month")]
+    if dated:
+        values = sorted(d.value for d in dated)
+        out.append(
+            Built(
+                "Timeline Analysis",
+                f"{len(dated)} dated references were resolved against each source's publication date, relative ones "
+                f"included; they run from {values[0]} to {values[-1]}.",
+                [],
+            )
+        )
+    return out
+
+
+def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionSpec) -> None:
+    """Fill ``section`` from its parts. An LLM failure fails the section (``--resume`` redoes it) but keeps the
+    claims already made; refused parts are recorded in ``section.skipped``."""
+    section.claims, section.skipped, section.usage = [], [], Usage()
+    error: str | None = None
+    for part in spec.parts:
+        if part.how == "code":
+            claims, usage, notes = code_part(ctx, spec, part, section)
+            section.claims.extend(claims)
+            section.usage = section.usage + usage
+            section.skipped.extend(notes)
+            continue
+        try:
+            earlier = [c.text for s in ctx.draft.sections for c in s.claims if s is not section] + [
+                c.text for c in section.claims
+            ]
+            claim, usage, why = model_part(ctx, spec, part, earlier)
+        except LLMError as e:
+            error = f"{part.label}: {type(e).__name__}: {e}"
+            break
+        section.usage = section.usage + usage
+        if claim is not None:
+            section.claims.append(claim)
+        elif why:
+            section.skipped.append(why)
+    cited = {c.chunk_id for claim in section.claims for c in claim.citations if c.chunk_id}
+    section.evidence_chunk_ids = sorted(cited)
+    if error:
+        section.status, section.error = "failed", error
+    else:
+        section.status, section.error = "done", None
+        section.empty_reason = None if section.claims else "; ".join(section.skipped) or "nothing to draft"
+
+
+def overall(draft: Draft) -> Confidence | None:
+    return draft.confidence

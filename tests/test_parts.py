@@ -1,0 +1,216 @@
+"""Drafting v2: code chooses the sentences, the model does one small job per call, code checks every answer.
+
+Unit tests of the support checks and of the builders on hand-made passages (including ones that must not
+fire), and the whole default template drafted on the seeds with a scripted model at our own seam.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from agent.core.contracts import Flag, Sentence
+from agent.corpus.ingest import ingest_paths
+from agent.drafting import builders, checks
+from agent.drafting.pipeline import draft_brief, load_draft
+from agent.drafting.template import load_template
+from agent.llm.seam import Message
+from agent.llm.testing import FakeLLM
+from agent.services import Services, open_services
+from tests.helpers import SOURCES, workspace
+
+TOPIC = "North Korea's military support for Russia in the Ukraine war"
+NUMBERED = re.compile(r"^\[(\d+)\] (.+)$", re.M)
+
+# --------------------------------------------------------------------------- checks on hand-made passages
+
+SENT = "Reports indicate that more than 10,000 troops, including elite units, have been deployed to Kursk."
+
+
+def test_names_and_numbers_must_be_in_the_cited_sentences() -> None:
+    assert checks.unsupported_numbers("About 12,000 troops went to Kursk.", [SENT]) == ["12000"]
+    assert checks.unsupported_numbers("More than 10,000 troops went to Kursk.", [SENT]) == []
+    assert checks.unsupported_names("Troops reached Kursk and Belgorod.", [SENT]) == ["Belgorod"]
+    # forms of a name fold together; a sentence's first word and months are not names
+    assert checks.unsupported_names("Korean units went to Kursk.", ["North Korea sent units to Kursk."]) == []
+    assert checks.unsupported_names("Elite units deployed in November.", [SENT]) == []
+
+
+def test_refusals_fire_on_copies_echoes_invented_names_and_foreign_script() -> None:
+    common: dict[str, Any] = {
+        "all_source_names": checks.source_name_stems([SENT, "Kim Jong Un met Vladimir Putin."]),
+        "source_scripts": {"LATIN"},
+        "instructions": ["State one security consequence of these facts: who is affected and how."],
+        "analytic": True,
+    }
+    copied = "Reports indicate that more than 10,000 troops, including elite units, have been deployed."
+    assert "copies" in (checks.refusal(copied, [SENT], **common) or "")
+    assert "restates the task" in (
+        checks.refusal("One security consequence of these facts: who is affected and how.", [SENT], **common) or ""
+    )
+    assert "Xi Jinping" not in SENT
+    assert "names" in (checks.refusal("Troops answer to Xi Jinping in Kursk.", [SENT], **common) or "")
+    assert "cjk" in (checks.refusal("Troops deployed to Kursk 部队.", [SENT], **common) or "")
+    # must NOT fire: an own-words statement with the sources' names, or a copy where no analysis is asked
+    fine = "Kim Jong Un's deployment of elite units to Kursk raises the risk that combat experience flows back."
+    assert checks.refusal(fine, [SENT], **common) is None
+    assert checks.refusal(copied, [SENT], **{**common, "analytic": False}) is None
+
+
+def test_flags_discriminate() -> None:
+    ok = checks.flags_for("More than 10,000 troops are in Kursk.", [SENT], analytic=False, instructions=["x"])
+    assert ok == []
+    bad = checks.flags_for("About 12,000 troops are in Belgorod.", [SENT], analytic=False, instructions=["x"])
+    assert bad == [Flag.NAME_NOT_IN_EVIDENCE, Flag.NUMBER_NOT_IN_EVIDENCE]
+
+
+def _sentence(text: str) -> Sentence:
+    return Sentence(
+        id="s", doc_id="d", ordinal=0, start=0, end=len(text), text=text, kind="body",
+        entities=[], dates=[], numbers=[], cues=[],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "role"),
+    [
+        ("Vladimir Putin", "In a message, Russian President Vladimir Putin praised the troops.", "Russian President"),
+        ("Kim Jong Un", "The North Korean leader Kim Jong Un replied.", "North Korean leader"),
+        ("Kim Il Sung", "Led by the Soviet-backed North Korean leader Kim Il Sung.", "Soviet-backed North Korean leader"),  # noqa: E501
+        ("Yoon Suk Yeol", "Yoon Suk Yeol, the president of South Korea, declared it.", "the president of South Korea"),
+        ("Vladimir Putin", "Vladimir Putin met the delegation on Monday.", None),
+    ],
+)  # fmt: skip
+def test_role_from_the_sentence(name: str, text: str, role: str | None) -> None:
+    assert builders.role_from_sentence(name, _sentence(text)) == role
+
+
+# --------------------------------------------------------------------------- the whole template on the seeds
+
+
+def sentences_given(messages: Sequence[Message]) -> list[str]:
+    return [t for _, t in NUMBERED.findall(messages[1]["content"])]
+
+
+def condensing(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+    """A model that does its job: a statement of its own built from words of the sentences it was given."""
+    given = sentences_given(messages)
+    if "role" in schema.model_fields:
+        return {"role": "senior official"}
+    words = [w for w in re.findall(r"[A-Za-z]{4,}", given[0])][:5]
+    answer: dict[str, Any] = {"text": "Taken together, the reporting shows " + " ".join(words).lower() + " matters."}
+    if "likelihood" in schema.model_fields:
+        answer["likelihood"] = "likely"
+    return answer
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    ws, settings = workspace(tmp_path)
+    with open_services(ws, settings) as s:
+        ingest_paths(s, SOURCES)
+        yield s
+
+
+def test_default_template_drafts_part_by_part_on_the_seeds(services: Services) -> None:
+    fake = FakeLLM(condensing)
+    services.use_llm(fake)
+    draft = draft_brief(services, TOPIC)
+    docs = {d.id: d for d in services.store.documents()}
+    template = load_template()
+    assert [s.key for s in draft.sections] == [s.key for s in template.sections]
+    assert all(s.status == "done" for s in draft.sections), [(s.key, s.error) for s in draft.sections]
+    # one small job per call: never more sentences than the part asks for, and the topic line is the shared prefix
+    for messages, _schema, _name in fake.calls:
+        assert 1 <= len(sentences_given(messages)) <= 3
+        assert messages[1]["content"].startswith(f"Topic of the brief: {TOPIC}")
+    # every citation is a whole sentence (or a marked sub-span of one) of its document, at most 60 words
+    stored = {s.id: s for d in docs.values() for s in services.analyser.sentences(services.store, [d])[d.id]}
+    for claim in draft.claims():
+        for c in claim.citations:
+            assert docs[c.doc_id].text[c.start : c.end] == c.quote
+            assert c.sentence_id in stored and stored[c.sentence_id].start == c.start
+            assert len(c.quote.split()) <= 60
+    # the digest: fact sentences from every source
+    assert len(draft.digest) >= 12 and {d.doc_id for d in draft.digest} == set(docs)
+    entities = [c.text for c in draft.section("entities").claims]
+    assert any(e.startswith("Vladimir Putin, Russian President") for e in entities), entities
+    assert any(e.startswith("Kim Jong Un") for e in entities), entities
+    tags = [c.text for c in draft.section("tags").claims]
+    assert tags and all(1 <= len(t.split()) <= 4 for t in tags), tags
+    assert not any(t.endswith(",") for t in tags)
+    risks = [c for c in draft.section("assumptions").claims if c.label == "Bias & Deception Risks"]
+    assert risks and risks[0].citations, "the seeds' anonymous and state-media sourcing must be named"
+    assert draft.confidence in ("low", "moderate")
+    techniques = draft.section("techniques").claims
+    assert techniques and all(c.origin == "computed" for c in techniques)
+    assert load_draft(services.workspace, draft.id) == draft
+
+
+def test_a_refused_answer_is_asked_again_then_left_out(services: Services) -> None:
+    """Copying a sentence where analysis is asked is refused; the retry carries the reason; a second refusal
+    leaves the part out, recorded, and the rest of the brief goes on."""
+
+    def copier(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        if "role" in schema.model_fields:
+            return {"role": "official"}
+        answer: dict[str, Any] = {"text": sentences_given(messages)[0]}
+        if "likelihood" in schema.model_fields:
+            answer["likelihood"] = "likely"
+        return answer
+
+    fake = FakeLLM(copier)
+    services.use_llm(fake)
+    draft = draft_brief(services, TOPIC)
+    implications = draft.section("implications")
+    assert implications.status == "done" and implications.claims == []
+    assert any("copies a source sentence" in s for s in implications.skipped)
+    retries = [m for m, _, _ in fake.calls if m[-1]["content"].startswith("That answer was refused")]
+    assert retries, "a refused answer is asked again with the reason"
+    # what code writes stands whatever the model does
+    assert [c.label for c in draft.section("bluf").claims] == ["Confidence"]
+
+
+def test_an_llm_failure_mid_brief_keeps_what_was_drafted_and_resume_finishes(services: Services) -> None:
+    from agent.llm.seam import LLMError
+
+    calls = {"n": 0}
+
+    def flaky(messages: Sequence[Message], schema: type[BaseModel]) -> Any:
+        calls["n"] += 1
+        if "geopolitical consequence" in messages[1]["content"]:
+            return LLMError("server went away")
+        return condensing(messages, schema)
+
+    services.use_llm(FakeLLM(flaky))
+    draft = draft_brief(services, TOPIC)
+    assert draft.section("bluf").status == "done" and draft.section("bluf").claims
+    assert draft.section("implications").status == "failed"
+    assert "server went away" in (draft.section("implications").error or "")
+    services.use_llm(FakeLLM(condensing))
+    resumed = draft_brief(services, "", resume=load_draft(services.workspace, draft.id))
+    assert all(s.status == "done" for s in resumed.sections)
+    assert resumed.section("bluf").claims == draft.section("bluf").claims
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "guidance", "refused"),
+    [
+        ("Confidence: moderate.", "Confidence: moderate.", "state the basis: anonymous sources", "old text"),
+        ("Troops were sent.", "More than 9,000 troops were sent.", "give the figure 10,000", "10000"),
+        ("Troops were sent.", "Troops were sent by Putin.", "say that Kim Jong Un sent them", "Kim"),
+        ("Troops were sent.", "Kim Jong Un sent more than 10,000 troops.", "say that Kim Jong Un sent 10,000", None),
+    ],
+)
+def test_a_redraft_that_ignores_the_reviewer_is_not_offered(
+    old: str, new: str, guidance: str, refused: str | None
+) -> None:
+    from agent.drafting.pipeline import redraft_ignores
+
+    why = redraft_ignores(old, new, guidance)
+    assert (why is None) if refused is None else (refused in (why or "")), why
