@@ -169,11 +169,11 @@ def test_a_refused_answer_is_asked_again_then_left_out(services: Services) -> No
     draft = draft_brief(services, TOPIC)
     implications = draft.section("implications")
     assert implications.status == "done" and implications.claims == []
-    assert any("copies a source sentence" in s for s in implications.skipped)
+    assert any("copies the source sentences" in s for s in implications.skipped)
     retries = [m for m, _, _ in fake.calls if m[-1]["content"].startswith("That answer was refused")]
     assert retries, "a refused answer is asked again with the reason"
-    # what code writes stands whatever the model does
-    assert [c.label for c in draft.section("bluf").claims] == ["Confidence"]
+    # what code writes stands whatever the model does; only Key Facts (figures copied on purpose) may copy
+    assert [c.label for c in draft.section("bluf").claims if c.label != "Key Facts"] == ["Confidence"]
 
 
 def test_an_llm_failure_mid_brief_keeps_what_was_drafted_and_resume_finishes(services: Services) -> None:
@@ -214,3 +214,20 @@ def test_a_redraft_that_ignores_the_reviewer_is_not_offered(
 
     why = redraft_ignores(old, new, guidance)
     assert (why is None) if refused is None else (refused in (why or "")), why
+
+
+def test_parts_a_small_model_cannot_do_are_left_to_the_analyst_with_their_evidence(services: Services) -> None:
+    """On the embedded default (no endpoint configured) the template's ``capable`` parts are not drafted: each is
+    recorded with its evidence, whose chunks are offered for adding a claim by hand."""
+    services.settings.llm.capable = False
+    fake = FakeLLM(condensing)
+    services.use_llm(fake)
+    draft = draft_brief(services, TOPIC)
+    recs = draft.section("recommendations")
+    assert {c.label for c in recs.claims} <= {"Immediate Actions (0–30 days)"}
+    left = [s for s in recs.skipped if "left to the analyst" in s]
+    assert len(left) == 4 and all("its evidence: “" in s for s in left)
+    cited = {cit.chunk_id for claim in recs.claims for cit in claim.citations}
+    assert set(recs.evidence_chunk_ids) > cited  # the evidence of the parts left out is offered too
+    asked = " ".join(m[1]["content"] for m, _, _ in fake.calls)
+    assert "best plausible outcome" not in asked and "Best case" not in asked

@@ -49,6 +49,10 @@ class LLMSettings(BaseModel):
     """Give up retrying after this many seconds in total."""
     max_validation_retries: int = 2
     """How often an answer that fails schema validation is asked again, with the error."""
+    capable: bool | None = None
+    """Whether the model drafts the parts of the brief a small model cannot do credibly (scenarios, postures,
+    assumptions; ``capable = true`` in the template). Unset: yes for a configured endpoint, no for the embedded
+    default, which leaves those parts to the analyst with their evidence gathered."""
     local_model: str = "qwen2.5-coder-1.5b"
     """Embedded default model: a known name (``qwen2.5-coder-1.5b``, ``smollm2-135m``) or a path to a GGUF file."""
     local_threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 2, 8)))

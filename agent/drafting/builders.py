@@ -102,7 +102,12 @@ def bias_risks(base: SentenceBase) -> list[Built]:
         text = (
             f"{_n_of(len(docs), len(base.docs)).capitalize()} sources ({_join([short_label(d) for d in docs])}) "
             f"rest on anonymous or state-media sourcing ({'; '.join(f'“{p}”' for p in phrases[:3])}); "
-            "their specific claims cannot be confirmed from them alone and may carry a state narrative."
+            "their specific claims cannot be confirmed from them alone"
+            + (
+                " and may carry a state narrative."
+                if any(c.kind == "state-media" for d in weak for x in weak[d] for c in x.cues)
+                else "."
+            )
         )
         out.append(Built("Bias & Deception Risks", text, [base.citation(s) for s in cites[:3]]))
     figs = attributed_figures(base)
@@ -215,7 +220,8 @@ def confidence(base: SentenceBase, digest_sources: Sequence[int]) -> tuple[Built
             "sourcing"
         )
     parts.append(
-        f"; {_n_of(corroborated, len(digest_sources))} key facts are stated by more than one independent source."
+        f"; {_n_of(corroborated, len(digest_sources))} key facts {'is' if corroborated == 1 else 'are'} stated by "
+        "more than one independent source."
         if digest_sources
         else "."
     )
@@ -343,6 +349,9 @@ def role_from_sentence(name: str, s: Sentence) -> str | None:
                     break
                 keep.insert(0, w)
             return " ".join(keep)
+        of = re.match(r"\s+of\s+((?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3})", s.text[m.end() :])
+        if r and of:
+            return f"{r.group(1).strip()} of {of.group(1)}"
         a = _ROLE_AFTER.search(s.text[m.end() :])
         if a:
             return a.group(1).strip()
@@ -379,10 +388,11 @@ def tag_candidates(base: SentenceBase, noun_phrases: Callable[[str], list[str]],
             phrase_docs[p].add(s.doc_id)
             counts[p] += 1
     lowered = {t.lower() for t in tags}
+    spread = 3 if len(base.docs) >= 4 else 2  # a theme runs through several sources, not one story's rewrites
     phrases = [
         p
         for p in sorted(counts, key=lambda p: (-len(phrase_docs[p]), -counts[p]))
-        if len(phrase_docs[p]) >= 2 and p.lower() not in lowered and not any(p.lower() in t for t in lowered)
+        if len(phrase_docs[p]) >= spread and p.lower() not in lowered and not any(p.lower() in t for t in lowered)
     ]
     for p in phrases:
         if len(tags) >= limit:

@@ -322,8 +322,8 @@ def refusal(
         return f"it names {', '.join(invented)}, who or which is in no source sentence; use only names they contain"
     if echo_ratio(text, instructions) >= ECHO_LIMIT:
         return "it restates the task instead of answering it"
-    if analytic and cited and max(copy_ratio(text, c) for c in cited) >= COPY_LIMIT:
-        return "it copies a source sentence; write the statement in your own words"
+    if analytic and cited and max(copy_ratio(text, c) for c in [*cited, " ".join(cited)]) >= COPY_LIMIT:
+        return "it copies the source sentences; write the statement in your own words"
     return None
 
 
@@ -334,7 +334,7 @@ def flags_for(text: str, cited: Sequence[str], *, analytic: bool, instructions: 
         flags.append(Flag.NAME_NOT_IN_EVIDENCE)
     if unsupported_numbers(text, cited):
         flags.append(Flag.NUMBER_NOT_IN_EVIDENCE)
-    if analytic and cited and max(copy_ratio(text, c) for c in cited) >= COPY_LIMIT:
+    if analytic and cited and max(copy_ratio(text, c) for c in [*cited, " ".join(cited)]) >= COPY_LIMIT:
         flags.append(Flag.COPIED_SENTENCE)
     if echo_ratio(text, instructions) >= ECHO_LIMIT:
         flags.append(Flag.ECHOES_INSTRUCTIONS)

@@ -53,6 +53,7 @@ class SentenceBase:
     chunks: dict[str, list[Chunk]] = field(default_factory=dict)
     _words: list[set[str]] = field(default_factory=list)
     origin: dict[str, str] = field(default_factory=dict)  # document -> the first document of its rewrite group
+    leads: dict[str, Sentence] = field(default_factory=dict)  # bullet -> the sentence ending in ':' that leads it
 
     def __post_init__(self) -> None:
         self.origin = self._rewrite_groups()
@@ -94,7 +95,9 @@ class SentenceBase:
         chunks: dict[str, list[Chunk]] | None = None,
     ) -> SentenceBase:
         cands = [s for d in docs for s in sentences.get(d.id, []) if is_evidence(s)]
-        vecs = _unit(embedder.embed([s.text for s in cands])) if cands else np.zeros((0, 1), dtype=np.float32)
+        leads = lead_ins(sentences)
+        texts = [f"{leads[s.id].text} {s.text}" if s.id in leads else s.text for s in cands]
+        vecs = _unit(embedder.embed(texts)) if cands else np.zeros((0, 1), dtype=np.float32)
         topic_vec = _unit(embedder.embed([topic]))[0] if cands else np.zeros(1, dtype=np.float32)
         return cls(
             docs={d.id: d for d in docs},
@@ -103,6 +106,7 @@ class SentenceBase:
             topic_sim=vecs @ topic_vec if cands else np.zeros(0),
             chunks=chunks or {},
             _words=[content_words(s.text) for s in cands],
+            leads=leads,
         )
 
     def __len__(self) -> int:
@@ -142,7 +146,7 @@ class SentenceBase:
         if not self.sentences or k <= 0:
             return []
         banned = set(exclude)
-        score = query_sim + 0.5 * self.topic_sim + facts * np.array([density(s) for s in self.sentences])
+        score = query_sim + 0.3 * self.topic_sim + facts * np.array([density(s) for s in self.sentences])
         order = np.argsort(-score)
         chosen: list[int] = []
         per_doc: dict[str, int] = {}
@@ -223,6 +227,22 @@ class SentenceBase:
             match="exact",
             sentence_id=s.id,
         )
+
+
+def lead_ins(sentences: dict[str, list[Sentence]]) -> dict[str, Sentence]:
+    """For each bullet item, the sentence ending in ':' that introduces its list ("Russia has compensated North
+    Korea through both financial payments and critical resources:"): a bullet alone often does not say who or what."""
+    out: dict[str, Sentence] = {}
+    for sents in sentences.values():
+        lead: Sentence | None = None
+        for s in sents:
+            if s.kind == "bullet" and lead is not None:
+                out[s.id] = lead
+            elif s.text.rstrip().endswith(":") and s.kind in ("body", "bullet") and len(s.text.split()) >= 4:
+                lead = s
+            elif s.kind != "bullet":
+                lead = None
+    return out
 
 
 def _cut(text: str, start: int, end: int, max_words: int) -> int:

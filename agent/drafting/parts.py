@@ -9,6 +9,7 @@ and the reason recorded for the reviewer — fewer, better claims rather than pa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,16 +32,20 @@ from agent.drafting.checks import (
 )
 from agent.drafting.evidence import SentenceBase
 from agent.drafting.template import PartSpec, Prompt, SectionSpec
+from agent.drafting.verify import numbers_in
 from agent.llm.seam import LLM, LLMError
 
 LIKELIHOODS = ("almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
+_DIGIT = re.compile(r"\d")
 MIN_OVERLAP = 2  # content words a cited sentence must share with the claim to stay cited
 
 
 def answer_schema(part: PartSpec) -> type[BaseModel]:
-    fields: dict[str, Any] = {"text": (str, Field(min_length=8, max_length=400))}
+    """The answer: the statement, after the likelihood term when one is asked (chosen first, then used)."""
+    fields: dict[str, Any] = {}
     if part.likelihood:
         fields["likelihood"] = (Literal[LIKELIHOODS], Field(description="ICD-203 likelihood term"))
+    fields["text"] = (str, Field(min_length=8, max_length=400))
     return create_model("Statement", **fields)
 
 
@@ -59,9 +64,11 @@ class DraftContext:
     prompt: Prompt
     embedder: Embedder
     noun_phrases: Callable[[str], list[str]]
+    capable: bool = True  # the model may draft the parts marked ``capable`` in the template
     used: set[str] = field(default_factory=set)  # sentences a model-written claim of this draft already cites
     source_names: set[str] = field(default_factory=set)
     source_scripts: set[str] = field(default_factory=set)
+    handed: list[Sentence] = field(default_factory=list)  # evidence of parts left to the analyst
     _sims: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -75,8 +82,15 @@ class DraftContext:
         return self._sims[text]
 
 
-def _numbered(sentences: Sequence[Sentence]) -> str:
-    return "\n".join(f"[{n}] {s.text.replace('<', '‹').replace('>', '›')}" for n, s in enumerate(sentences, 1))
+def _numbered(sentences: Sequence[Sentence], leads: dict[str, Sentence] | None = None) -> str:
+    """The sentences as numbered data; a bullet item is shown after the sentence that leads its list."""
+    leads = leads or {}
+
+    def shown(s: Sentence) -> str:
+        text = f"{leads[s.id].text} {s.text}" if s.id in leads else s.text
+        return text.replace("<", "‹").replace(">", "›")
+
+    return "\n".join(f"[{n}] {shown(s)}" for n, s in enumerate(sentences, 1))
 
 
 def _backing(text: str, sentences: Sequence[Sentence]) -> list[Sentence]:
@@ -107,8 +121,16 @@ def model_part(
         chosen = ctx.base.select(sims, part.sentences, facts=part.facts)
     if not chosen:
         return None, Usage(), f"{part.label}: no source sentence bears on it"
+    if part.capable and not ctx.capable:
+        ctx.handed.extend(chosen)
+        quoted = "; ".join(f"“{' '.join(s.text.split()[:12])}…”" for s in chosen)
+        return None, Usage(), f"{part.label}: left to the analyst (needs a capable model); its evidence: {quoted}"
     instructions = [part.task, spec.intent, spec.claim, ctx.draft.topic]
-    messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=_numbered(chosen), task=part.task)
+    messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=_numbered(chosen, ctx.base.leads), task=part.task)
+    shown = [f"{ctx.base.leads[s.id].text} {s.text}" if s.id in ctx.base.leads else s.text for s in chosen]
+    figures = [
+        n.text for s in chosen for n in s.numbers if (n.counts or n.kind == "money") and re.search(r"\d", n.text)
+    ]
     usage = Usage()
     reason: str | None = None
     for _attempt in range(2):
@@ -121,25 +143,35 @@ def model_part(
         cited = _backing(text, chosen) or []
         reason = refusal(
             text,
-            [s.text for s in chosen],
+            shown,
             all_source_names=ctx.source_names,
             source_scripts=ctx.source_scripts,
             instructions=instructions,
             analytic=part.analytic,
         )
+        if reason is None and len(text.split()) > part.max_words + 10:
+            reason = f"it is {len(text.split())} words long; write one sentence of at most {part.max_words} words"
+        term = getattr(value, "likelihood", None)
+        if reason is None and term and term not in text.lower():
+            reason = f"the sentence does not state the likelihood; begin it with 'It is {term} that'"
+        if reason is None and part.figures and figures and not numbers_in(text):
+            reason = f"it leaves out the figures the sentences give ({', '.join(dict.fromkeys(figures[:3]))})"
         if reason is None and not cited:
             reason = "it says nothing the given sentences say; state what they report"
         if reason is None and is_repeat(text, earlier, threshold=0.6):
             reason = "it repeats an earlier statement of the brief; say something else these sentences support"
         if reason is None:
+            leads = [ctx.base.leads[s.id] for s in cited if s.id in ctx.base.leads]
+            unique = {s.id: s for s in [*leads, *cited]}
+            cites = [ctx.base.citation(s) for s in unique.values()]
             claim = Claim(
                 id=stable_id("claim", ctx.draft.id, spec.key, part.label, text, length=12),
                 section=spec.key,
                 text=text,
                 label=part.label,
-                citations=[ctx.base.citation(s) for s in cited],
+                citations=cites,
                 likelihood=getattr(value, "likelihood", None),
-                flags=flags_for(text, [s.text for s in cited], analytic=part.analytic, instructions=instructions),
+                flags=flags_for(text, [c.quote for c in cites], analytic=part.analytic, instructions=instructions),
             )
             ctx.used.update(s.id for s in cited)
             return claim, usage, None
@@ -249,8 +281,9 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
         out.append(
             Built(
                 "Corroboration Check",
-                f"Of the {len(ctx.digest)} fact sentences the brief stands on, {multi} are stated by more than one "
-                "independent source (rewrites of the same sentence counted once).",
+                f"Of the {len(ctx.digest)} fact sentences the brief stands on, {multi} "
+                f"{'is' if multi == 1 else 'are'} stated by more than one independent source (rewrites of the same "
+                "sentence counted once).",
                 [],
             )
         )
@@ -282,6 +315,7 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
     """Fill ``section`` from its parts. An LLM failure fails the section (``--resume`` redoes it) but keeps the
     claims already made; refused parts are recorded in ``section.skipped``."""
     section.claims, section.skipped, section.usage = [], [], Usage()
+    ctx.handed = []
     error: str | None = None
     for part in spec.parts:
         if part.how == "code":
@@ -303,7 +337,9 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
             section.claims.append(claim)
         elif why:
             section.skipped.append(why)
+    # the chunks behind the claims and behind the parts left to the analyst: redraft and "add a claim" offer them
     cited = {c.chunk_id for claim in section.claims for c in claim.citations if c.chunk_id}
+    cited |= {c.chunk_id for c in (ctx.base.citation(s) for s in ctx.handed) if c.chunk_id}
     section.evidence_chunk_ids = sorted(cited)
     if error:
         section.status, section.error = "failed", error

@@ -19,6 +19,7 @@ from agent import __version__
 from agent.core.atomic import atomic_write_text
 from agent.core.contracts import Claim, Confidence, Draft, Provenance, SearchHit, SectionDraft, Usage, stable_id
 from agent.core.paths import Workspace
+from agent.core.settings import Settings
 from agent.corpus.embeddings import Embedder
 from agent.corpus.index import ChromaIndex
 from agent.corpus.retrieve import Retriever
@@ -49,6 +50,8 @@ class Services(Protocol):
     def llm(self) -> LLM: ...
     @property
     def analyser(self) -> SentenceAnalyser: ...
+    @property
+    def settings(self) -> Settings: ...
 
 
 PACK_SIZE = 6  # chunks per section: ~1,300 prompt tokens of evidence with 900-character chunks
@@ -265,7 +268,9 @@ def draft_context(services: Services, draft: Draft, llm: LLM, doc_ids: Sequence[
     digest = base.digest()
     draft.digest = digest
     nlp = services.analyser.nlp
+    cfg = services.settings.llm
     return DraftContext(
+        capable=cfg.capable if cfg.capable is not None else cfg.base_url is not None,
         draft=draft,
         base=base,
         digest=digest,

@@ -108,6 +108,9 @@ class PartSpec:
     sentences: int = 3
     likelihood: bool = False  # the answer carries an ICD-203 likelihood term
     analytic: bool = True  # analysis is asked for: a copy of a cited sentence is refused
+    figures: bool = False  # the answer must keep a figure when the sentences give one
+    max_words: int = 40  # longer answers (with some slack) are refused as paragraphs, not claims
+    capable: bool = False  # only a capable model drafts it (see ``llm.capable``); else left to the analyst
     facts: float = 0.05  # how much the count of facts (figures, dates, names) weighs in choosing sentences
 
 
@@ -157,6 +160,9 @@ def _part(path: object, key: str, p: dict[str, Any]) -> PartSpec:
         likelihood=bool(p.get("likelihood", False)),
         analytic=bool(p.get("analytic", True)),
         facts=float(p.get("facts", 0.05)),
+        figures=bool(p.get("figures", False)),
+        capable=bool(p.get("capable", False)),
+        max_words=int(p.get("max_words", 40)),
     )
 
 
