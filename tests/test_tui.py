@@ -102,6 +102,30 @@ async def test_claim_and_its_evidence_in_context(env: Env) -> None:
         assert "single-source" in detail(app)
 
 
+async def test_what_drafting_left_out_and_code_written_claims_are_shown(tmp_path: Path) -> None:
+    """Parts left to the analyst are listed under the section's claims; a claim written by code says so instead
+    of "No evidence"; a judgment shows its likelihood."""
+    ws = Workspace.at(tmp_path / "ws2").ensure()
+    draft, docs, chunks = seed_draft()
+    bluf = draft.sections[0]
+    bluf.skipped = ["Best: left to the analyst (needs a capable model); its evidence: “Troops…”"]
+    bluf.claims[0].likelihood = "likely"
+    computed = bluf.claims[0].model_copy(update={"id": "computed1", "citations": [], "origin": "computed"})
+    bluf.claims.insert(1, computed)
+    session = ReviewSession(ws, draft, reviewer="tester")
+    app = BriefReviewApp(session, FakeBackend(docs, chunks, ws.exports_dir))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            panel = detail(app)
+            assert "likelihood: likely" in panel
+            assert "Left out of this section" in panel and "Best: left to the analyst" in panel
+            await pilot.press("j")
+            panel = detail(app)
+            assert "Written by code" in panel and "No evidence" not in panel
+    finally:
+        session.close()
+
+
 # --------------------------------------------------------------------------- decisions
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -98,8 +99,9 @@ def citation_block(n: int, cit: Citation, doc: SourceDocument | None, error: str
     return Group(head, body, Text(""))
 
 
-def claim_panel(claim: Claim, section_title: str, position: str) -> RenderableType:
-    """The claim under review: where it sits, its status, flags, confidence, text (and edit beside it)."""
+def claim_panel(claim: Claim, section_title: str, position: str, notes: Sequence[str] = ()) -> RenderableType:
+    """The claim under review: where it sits, its status, flags, confidence and likelihood, text (and edit beside
+    it), and what drafting left out of its section for the analyst (``notes``)."""
     head = Text(section_title, style="bold")
     head.append(f"   {position}", style="dim")
     meta = Text()
@@ -110,6 +112,9 @@ def claim_panel(claim: Claim, section_title: str, position: str) -> RenderableTy
     meta.append(f"{glyph} {claim.status}", style=style)
     meta.append("   confidence: ", style="dim")
     meta.append(claim.confidence or "not stated", style="bold" if claim.confidence else "dim")
+    if claim.likelihood:
+        meta.append("   likelihood: ", style="dim")
+        meta.append(claim.likelihood, style="bold")
     if claim.origin != "drafted":
         meta.append(f"   ({claim.origin})", style="dim italic")
     flags = Text()
@@ -131,8 +136,14 @@ def claim_panel(claim: Claim, section_title: str, position: str) -> RenderableTy
         parts.append(Text(claim.text, style="strike dim" if claim.status == "rejected" else ""))
     if claim.reviewer_note:
         parts.append(Text.assemble(("\nNote: ", "bold"), (claim.reviewer_note, "italic")))
-    if not claim.citations:
+    if not claim.citations and claim.origin == "computed":
+        parts.append(Text("\nWritten by code from what the pipeline measured; it quotes no sentence.", style="dim"))
+    elif not claim.citations:
         parts.append(Text("\nNo evidence: nothing in the sources supports this claim.", style="bold red"))
+    if notes:
+        parts.append(Text("\nLeft out of this section (add them with +):", style="bold yellow"))
+        for n in notes:
+            parts.append(Text(f"  • {n}", style="yellow"))
     return Group(*parts)
 
 

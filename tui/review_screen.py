@@ -144,7 +144,12 @@ class ReviewScreen(Screen[None]):
         detail.show(
             Group(
                 Text(""),
-                claim_panel(claim, self.session.section_title(claim.section), position),
+                claim_panel(
+                    claim,
+                    self.session.section_title(claim.section),
+                    position,
+                    self.session.section_notes(claim.section),
+                ),
                 Rule(style="dim"),
                 Text("Evidence", style="bold"),
                 self._evidence(claim),

@@ -420,6 +420,13 @@ class ReviewSession:
     def section_title(self, key: str) -> str:
         return self._titles.get(key, key)
 
+    def section_notes(self, key: str) -> list[str]:
+        """What drafting left out of a section, and why (parts left to the analyst, refused answers)."""
+        for s in self.base.sections:
+            if s.key == key:
+                return list(s.skipped)
+        return []
+
     def claim(self, claim_id: str) -> Claim:
         try:
             return self._claims[claim_id]
