@@ -106,6 +106,22 @@ def test_json_schema_request_shape_and_usage(mock: Any, sleeps: list[float], log
     assert sleeps == []
 
 
+def test_llama_server_timings_are_logged_as_processed_and_cached_prompt_tokens(
+    mock: Any, sleeps: list[float], log_path: Path
+) -> None:
+    """llama-server says how much of the prompt it computed and how much it took from its prompt cache: the
+    figure that shows a shared prompt prefix at work. Endpoints that say nothing get no such fields."""
+    answer = completion('{"answer": "yes"}', prompt_tokens=300)
+    answer["timings"] = {"prompt_n": 42, "cache_n": 258, "predicted_n": 5}
+    mock.post("/chat/completions").mock(side_effect=[httpx.Response(200, json=answer), ok(prompt_tokens=300)])
+    llm = make_llm(sleeps, log_path)
+    llm.complete(MSGS, Answer)
+    llm.complete(MSGS, Answer)
+    first, second = log_lines(log_path)
+    assert (first["server_prompt_processed"], first["server_prompt_cached"]) == (42, 258)
+    assert "server_prompt_processed" not in second
+
+
 def test_openai_kind_uses_max_completion_tokens(mock: Any, sleeps: list[float], log_path: Path) -> None:
     route = mock.post("/chat/completions").mock(return_value=ok())
     make_llm(sleeps, log_path, kind="openai", max_tokens=77).complete(MSGS, Answer)

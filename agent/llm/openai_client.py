@@ -211,6 +211,17 @@ def cost_usd(usage: Usage, settings: LLMSettings) -> float | None:
 # --------------------------------------------------------------------------- the client
 
 
+def _add_server_timings(state: _CallState, extra: dict[str, Any]) -> None:
+    """llama-server reports ``timings``: ``prompt_n`` tokens it computed and ``cache_n`` it reused from its prompt
+    cache. Other endpoints report nothing here, and nothing is recorded."""
+    timings = extra.get("timings")
+    if not isinstance(timings, dict) or not isinstance(timings.get("prompt_n"), int):
+        return
+    state.processed_prompt_tokens = (state.processed_prompt_tokens or 0) + timings["prompt_n"]
+    if isinstance(timings.get("cache_n"), int):
+        state.cached_prompt_tokens = (state.cached_prompt_tokens or 0) + timings["cache_n"]
+
+
 @dataclass
 class _CallState:
     """What one :meth:`OpenAICompatibleLLM.complete` call accumulates for its usage and log line."""
@@ -219,6 +230,8 @@ class _CallState:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     reasks: int = 0
+    processed_prompt_tokens: int | None = None  # what the server actually computed (llama-server's timings)
+    cached_prompt_tokens: int | None = None  # prompt tokens the server took from its prompt cache
     attempt_log: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -483,6 +496,7 @@ class OpenAICompatibleLLM:
             if usage is not None:
                 state.prompt_tokens += usage.prompt_tokens or 0
                 state.completion_tokens += usage.completion_tokens or 0
+            _add_server_timings(state, getattr(completion, "model_extra", None) or {})
             state.attempt_log.append({"attempt": state.requests, "ok": True, "s": round(time.monotonic() - t0, 3)})
             choice = completion.choices[0] if completion.choices else None
             content = (choice.message.content or "") if choice else ""
@@ -684,6 +698,9 @@ class OpenAICompatibleLLM:
             "error": self._scrub(error) if error else None,
             "attempt_log": state.attempt_log,
         }
+        if state.processed_prompt_tokens is not None:
+            record["server_prompt_processed"] = state.processed_prompt_tokens
+            record["server_prompt_cached"] = state.cached_prompt_tokens
         price_in, price_out = self.prices
         if price_in is not None or price_out is not None:
             record["cost_usd"] = round(
