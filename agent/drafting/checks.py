@@ -9,6 +9,7 @@ that reason); :func:`flags_for` sets the reviewer's flags on what is kept.
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -199,26 +200,8 @@ NOT_NAMES = frozenset(
         "she",
         "we",
         "our",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
     ]
+    + [m.lower() for m in (*calendar.month_name, *calendar.day_name) if m]
 )
 
 
