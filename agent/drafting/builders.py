@@ -38,7 +38,7 @@ def short_label(doc: SourceDocument) -> str:
         return doc.outlet
     if doc.title:
         ws = doc.title.split()
-        return "“" + " ".join(ws[:6]) + ("…" if len(ws) > 6 else "") + "”"
+        return "“" + " ".join(ws[:5]) + ("…" if len(ws) > 5 else "") + "”"
     return doc.path.rsplit("/", 1)[-1]
 
 
@@ -129,8 +129,41 @@ def bias_risks(base: SentenceBase) -> list[Built]:
 # --------------------------------------------------------------------------- figures and gaps
 
 
+# What a figure counts must be a thing in the world, not a span of time or a tally of reports.
+_NOT_COUNTS = frozenset(
+    [
+        "year",
+        "years",
+        "month",
+        "months",
+        "week",
+        "weeks",
+        "day",
+        "days",
+        "hour",
+        "hours",
+        "time",
+        "times",
+        "account",
+        "accounts",
+        "percent",
+        "decade",
+        "decades",
+        "article",
+        "articles",
+        "outlet",
+        "outlets",
+    ]
+)
+
+
 def _counted(base: SentenceBase) -> list[tuple[NumberMention, Sentence]]:
-    return [(n, s) for s in base.sentences for n in s.numbers if n.counts and n.kind == "cardinal" and n.high >= 10]
+    return [
+        (n, s)
+        for s in base.sentences
+        for n in s.numbers
+        if n.counts and n.kind == "cardinal" and n.high >= 10 and n.counts.lower() not in _NOT_COUNTS
+    ]
 
 
 def _key(counts: str) -> str:
