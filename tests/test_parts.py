@@ -231,3 +231,28 @@ def test_parts_a_small_model_cannot_do_are_left_to_the_analyst_with_their_eviden
     assert set(recs.evidence_chunk_ids) > cited  # the evidence of the parts left out is offered too
     asked = " ".join(m[1]["content"] for m, _, _ in fake.calls)
     assert "best plausible outcome" not in asked and "Best case" not in asked
+
+
+def test_no_example_in_the_prompts_carries_a_topic() -> None:
+    """A small model copies the examples it is shown ("Kim Jong Un" turned up in a brief on an earthquake):
+    no name of a person, place, nationality or organisation may stand in a template or prompt."""
+    import tomllib
+    from importlib import resources
+
+    from agent.corpus.sentences import SentenceAnalyser
+
+    nlp = SentenceAnalyser().nlp
+    NOT_NAMES_HERE = {"JSON", "Reviewer"}  # the small NER model tags these PERSON
+    found: list[str] = []
+    for f in resources.files("prompts").iterdir():
+        if not f.name.endswith(".toml"):
+            continue
+        data = tomllib.loads(f.read_text(encoding="utf-8"))
+        texts = [data.get("system", ""), data.get("user", "")]
+        for sec in data.get("sections", []):
+            texts += [sec.get("intent", ""), sec.get("claim", "")]
+            texts += [p.get("task", "") for p in sec.get("parts", [])]
+        for t in texts:
+            names = [e for e in nlp(t).ents if e.label_ in ("PERSON", "GPE", "NORP") and e.text not in NOT_NAMES_HERE]
+            found += [f"{f.name}: {e.text} ({e.label_})" for e in names]
+    assert found == []
