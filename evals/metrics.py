@@ -800,8 +800,9 @@ ANALYTIC_SECTIONS = ("bluf", "hypotheses", "assumptions", "implications", "recom
 class Writing(_Result):
     """What the claims are as writing, whoever wrote them (see :mod:`agent.drafting.checks`).
 
-    - ``instruction_echo_rate`` = claims whose word trigrams stand for half or more in the template's own words
-      (section intent and claim guidance, the tasks of its parts) or the topic / all claims.
+    - ``instruction_echo_rate`` = claims that repeat five or more consecutive words of the template's own words
+      (section intent and claim guidance, the tasks of its parts), or half of whose words are runs of three or
+      more words of the topic / all claims.
     - ``copied_sentence_rate`` = claims of the analytic sections (BLUF, hypotheses, assumptions, implications,
       recommendations) of which 80 % or more of the words are one of their cited quotes, word for word / those
       claims.
@@ -817,11 +818,10 @@ class Writing(_Result):
 
 
 def writing(draft: Draft, instructions: Sequence[str]) -> Writing:
-    from agent.drafting.checks import COPY_LIMIT, ECHO_LIMIT, copy_ratio, echo_ratio
+    from agent.drafting.checks import COPY_LIMIT, copy_ratio, echoes
 
     claims = [c for c in draft.claims() if c.origin != "manual"]
-    texts = [*instructions, draft.topic]
-    echoing = [c for c in claims if echo_ratio(c.text, texts) >= ECHO_LIMIT]
+    echoing = [c for c in claims if echoes(c.text, instructions, draft.topic)]
     analytic = [c for c in claims if c.section in ANALYTIC_SECTIONS]
     copied = [
         c for c in analytic if c.citations and max(copy_ratio(c.text, q.quote) for q in c.citations) >= COPY_LIMIT

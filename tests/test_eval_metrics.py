@@ -423,6 +423,8 @@ def test_writing_rates_catch_echoes_and_copies() -> None:
         claim(2, "recommendations", "Reports indicate that more than 10,000 troops have been deployed."),  # a copy
         claim(3, "implications", "The deployment gives Pyongyang combat experience it can use at home."),
         claim(4, "tags", "Reports indicate that more than 10,000 troops have been deployed."),  # not analysis
+        claim(5, "bluf", "North Korean troops in Kursk remain significant."),  # the topic restated
+        claim(6, "bluf", "North Korean troops in Kursk lost 1,100 to 3,000 men by December, far above early reports."),
     ]
     draft = Draft(
         id="d1",
@@ -431,5 +433,5 @@ def test_writing_rates_catch_echoes_and_copies() -> None:
         provenance=Provenance(model="m", endpoint_kind="fake"),
     )
     w = writing(draft, ["The key judgment about the topic, its likely course and an explicit confidence."])
-    assert (w.echoing, w.copied, w.analytic_claims) == (1, 1, 3)
-    assert w.instruction_echo_rate == 0.25 and w.copied_sentence_rate == 1 / 3
+    assert (w.echoing, w.copied, w.analytic_claims) == (2, 1, 5)
+    assert w.instruction_echo_rate == 2 / 6 and w.copied_sentence_rate == 1 / 5

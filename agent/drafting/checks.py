@@ -256,17 +256,43 @@ def copy_ratio(text: str, sentence: str) -> float:
     return matched / len(a)
 
 
-def echo_ratio(text: str, instructions: Iterable[str], n: int = 3) -> float:
-    """The share of the claim's word ``n``-grams that stand in the instructions (task, section intent, topic)."""
+def _runs(claim: list[str], other: list[str]) -> list[tuple[int, int]]:
+    """Maximal runs of the claim's words standing contiguously in ``other``: (start in claim, length)."""
+    out: list[tuple[int, int]] = []
+    prev = [0] * (len(other) + 1)
+    for i in range(1, len(claim) + 1):
+        cur = [0] * (len(other) + 1)
+        for j in range(1, len(other) + 1):
+            if claim[i - 1] == other[j - 1]:
+                cur[j] = prev[j - 1] + 1
+        prev = cur
+        best = max(cur)
+        if best:
+            out.append((i - best, best))
+    return out
+
+
+ECHO_RUN = 5  # consecutive words of the instructions: a claim repeating them restates its task
+TOPIC_SHARE = 0.5  # share of a claim's words that are runs (3+) of the topic: it restates the topic
+
+
+def echoes(text: str, instructions: Iterable[str], topic: str = "") -> bool:
+    """Whether the claim restates its instructions (a run of five or more of their words, "The key judgment about
+    the topic is that …") or is mostly the topic again (half its words in runs of three or more topic words)."""
     ws = words(text)
-    grams = {tuple(ws[i : i + n]) for i in range(len(ws) - n + 1)}
-    if not grams:
-        return 0.0
-    theirs: set[tuple[str, ...]] = set()
+    if not ws:
+        return False
     for t in instructions:
-        tw = words(t)
-        theirs |= {tuple(tw[i : i + n]) for i in range(len(tw) - n + 1)}
-    return len(grams & theirs) / len(grams)
+        if any(n >= ECHO_RUN for _, n in _runs(ws, words(t))):
+            return True
+    if topic:
+        covered: set[int] = set()
+        for start, n in _runs(ws, words(topic)):
+            if n >= 3:
+                covered.update(range(start, start + n))
+        if len(covered) >= TOPIC_SHARE * len(ws):
+            return True
+    return False
 
 
 def scripts(text: str) -> set[str]:
@@ -284,7 +310,6 @@ def foreign_scripts(text: str, source_scripts: set[str]) -> set[str]:
 
 
 COPY_LIMIT = 0.8
-ECHO_LIMIT = 0.5
 
 
 def refusal(
@@ -295,6 +320,7 @@ def refusal(
     source_scripts: set[str],
     instructions: Sequence[str],
     analytic: bool,
+    topic: str = "",
 ) -> str | None:
     """Why a model's answer cannot stand (asked again once with this reason), or ``None``."""
     odd = foreign_scripts(text, source_scripts)
@@ -303,14 +329,16 @@ def refusal(
     invented = [n for n in names_in(text) if _stem(n) not in all_source_names]
     if invented:
         return f"it names {', '.join(invented)}, who or which is in no source sentence; use only names they contain"
-    if echo_ratio(text, instructions) >= ECHO_LIMIT:
-        return "it restates the task instead of answering it"
+    if echoes(text, instructions, topic):
+        return "it restates the task or the topic instead of answering it"
     if analytic and cited and max(copy_ratio(text, c) for c in [*cited, " ".join(cited)]) >= COPY_LIMIT:
         return "it copies the source sentences; write the statement in your own words"
     return None
 
 
-def flags_for(text: str, cited: Sequence[str], *, analytic: bool, instructions: Sequence[str]) -> list[Flag]:
+def flags_for(
+    text: str, cited: Sequence[str], *, analytic: bool, instructions: Sequence[str], topic: str = ""
+) -> list[Flag]:
     """The reviewer's flags on a kept claim (each says what to check; none means code found nothing amiss)."""
     flags: list[Flag] = []
     if unsupported_names(text, cited):
@@ -319,7 +347,7 @@ def flags_for(text: str, cited: Sequence[str], *, analytic: bool, instructions: 
         flags.append(Flag.NUMBER_NOT_IN_EVIDENCE)
     if analytic and cited and max(copy_ratio(text, c) for c in [*cited, " ".join(cited)]) >= COPY_LIMIT:
         flags.append(Flag.COPIED_SENTENCE)
-    if echo_ratio(text, instructions) >= ECHO_LIMIT:
+    if echoes(text, instructions, topic):
         flags.append(Flag.ECHOES_INSTRUCTIONS)
     return flags
 

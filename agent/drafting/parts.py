@@ -125,7 +125,7 @@ def model_part(
         ctx.handed.extend(chosen)
         quoted = "; ".join(f"“{' '.join(s.text.split()[:12])}…”" for s in chosen)
         return None, Usage(), f"{part.label}: left to the analyst (needs a capable model); its evidence: {quoted}"
-    instructions = [part.task, spec.intent, spec.claim, ctx.draft.topic]
+    instructions = [part.task, spec.intent, spec.claim]
     messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=_numbered(chosen, ctx.base.leads), task=part.task)
     shown = [f"{ctx.base.leads[s.id].text} {s.text}" if s.id in ctx.base.leads else s.text for s in chosen]
     figures = [
@@ -148,6 +148,7 @@ def model_part(
             source_scripts=ctx.source_scripts,
             instructions=instructions,
             analytic=part.analytic,
+            topic=ctx.draft.topic,
         )
         if reason is None and len(text.split()) > part.max_words + 10:
             reason = f"it is {len(text.split())} words long; write one sentence of at most {part.max_words} words"
@@ -171,7 +172,13 @@ def model_part(
                 label=part.label,
                 citations=cites,
                 likelihood=getattr(value, "likelihood", None),
-                flags=flags_for(text, [c.quote for c in cites], analytic=part.analytic, instructions=instructions),
+                flags=flags_for(
+                    text,
+                    [c.quote for c in cites],
+                    analytic=part.analytic,
+                    instructions=instructions,
+                    topic=ctx.draft.topic,
+                ),
             )
             ctx.used.update(s.id for s in cited)
             return claim, usage, None
