@@ -55,6 +55,7 @@ def test_refusals_fire_on_copies_echoes_invented_names_and_foreign_script() -> N
     )
     assert "Xi Jinping" not in SENT
     assert "names" in (checks.refusal("Troops answer to Xi Jinping in Kursk.", [SENT], **common) or "")
+    assert "2021" in (checks.refusal("Troops bound by a 2021 pact went to Kursk.", [SENT], **common) or "")
     assert "cjk" in (checks.refusal("Troops deployed to Kursk 部队.", [SENT], **common) or "")
     # must NOT fire: an own-words statement with the sources' names, or a copy where no analysis is asked
     fine = "Kim Jong Un's deployment of elite units to Kursk raises the risk that combat experience flows back."

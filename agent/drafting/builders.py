@@ -317,6 +317,8 @@ class EntityCandidate:
     sentences: list[Sentence]
 
 
+ENTITY_RELEVANCE = 0.45  # mean similarity to the topic of the sentences naming an entity
+
 _POSSESSIVE = re.compile(r"[’']s?$")
 
 
@@ -355,11 +357,18 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
             target.docs |= short.docs
             target.sentences += [s for s in short.sentences if s not in target.sentences]
             short.mentions = 0
+    index = {s.id: i for i, s in enumerate(base.sentences)}
+
+    def relevance(c: EntityCandidate) -> float:
+        sims = [float(base.topic_sim[index[s.id]]) for s in c.sentences]
+        return sum(sims) / len(sims)
+
     ranked = [
         c
         for c in found.values()
         if c.mentions
         and (len(c.docs) >= 2 or c.mentions >= 2)
+        and relevance(c) >= ENTITY_RELEVANCE  # named where the topic is discussed, not in background passages
         and (c.label != "PERSON" or len(c.name.split()) >= 2)  # a lone word tagged PERSON is often a place
     ]
     ranked.sort(key=lambda c: (-(c.mentions + 2 * len(c.docs)), c.label != "PERSON"))

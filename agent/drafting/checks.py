@@ -3,8 +3,8 @@
 Each check is a pure function of the claim's text and the sentences it cites, so it can be tested on
 hand-made passages: names and numbers must be in the cited sentences, an analytic claim must not be a
 copy of its sentence, nothing may restate the instructions or the topic, and no text may be in a script
-the sources do not use. :func:`refusal` says why an answer is refused (it is asked again once with
-that reason); :func:`flags_for` sets the reviewer's flags on what is kept.
+the sources do not use. :func:`refusal` says why an answer is refused (it is asked again with
+that reason, twice at most); :func:`flags_for` sets the reviewer's flags on what is kept.
 """
 
 from __future__ import annotations
@@ -322,13 +322,17 @@ def refusal(
     analytic: bool,
     topic: str = "",
 ) -> str | None:
-    """Why a model's answer cannot stand (asked again once with this reason), or ``None``."""
+    """Why a model's answer cannot stand (asked again with this reason), or ``None``."""
     odd = foreign_scripts(text, source_scripts)
     if odd:
         return f"it contains {', '.join(sorted(odd)).lower()} characters; write in English only"
     invented = [n for n in names_in(text) if _stem(n) not in all_source_names]
     if invented:
         return f"it names {', '.join(invented)}, who or which is in no source sentence; use only names they contain"
+    if cited:
+        made_up = unsupported_numbers(text, [*cited, topic])
+        if made_up:
+            return f"it gives {', '.join(made_up)}, which no sentence states; use only their figures and dates"
     if echoes(text, instructions, topic):
         return "it restates the task or the topic instead of answering it"
     if analytic and cited and max(copy_ratio(text, c) for c in [*cited, " ".join(cited)]) >= COPY_LIMIT:

@@ -238,7 +238,7 @@ def lead_ins(sentences: dict[str, list[Sentence]]) -> dict[str, Sentence]:
         for s in sents:
             if s.kind == "bullet" and lead is not None:
                 out[s.id] = lead
-            elif s.text.rstrip().endswith(":") and s.kind in ("body", "bullet") and len(s.text.split()) >= 4:
+            elif s.text.rstrip().endswith(":") and s.kind == "body" and len(s.text.split()) >= 6:
                 lead = s
             elif s.kind != "bullet":
                 lead = None

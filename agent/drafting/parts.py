@@ -3,8 +3,8 @@
 A section of the template lists its parts (``[[sections.parts]]``): a model part gets the sentences code chose
 for its query and one task over them (condense, judge, recommend); a code part is written by a builder
 (:mod:`agent.drafting.builders`) from what the pipeline measured. Every model answer is checked
-(:mod:`agent.drafting.checks`); a refused answer is asked again once with the reason, then the part is left out
-and the reason recorded for the reviewer — fewer, better claims rather than padding.
+(:mod:`agent.drafting.checks`); a refused answer is asked again (twice at most) with the reason, then the part
+is left out and the reason recorded for the reviewer — fewer, better claims rather than padding.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from agent.drafting.checks import (
     content_words,
     flags_for,
     is_repeat,
-    names_in,
     refusal,
     scripts,
     source_name_stems,
@@ -38,6 +37,7 @@ from agent.llm.seam import LLM, LLMError
 LIKELIHOODS = ("almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
 _DIGIT = re.compile(r"\d")
 MIN_OVERLAP = 2  # content words a cited sentence must share with the claim to stay cited
+ATTEMPTS = 3  # the first answer and two re-asks, each with the reason the previous one was refused
 
 
 def answer_schema(part: PartSpec) -> type[BaseModel]:
@@ -93,16 +93,19 @@ def _numbered(sentences: Sequence[Sentence], leads: dict[str, Sentence] | None =
     return "\n".join(f"[{n}] {shown(s)}" for n, s in enumerate(sentences, 1))
 
 
-def _backing(text: str, sentences: Sequence[Sentence]) -> list[Sentence]:
-    """The chosen sentences that carry the claim: sharing at least two content words, a name or a number."""
-    cw = content_words(text)
-    names = {n.lower() for n in names_in(text)}
-    out = []
-    for s in sentences:
-        sw = content_words(s.text)
-        if len(cw & sw) >= MIN_OVERLAP or (names & {w.lower() for w in names_in(" x " + s.text)}):
-            out.append(s)
-    return out
+def _backing(text: str, sentences: Sequence[Sentence], topic: str = "") -> list[Sentence]:
+    """The chosen sentences that carry the claim: sharing a number, or at least two content words beyond the
+    topic's own (every sentence of the sources shares those, so they prove nothing)."""
+    common = content_words(topic) | {stem for w in content_words(topic) for stem in (w.rstrip("s"), w + "n")}
+    cw = content_words(text) - common
+    nums = numbers_in(text)
+    for need in (MIN_OVERLAP, 1):  # a judgment shares fewer words with its sentences than a summary does
+        out = [
+            s for s in sentences if (nums & numbers_in(s.text)) or len(cw & (content_words(s.text) - common)) >= need
+        ]
+        if out:
+            return out
+    return []
 
 
 def part_query(part: PartSpec, topic: str) -> str:
@@ -133,14 +136,14 @@ def model_part(
     ]
     usage = Usage()
     reason: str | None = None
-    for _attempt in range(2):
+    for _attempt in range(ATTEMPTS):
         result = ctx.llm.complete(
             messages, answer_schema(part), prompt_name=ctx.prompt.name, prompt_version=ctx.prompt.version
         )
         usage = usage + result.usage
         value: Any = result.value
         text = " ".join(value.text.split())
-        cited = _backing(text, chosen) or []
+        cited = _backing(text, chosen, ctx.draft.topic)
         reason = refusal(
             text,
             shown,
@@ -187,7 +190,7 @@ def model_part(
             {"role": "assistant", "content": result.raw},
             {"role": "user", "content": f"That answer was refused: {reason}. Answer the task again."},
         ]
-    return None, usage, f"{part.label}: refused twice ({reason})"
+    return None, usage, f"{part.label}: refused {ATTEMPTS} times (last: {reason})"
 
 
 def code_part(
