@@ -119,6 +119,7 @@ async def test_what_drafting_left_out_and_code_written_claims_are_shown(tmp_path
             panel = detail(app)
             assert "likelihood: likely" in panel
             assert "Left out of this section" in panel and "Best: left to the analyst" in panel
+            assert "◌1" in text_of(app, "ClaimList")  # the section's header counts what was left out
             await pilot.press("j")
             panel = detail(app)
             assert "Written by code" in panel and "No evidence" not in panel

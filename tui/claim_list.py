@@ -150,6 +150,9 @@ class ClaimList(ScrollView, can_focus=False):
             right = f" {counts.reviewed}/{counts.total}"
             if counts.done and counts.total:
                 right = f" ✓ {counts.total}/{counts.total}"
+            left_out = len(self.session.section_notes(row.key))
+            if left_out:
+                right = f" ◌{left_out}" + right  # parts drafting left to the analyst (listed in the claim pane)
             left = f"{row.number}. {title}" if row.number <= 9 else title
             room = max(1, width - len(right))
             text = Text(left[:room].ljust(room), style=style)

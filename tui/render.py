@@ -110,8 +110,9 @@ def claim_panel(claim: Claim, section_title: str, position: str, notes: Sequence
         meta.append("   ")
     glyph, style = BADGES[claim.status]
     meta.append(f"{glyph} {claim.status}", style=style)
-    meta.append("   confidence: ", style="dim")
-    meta.append(claim.confidence or "not stated", style="bold" if claim.confidence else "dim")
+    if claim.confidence:
+        meta.append("   confidence: ", style="dim")
+        meta.append(claim.confidence, style="bold")
     if claim.likelihood:
         meta.append("   likelihood: ", style="dim")
         meta.append(claim.likelihood, style="bold")

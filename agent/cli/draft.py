@@ -148,5 +148,8 @@ def cmd_draft(args: argparse.Namespace, ws: Workspace, settings: Settings, conso
             console.print(
                 f"[red]failed sections: {', '.join(failed)}[/] — `brief draft --resume {draft.id}` retries them"
             )
+        for section in draft.sections:  # what drafting left to the analyst, and why
+            for note in section.skipped:
+                console.print(f"◌ {section.title}: {note}", markup=False, highlight=False)
         console.print(f"Next: `brief review {draft.id}` to verify, then `brief export {draft.id}`.")
     return 1 if failed else 0
