@@ -130,6 +130,17 @@ async def test_what_drafting_left_out_and_code_written_claims_are_shown(tmp_path
 # --------------------------------------------------------------------------- decisions
 
 
+async def test_deciding_the_last_claim_shows_its_new_state(env: Env) -> None:
+    """Found by reviewing a whole draft: after the last claim was accepted, its pane still said "pending"."""
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        last = shown(app)[-1]
+        app.review.select(last)
+        await pilot.press("a")
+        assert app.review.current == last
+        assert "accepted" in detail(app) and "pending" not in detail(app).split("Evidence")[0]
+
+
 async def test_accept_writes_the_journal_and_moves_on(env: Env) -> None:
     first, second = env.draft.claims()[:2]
     app = env.app()

@@ -183,7 +183,10 @@ class ReviewScreen(Screen[None]):
             self.query_one(ClaimList).refresh_claim(event.claim_id)
             self.refresh_progress()
         if advance:
+            before = self.current
             self.action_move(1)
+            if self.current == before:  # the last claim: nothing to move to, so show its new state here
+                self.show_current()
         elif event.after is not None and self.query_one(ClaimList).row_of(event.claim_id) is not None:
             self.select(event.claim_id)
         else:  # the claim went away (an undone add): stay where we were, or start at the top
