@@ -257,3 +257,19 @@ def test_no_example_in_the_prompts_carries_a_topic() -> None:
             names = [e for e in nlp(t).ents if e.label_ in ("PERSON", "GPE", "NORP") and e.text not in NOT_NAMES_HERE]
             found += [f"{f.name}: {e.text} ({e.label_})" for e in names]
     assert found == []
+
+
+def test_a_claim_cites_only_the_chosen_sentences_that_carry_it() -> None:
+    """Words every source shares with the topic ("North Korean", "Russia") prove nothing: a sentence stays cited
+    for a shared figure or for words of its own."""
+    from agent.drafting.parts import _backing
+
+    topic = "North Korea's deepening military and economic ties with Russia amid the Ukraine war"
+    deaths = _sentence("Despite the deaths of 1,100 to 3,000 North Korean soldiers in Kursk, North Korea backs Russia.")
+    troops = _sentence("Reports indicate that more than 10,000 troops, including elite units, have been deployed.")
+    missiles = _sentence(
+        "Ukrainian officials claim that over 60 North Korean KN-23 missiles have been fired into Ukraine."
+    )
+    claim = "North Korea has deployed over 10,000 troops, and over 60 KN-23 missiles have been fired into Ukraine."
+    assert _backing(claim, [deaths, troops, missiles], topic) == [troops, missiles]
+    assert _backing("The weather was mild in the capital.", [deaths, troops, missiles], topic) == []

@@ -213,7 +213,7 @@ def content_words(text: str) -> set[str]:
     return {w for w in words(text) if w not in STOP and len(w) > 2}
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
     """Fold the forms a name takes in a sentence: "Korea's", "Korean", "Koreans" -> "korea"."""
     w = word.lower().replace("’", "'").split("'")[0]
     for suffix in ("ians", "ian", "ans", "an", "ns", "es", "s"):
@@ -238,8 +238,8 @@ def names_in(text: str) -> list[str]:
 
 def unsupported_names(text: str, cited: Sequence[str]) -> list[str]:
     """Names in ``text`` found in none of the ``cited`` sentences (forms folded: Korea / Korean / Korea's)."""
-    pool = {_stem(w) for c in cited for w in _WORD.findall(c)}
-    return [n for n in names_in(text) if _stem(n) not in pool]
+    pool = {stem(w) for c in cited for w in _WORD.findall(c)}
+    return [n for n in names_in(text) if stem(n) not in pool]
 
 
 def unsupported_numbers(text: str, cited: Sequence[str]) -> list[str]:
@@ -326,7 +326,7 @@ def refusal(
     odd = foreign_scripts(text, source_scripts)
     if odd:
         return f"it contains {', '.join(sorted(odd)).lower()} characters; write in English only"
-    invented = [n for n in names_in(text) if _stem(n) not in all_source_names]
+    invented = [n for n in names_in(text) if stem(n) not in all_source_names]
     if invented:
         return f"it names {', '.join(invented)}, who or which is in no source sentence; use only names they contain"
     if cited:
@@ -358,7 +358,7 @@ def flags_for(
 
 def source_name_stems(texts: Iterable[str]) -> set[str]:
     """Every word form of the sources, folded as names are (for "is this name in any source at all")."""
-    return {_stem(w) for t in texts for w in _WORD.findall(t)}
+    return {stem(w) for t in texts for w in _WORD.findall(t)}
 
 
 def is_repeat(text: str, earlier: Sequence[str], threshold: float = 0.9) -> bool:

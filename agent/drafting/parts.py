@@ -27,6 +27,7 @@ from agent.drafting.checks import (
     refusal,
     scripts,
     source_name_stems,
+    stem,
     unsupported_names,
 )
 from agent.drafting.evidence import SentenceBase
@@ -96,8 +97,12 @@ def _numbered(sentences: Sequence[Sentence], leads: dict[str, Sentence] | None =
 def _backing(text: str, sentences: Sequence[Sentence], topic: str = "") -> list[Sentence]:
     """The chosen sentences that carry the claim: sharing a number, or at least two content words beyond the
     topic's own (every sentence of the sources shares those, so they prove nothing)."""
-    common = content_words(topic) | {stem for w in content_words(topic) for stem in (w.rstrip("s"), w + "n")}
-    cw = content_words(text) - common
+    common = {stem(w) for w in content_words(topic)}
+
+    def own(t: str) -> set[str]:
+        return {w for w in content_words(t) if stem(w) not in common}
+
+    cw = own(text)
     nums = numbers_in(text)
     for need in (MIN_OVERLAP, 1):  # a judgment shares fewer words with its sentences than a summary does
         out = [
