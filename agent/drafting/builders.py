@@ -317,7 +317,9 @@ class EntityCandidate:
     sentences: list[Sentence]
 
 
-ENTITY_RELEVANCE = 0.45  # mean similarity to the topic of the sentences naming an entity
+# Mean similarity to the topic of the sentences naming an entity, as a share of the most relevant entity's (topic
+# similarities vary with the topic's wording, so the bar is relative).
+ENTITY_RELEVANCE = 0.75
 
 _POSSESSIVE = re.compile(r"[’']s?$")
 
@@ -363,12 +365,12 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
         sims = [float(base.topic_sim[index[s.id]]) for s in c.sentences]
         return sum(sims) / len(sims)
 
+    named = [c for c in found.values() if c.mentions and (len(c.docs) >= 2 or c.mentions >= 2)]
+    top = max((relevance(c) for c in named), default=0.0)
     ranked = [
         c
-        for c in found.values()
-        if c.mentions
-        and (len(c.docs) >= 2 or c.mentions >= 2)
-        and relevance(c) >= ENTITY_RELEVANCE  # named where the topic is discussed, not in background passages
+        for c in named
+        if relevance(c) >= ENTITY_RELEVANCE * top  # named where the topic is discussed, not in background passages
         and (c.label != "PERSON" or len(c.name.split()) >= 2)  # a lone word tagged PERSON is often a place
     ]
     ranked.sort(key=lambda c: (-(c.mentions + 2 * len(c.docs)), c.label != "PERSON"))
