@@ -370,7 +370,8 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
     ranked = [
         c
         for c in named
-        if relevance(c) >= ENTITY_RELEVANCE * top  # named where the topic is discussed, not in background passages
+        # named across most sources, or where the topic is discussed rather than in background passages
+        if (len(c.docs) >= 3 or relevance(c) >= ENTITY_RELEVANCE * top)
         and (c.label != "PERSON" or len(c.name.split()) >= 2)  # a lone word tagged PERSON is often a place
     ]
     ranked.sort(key=lambda c: (-(c.mentions + 2 * len(c.docs)), c.label != "PERSON"))
