@@ -273,3 +273,16 @@ def test_a_claim_cites_only_the_chosen_sentences_that_carry_it() -> None:
     claim = "North Korea has deployed over 10,000 troops, and over 60 KN-23 missiles have been fired into Ukraine."
     assert _backing(claim, [deaths, troops, missiles], topic) == [troops, missiles]
     assert _backing("The weather was mild in the capital.", [deaths, troops, missiles], topic) == []
+
+
+@pytest.mark.parametrize("topic", [TOPIC, "North Korean troops in Kursk"])
+def test_key_people_are_entities_whatever_the_topics_wording(services: Services, topic: str) -> None:
+    """Putin and Kim are named in every source: they stay key individuals on a short topic too (a relevance bar
+    alone once dropped them), while a body named once in a background passage does not make the list."""
+    from agent.drafting.evidence import SentenceBase
+
+    docs = services.store.documents()
+    base = SentenceBase.build(docs, services.analyser.sentences(services.store, docs), services.embedder, topic)
+    names = [c.name for c in builders.entity_candidates(base)]
+    assert {"Vladimir Putin", "Kim Jong Un"} <= set(names), names
+    assert "United Nations" not in names
