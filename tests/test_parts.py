@@ -107,6 +107,8 @@ def condensing(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str
     answer: dict[str, Any] = {"text": "Taken together, the reporting shows " + " ".join(words).lower() + " matters."}
     if "likelihood" in schema.model_fields:
         answer["likelihood"] = "likely"
+    if "sentences" in schema.model_fields:  # a capable endpoint picks the sentences it rests on
+        answer["sentences"] = ["1"]
     return answer
 
 
@@ -126,9 +128,13 @@ def test_default_template_drafts_part_by_part_on_the_seeds(services: Services) -
     template = load_template()
     assert [s.key for s in draft.sections] == [s.key for s in template.sections]
     assert all(s.status == "done" for s in draft.sections), [(s.key, s.error) for s in draft.sections]
-    # one small job per call: never more sentences than the part asks for, and the topic line is the shared prefix
-    for messages, _schema, _name in fake.calls:
-        assert 1 <= len(sentences_given(messages)) <= 3
+    # one small job per call: a capable endpoint picks among at most twice the part's sentences (an enum of the
+    # numbers it was shown); the topic line is the shared prefix of every prompt
+    for messages, schema, _name in fake.calls:
+        assert 1 <= len(sentences_given(messages)) <= 6
+        if "sentences" in schema.model_fields:
+            enum = schema.model_json_schema()["properties"]["sentences"]["items"]["enum"]
+            assert enum == [str(n) for n in range(1, len(sentences_given(messages)) + 1)]
         assert messages[1]["content"].startswith(f"Topic of the brief: {TOPIC}")
     # every citation is a whole sentence (or a marked sub-span of one) of its document, at most 60 words
     stored = {s.id: s for d in docs.values() for s in services.analyser.sentences(services.store, [d])[d.id]}
@@ -163,6 +169,8 @@ def test_a_refused_answer_is_asked_again_then_left_out(services: Services) -> No
         answer: dict[str, Any] = {"text": sentences_given(messages)[0]}
         if "likelihood" in schema.model_fields:
             answer["likelihood"] = "likely"
+        if "sentences" in schema.model_fields:
+            answer["sentences"] = ["1"]
         return answer
 
     fake = FakeLLM(copier)
@@ -286,3 +294,39 @@ def test_key_people_are_entities_whatever_the_topics_wording(services: Services,
     names = [c.name for c in builders.entity_candidates(base)]
     assert {"Vladimir Putin", "Kim Jong Un"} <= set(names), names
     assert "United Nations" not in names
+
+
+def test_a_capable_model_picks_its_sentences_and_code_checks_each_pick(services: Services) -> None:
+    """The model picks by number among the sentences it was shown; a pick that does not carry the claim is not
+    cited: code re-selects among the sentences it showed, and flags the claim for the reviewer."""
+    from agent.drafting.parts import model_part
+    from agent.drafting.pipeline import draft_context
+
+    def picks(wrong: bool) -> Any:
+        def answer(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+            given = sentences_given(messages)
+            n = len(given)
+            # the claim restates words of the last sentence shown; the pick names the first (wrong) or the last
+            words = [w for w in re.findall(r"[A-Za-z]{5,}", given[-1])][:6]
+            return {
+                "text": "The reporting shows " + " ".join(words).lower() + ".",
+                "sentences": ["1" if wrong else str(n)],
+            }
+
+        return answer
+
+    spec = load_template().section("implications")
+    part = spec.parts[0]
+    for wrong in (False, True):
+        fake = FakeLLM(picks(wrong))
+        services.use_llm(fake)
+        from agent.core.contracts import Draft, Provenance
+
+        d = Draft(id=f"d{wrong}", topic=TOPIC, provenance=Provenance(model="fake", endpoint_kind="fake"))
+        ctx = draft_context(services, d, fake, None)
+        claim, _usage, why = model_part(ctx, spec, part, [])
+        assert claim is not None, why
+        shown = sentences_given(fake.calls[0][0])
+        assert len(shown) == 2 * part.sentences
+        assert [c.quote for c in claim.citations][-1] in shown[-1]
+        assert (Flag.REATTRIBUTED in claim.flags) is wrong

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from agent.core.contracts import Claim, Confidence, DigestItem, Draft, SectionDraft, Sentence, Usage, stable_id
+from agent.core.contracts import Claim, Confidence, DigestItem, Draft, Flag, SectionDraft, Sentence, Usage, stable_id
 from agent.corpus.embeddings import Embedder
 from agent.drafting import builders
 from agent.drafting.builders import Built
@@ -41,12 +41,20 @@ MIN_OVERLAP = 2  # content words a cited sentence must share with the claim to s
 ATTEMPTS = 3  # the first answer and two re-asks, each with the reason the previous one was refused
 
 
-def answer_schema(part: PartSpec) -> type[BaseModel]:
-    """The answer: the statement, after the likelihood term when one is asked (chosen first, then used)."""
+def answer_schema(part: PartSpec, pick_from: int = 0) -> type[BaseModel]:
+    """The answer: the statement, after the likelihood term when one is asked (chosen first, then used); with
+    ``pick_from`` (a capable model), also the numbers of the sentences it rests on — an enum of the numbers it was
+    shown, so it cannot cite one it was not given."""
     fields: dict[str, Any] = {}
     if part.likelihood:
         fields["likelihood"] = (Literal[LIKELIHOODS], Field(description="ICD-203 likelihood term"))
     fields["text"] = (str, Field(min_length=8, max_length=400))
+    if pick_from:
+        ids = tuple(str(n) for n in range(1, pick_from + 1))
+        fields["sentences"] = (
+            list[Literal[ids]],  # type: ignore[valid-type]
+            Field(min_length=1, max_length=3, description="The numbers of the sentences the statement rests on"),
+        )
     return create_model("Statement", **fields)
 
 
@@ -124,9 +132,12 @@ def model_part(
 ) -> tuple[Claim | None, Usage, str | None]:
     """One model-written claim: the sentences code chose, one job, checks, one retry with the reason."""
     sims = ctx.sim(part_query(part, ctx.draft.topic))
-    chosen = ctx.base.select(sims, part.sentences, exclude=ctx.used, facts=part.facts)
-    if len(chosen) < min(2, part.sentences):  # the draft has used the best ones: reuse rather than go without
-        chosen = ctx.base.select(sims, part.sentences, facts=part.facts)
+    # A capable model is shown twice as many sentences and picks the ones it rests on (checked below); the small
+    # default cannot select evidence (it cites in list order), so code's choice is the citation.
+    k = part.sentences * 2 if ctx.capable else part.sentences
+    chosen = ctx.base.select(sims, k, exclude=ctx.used, facts=part.facts)
+    if len(chosen) < min(2, k):  # the draft has used the best ones: reuse rather than go without
+        chosen = ctx.base.select(sims, k, facts=part.facts)
     if not chosen:
         return None, Usage(), f"{part.label}: no source sentence bears on it"
     if part.capable and not ctx.capable:
@@ -136,19 +147,26 @@ def model_part(
     instructions = [part.task, spec.intent, spec.claim]
     messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=_numbered(chosen, ctx.base.leads), task=part.task)
     shown = [f"{ctx.base.leads[s.id].text} {s.text}" if s.id in ctx.base.leads else s.text for s in chosen]
-    figures = [
-        n.text for s in chosen for n in s.numbers if (n.counts or n.kind == "money") and re.search(r"\d", n.text)
-    ]
+    figures = [n.text for s in chosen for n in s.numbers if (n.counts or n.kind == "money") and _DIGIT.search(n.text)]
+    pick = len(chosen) if ctx.capable else 0
     usage = Usage()
     reason: str | None = None
     for _attempt in range(ATTEMPTS):
         result = ctx.llm.complete(
-            messages, answer_schema(part), prompt_name=ctx.prompt.name, prompt_version=ctx.prompt.version
+            messages, answer_schema(part, pick), prompt_name=ctx.prompt.name, prompt_version=ctx.prompt.version
         )
         usage = usage + result.usage
         value: Any = result.value
         text = " ".join(value.text.split())
-        cited = _backing(text, chosen, ctx.draft.topic)
+        reselected = False
+        if pick:
+            picked = [chosen[int(n) - 1] for n in dict.fromkeys(value.sentences)]
+            cited = _backing(text, picked, ctx.draft.topic)  # each pick must carry the claim's words or figures
+            if len(cited) < len(picked):
+                reselected = True  # some picks do not back it: code chooses among what it showed instead
+                cited = cited or _backing(text, chosen, ctx.draft.topic)
+        else:
+            cited = _backing(text, chosen, ctx.draft.topic)
         reason = refusal(
             text,
             shown,
@@ -186,7 +204,8 @@ def model_part(
                     analytic=part.analytic,
                     instructions=instructions,
                     topic=ctx.draft.topic,
-                ),
+                )
+                + ([Flag.REATTRIBUTED] if reselected else []),
             )
             ctx.used.update(s.id for s in cited)
             return claim, usage, None
