@@ -330,3 +330,58 @@ def test_a_capable_model_picks_its_sentences_and_code_checks_each_pick(services:
         assert len(shown) == 2 * part.sentences
         assert [c.quote for c in claim.citations][-1] in shown[-1]
         assert (Flag.REATTRIBUTED in claim.flags) is wrong
+
+
+class _BagOfWords:
+    """A deterministic embedder for unit tests: hashed word counts (similar words, similar vectors)."""
+
+    name = "bow"
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in checks.content_words(t):
+                out[i, sum(map(ord, w)) % 64] += 1.0
+        return out
+
+
+def _base(texts: dict[str, list[str]], topic: str) -> Any:
+    from agent.core.contracts import SourceDocument
+    from agent.drafting.evidence import SentenceBase
+
+    docs = [SourceDocument(id=k, path=f"{k}.txt", text=" ".join(v), sha256=k) for k, v in texts.items()]
+    sentences = {
+        k: [_sentence(t).model_copy(update={"id": f"{k}{i}", "doc_id": k}) for i, t in enumerate(v)]
+        for k, v in texts.items()
+    }
+    return SentenceBase.build(docs, sentences, _BagOfWords(), topic)
+
+
+TROOPS = "More than 10,000 North Korean troops were deployed to Kursk in November 2024."
+TROOPS_AGAIN = "In November 2024 more than 10,000 North Korean troops were deployed to Kursk."
+
+
+def test_the_digest_folds_restatements_counts_independent_sources_and_hears_every_source() -> None:
+    topic = "North Korean troops deployed to Kursk"
+    own = {
+        "a": ["Seoul's spy agency briefed lawmakers about the troop movements and casualties.", "Casualties rose."],
+        "b": ["Kyiv said North Korean troops captured in Kursk carried Russian papers.", "Fighting continued."],
+        "c": ["Analysts said the deployment of North Korean troops surprised Kyiv officials in Kursk."],
+    }
+    base = _base({"a": [TROOPS, *own["a"]], "b": [TROOPS_AGAIN, *own["b"]], "c": own["c"]}, topic)
+    digest = base.digest()
+    texts = [d.text for d in digest]
+    assert (TROOPS in texts) != (TROOPS_AGAIN in texts), texts  # the restatement is folded into one item
+    first = next(d for d in digest if d.text in (TROOPS, TROOPS_AGAIN))
+    assert first.sources == 2  # ... stated by two independent sources
+    assert {d.doc_id for d in digest} == {"a", "b", "c"}  # every source heard
+
+
+def test_a_syndicated_copy_is_not_corroboration() -> None:
+    topic = "North Korean troops deployed to Kursk"
+    story = [TROOPS, "Seoul's spy agency briefed lawmakers about the troop movements and casualties."]
+    base = _base({"a": story, "b": list(story)}, topic)
+    assert base.origin["b"] == base.origin["a"]
+    assert max(d.sources for d in base.digest()) == 1

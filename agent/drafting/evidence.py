@@ -78,7 +78,7 @@ class SentenceBase:
                 if not mine or not theirs:
                     continue
                 shared = sum(1 for i in mine if any(self.same_statement(i, j) for j in theirs))
-                if shared >= REWRITE_SHARE * min(len(mine), len(theirs)):
+                if shared >= max(2, REWRITE_SHARE * min(len(mine), len(theirs))):  # one shared fact is news
                     root = origin[a]
                     for d, o in origin.items():
                         if o == origin[b]:
