@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 from agent.core.paths import cache_dir
+from agent.corpus.ingest import ingest_paths
+from agent.services import Services, open_services
+from tests.helpers import SOURCES, workspace
 
 _MODEL_CACHE = cache_dir()
 _SECRET_VARS = [k for k in os.environ if k.startswith(("OPENAI_", "BRIEF_", "ANTHROPIC_", "CHROMA_"))]
@@ -39,3 +42,12 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 @pytest.fixture
 def model_cache() -> Path:
     return _MODEL_CACHE
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    """A workspace with the four seed sources ingested (real Chroma index, real embeddings)."""
+    ws, settings = workspace(tmp_path)
+    with open_services(ws, settings) as s:
+        ingest_paths(s, SOURCES)
+        yield s

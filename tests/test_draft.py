@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,7 @@ from agent.drafting.template import load_template
 from agent.export.render import render
 from agent.llm.seam import LLMOutputError, Message
 from agent.llm.testing import FakeLLM
-from agent.services import Services, open_services
-from tests.helpers import SOURCES, workspace
+from agent.services import Services
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,14 +84,6 @@ def honest(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, An
     if "overall_confidence" in schema.model_fields:
         answer["overall_confidence"] = "moderate"
     return answer
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    ws, settings = workspace(tmp_path)
-    with open_services(ws, settings) as s:
-        ingest_paths(s, SOURCES)
-        yield s
 
 
 def test_all_sections_drafted_and_every_citation_is_a_verbatim_span(services: Services) -> None:

@@ -7,22 +7,19 @@ fire), and the whole default template drafted on the seeds with a scripted model
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
 from agent.core.contracts import Flag, Sentence
-from agent.corpus.ingest import ingest_paths
 from agent.drafting import builders, checks
 from agent.drafting.pipeline import draft_brief, load_draft
 from agent.drafting.template import load_template
 from agent.llm.seam import Message
 from agent.llm.testing import FakeLLM
-from agent.services import Services, open_services
-from tests.helpers import SOURCES, workspace
+from agent.services import Services
 
 TOPIC = "North Korea's military support for Russia in the Ukraine war"
 NUMBERED = re.compile(r"^\[(\d+)\] (.+)$", re.M)
@@ -110,14 +107,6 @@ def condensing(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str
     if "sentences" in schema.model_fields:  # a capable endpoint picks the sentences it rests on
         answer["sentences"] = ["1"]
     return answer
-
-
-@pytest.fixture
-def services(tmp_path: Path) -> Iterator[Services]:
-    ws, settings = workspace(tmp_path)
-    with open_services(ws, settings) as s:
-        ingest_paths(s, SOURCES)
-        yield s
 
 
 def test_default_template_drafts_part_by_part_on_the_seeds(services: Services) -> None:

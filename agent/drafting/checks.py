@@ -139,34 +139,15 @@ STOP = frozenset(
     ]
 )
 # Capitalised words that are not names: sentence openers, labels, ICD-203 terms, months and days.
-NOT_NAMES = frozenset(
+NOT_NAMES = STOP | frozenset(
     [
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "as",
         "if",
-        "while",
         "although",
         "however",
         "hypothesis",
         "assessment",
         "best",
         "worst",
-        "most",
         "likely",
         "case",
         "judgment",
@@ -187,19 +168,11 @@ NOT_NAMES = frozenset(
         "coordinate",
         "support",
         "almost",
-        "very",
         "unlikely",
         "roughly",
         "even",
         "chance",
         "certain",
-        "there",
-        "their",
-        "they",
-        "he",
-        "she",
-        "we",
-        "our",
     ]
     + [m.lower() for m in (*calendar.month_name, *calendar.day_name) if m]
 )
