@@ -374,3 +374,26 @@ def test_a_syndicated_copy_is_not_corroboration() -> None:
     base = _base({"a": story, "b": list(story)}, topic)
     assert base.origin["b"] == base.origin["a"]
     assert max(d.sources for d in base.digest()) == 1
+
+
+def test_gaps_list_single_source_figures_and_not_corroborated_ones() -> None:
+    from agent.core.contracts import NumberMention
+
+    def fig(text: str, low: float, high: float, counts: str) -> NumberMention:
+        return NumberMention(text=text, start=0, end=len(text), low=low, high=high, counts=counts, kind="cardinal")
+
+    base = _base(
+        {
+            "a": ["More than 10,000 North Korean troops were deployed to Kursk in November 2024."],
+            "b": ["Some 10,000 North Korean troops went to Kursk, officials in Seoul said this week."],
+            "c": ["Between 1,100 and 3,000 North Korean soldiers were killed in Kursk by December."],
+        },
+        "North Korean troops in Kursk",
+    )
+    numbers = {"a0": fig("10,000", 10000, 10000, "troops"), "b0": fig("10,000", 10000, 10000, "troops")}
+    numbers["c0"] = fig("1,100 and 3,000", 1100, 3000, "soldiers")
+    base.sentences = [s.model_copy(update={"numbers": [numbers[s.id]]}) for s in base.sentences]
+    built = builders.gaps(base, [s.id for s in base.sentences])
+    assert len(built) == 1, [b.text for b in built]
+    assert "1,100 and 3,000 soldiers" in built[0].text and "troops" not in built[0].text  # 10,000 is corroborated
+    assert [c.sentence_id for c in built[0].citations] == ["c0"]

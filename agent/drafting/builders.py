@@ -205,23 +205,16 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str]) -> list[Built]:
         text = f"Key figures rest on a single source each and are not confirmed by another: {'; '.join(items)}."
         out.append(Built("Information Gaps", text, [base.citation(s) for s in cites]))
         cited_ids = {s.id for s in cites}
-    by_key: dict[str, list[tuple[NumberMention, Sentence]]] = defaultdict(list)
-    for n, s in pool:
-        by_key[_key(n.counts or "")].append((n, s))
-    for key, group in by_key.items():
-        docs = {s.doc_id for _, s in group}
-        values = {(n.low, n.high) for n, _ in group}
-        ranged = [(n, s) for n, s in group if n.low != n.high and s.id not in cited_ids]
-        if ranged and len(docs) >= 1:
-            n, s = ranged[0]
-            text = (
-                f"The number of {n.counts} is uncertain: the figure is given only as a range, {n.text}, "
-                f"by {short_label(base.docs[s.doc_id])}."
-            )
-            out.append(Built("Information Gaps", text, [base.citation(s)]))
-            break
-        if len(docs) >= 2 and len(values) >= 2 and key:
-            pass
+    # A figure given only as a range (not already listed above). Figures that differ between sources for the same
+    # thing are contradictions: issue 11's contradiction check, not this gap.
+    ranged = [(n, s) for n, s in pool if n.low != n.high and s.id not in cited_ids]
+    if ranged:
+        n, s = ranged[0]
+        text = (
+            f"The number of {n.counts} is uncertain: the figure is given only as a range, {n.text}, "
+            f"by {short_label(base.docs[s.doc_id])}."
+        )
+        out.append(Built("Information Gaps", text, [base.citation(s)]))
     return out[:2]
 
 
