@@ -15,34 +15,26 @@ import pytest
 from agent.cli.main import main
 from agent.corpus.ingest import ingest_paths
 from agent.corpus.store import keyword_terms
-from agent.services import open_services
+from agent.services import Services, open_services
 from tests.helpers import SOURCES, workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def seeded(tmp_path: Path) -> Iterator[object]:
-    ws, settings = workspace(tmp_path)
-    with open_services(ws, settings) as services:
-        ingest_paths(services, SOURCES)
-        yield services
+def _doc_prefix(services: Services, doc_id: str) -> str:
+    return Path(services.store.get_document(doc_id).path).name[:3]
 
 
-def _doc_prefix(services: object, doc_id: str) -> str:
-    return Path(services.store.get_document(doc_id).path).name[:3]  # type: ignore[attr-defined]
-
-
-def test_issue_queries_rank_the_right_documents_first(seeded: object) -> None:
-    hits = seeded.retriever.search("North Korean sappers clearing minefields in Kursk", 5)  # type: ignore[attr-defined]
-    assert _doc_prefix(seeded, hits[0].chunk.doc_id) in {"001", "002"}
-    hits = seeded.retriever.search("the 2024 treaty's mutual-defence clause", 5)  # type: ignore[attr-defined]
-    assert _doc_prefix(seeded, hits[0].chunk.doc_id) == "004"
+def test_issue_queries_rank_the_right_documents_first(services: Services) -> None:
+    hits = services.retriever.search("North Korean sappers clearing minefields in Kursk", 5)
+    assert _doc_prefix(services, hits[0].chunk.doc_id) in {"001", "002"}
+    hits = services.retriever.search("the 2024 treaty's mutual-defence clause", 5)
+    assert _doc_prefix(services, hits[0].chunk.doc_id) == "004"
     assert "mutual defense" in hits[0].chunk.text
 
 
-def test_hybrid_fuses_both_rankings(seeded: object) -> None:
-    r = seeded.retriever  # type: ignore[attr-defined]
+def test_hybrid_fuses_both_rankings(services: Services) -> None:
+    r = services.retriever
     q = "Ruslan Mykula Deep State war map reinforcements"
     dense = r.search(q, 5, mode="dense")
     keyword = r.search(q, 5, mode="keyword")
@@ -57,8 +49,8 @@ def test_hybrid_fuses_both_rankings(seeded: object) -> None:
     assert top.score == pytest.approx(1 / (60 + top.dense_rank) + 1 / (60 + top.keyword_rank))
 
 
-def test_filters_by_document_and_date(seeded: object) -> None:
-    r, store = seeded.retriever, seeded.store  # type: ignore[attr-defined]
+def test_filters_by_document_and_date(services: Services) -> None:
+    r, store = services.retriever, services.store
     docs = {Path(d.path).name[:3]: d for d in store.documents()}
     only = r.search("North Korea Russia alliance", 10, doc_ids=[docs["004"].id])
     assert only and {h.chunk.doc_id for h in only} == {docs["004"].id}
