@@ -271,7 +271,10 @@ def kinds_of(cues: list[Cue]) -> set[str]:
         ("The troops moved, according to sources.", "anonymous", "according to sources"),
         ("Insiders describe a rift.", "anonymous", "Insiders"),
         ("It is reported that troops moved.", "anonymous", "It is reported"),
-        ("A senior U.S. official stated that it worked.", "anonymous", "A senior U.S. official stated"),
+        ("A senior U.S. official stated that it worked.", "unnamed-official", "A senior U.S. official stated"),
+        ("One diplomat told reporters it failed.", "unnamed-official", "One diplomat told"),
+        ("An official familiar with the talks said no.", "unnamed-official", "An official familiar with the talks"),
+        ("Two officials said it failed.", "anonymous", "Two officials said"),
         ("KCNA published the text.", "state-media", "KCNA"),
         ("The Korean Central News Agency published it.", "state-media", "Korean Central News Agency"),
         ("The Pyongyang Central News Agency released it.", "state-media", "Pyongyang Central News Agency"),
@@ -334,6 +337,8 @@ def test_he_said_is_attributed_without_name() -> None:
         "The military might of the alliance is growing.",
         "The state of the economy is poor.",
         "The parade was held on schedule.",
+        "An official visit to Pyongyang took place.",
+        "The official text of the treaty was published.",
     ],
 )
 def test_cue_does_not_fire(text: str) -> None:

@@ -122,11 +122,12 @@ class NumberMention(_Model):
     kind: NumberKind
 
 
-CueKind = Literal["anonymous", "state-media", "hedged", "attributed"]
+CueKind = Literal["anonymous", "unnamed-official", "state-media", "hedged", "attributed"]
+WEAK_CUES: frozenset[str] = frozenset({"anonymous", "unnamed-official", "state-media"})
 
 
 class Cue(_Model):
-    """A sourcing cue: anonymous, state media, hedged, or attributed to ``who``."""
+    """A sourcing cue: anonymous, a single unnamed official, state media, hedged, or attributed to ``who``."""
 
     kind: CueKind
     text: str
@@ -168,6 +169,16 @@ Likelihood = Literal[
     "almost certain",
 ]
 ReviewStatus = Literal["pending", "accepted", "edited", "rejected"]
+# Admiralty information credibility: 1 confirmed ... 5 improbable, 6 cannot be judged.
+Credibility = Literal[1, 2, 3, 4, 5, 6]
+CREDIBILITY_TERMS: dict[int, str] = {
+    1: "confirmed",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "cannot be judged",
+}
 
 
 class Flag(StrEnum):
@@ -184,6 +195,8 @@ class Flag(StrEnum):
     NAME_NOT_IN_EVIDENCE = "name-not-in-evidence"  # a name in the claim is in none of its cited sentences
     COPIED_SENTENCE = "copied-sentence"  # mostly a copy of a cited sentence where analysis is asked for
     ECHOES_INSTRUCTIONS = "echoes-instructions"  # restates the section's instructions or the topic
+    VAGUE_ESTIMATE = "vague-estimate"  # a judgment word ("may", "probably") without a likelihood and confidence
+    CONTRADICTED = "contradicted"  # another source states a different figure or date for what it cites
 
 
 class Citation(_Model):
@@ -227,6 +240,9 @@ class Claim(_Model):
     origin: Literal["drafted", "redrafted", "manual", "computed"] = Field(
         default="drafted", description="'computed': written by code from the pipeline's results, not by a model"
     )
+    sources: int | None = Field(default=None, description="Independent sources stating what it cites (by code)")
+    credibility: Credibility | None = Field(default=None, description="Admiralty information credibility, 1-6")
+    cues: list[CueKind] = Field(default_factory=list, description="Sourcing cues in its cited sentences")
 
     @property
     def final_text(self) -> str:
@@ -295,10 +311,136 @@ class DigestItem(_Model):
     sources: int = Field(default=1, description="Independent documents stating it (near-duplicates folded)")
 
 
+# --------------------------------------------------------------------------- tradecraft
+
+SourceType = Literal["wire", "newspaper", "state-media", "think-tank", "newsletter", "blog", "unknown"]
+# Admiralty source reliability: A completely reliable ... E unreliable, F cannot be judged.
+Reliability = Literal["A", "B", "C", "D", "E", "F"]
+RELIABILITY_TERMS: dict[str, str] = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
+FieldOrigin = Literal["analyst", "sidecar", "file", "registry", "inferred", "default"]
+
+
+class SourceProfile(_Model):
+    """Who a source is and how far it can be trusted: type and Admiralty grade, each field with where it came from.
+
+    ``reliability`` (A-F) is the source's, from the outlet registry or the analyst; ``credibility`` (1-6) is code's
+    grade of what this document states: corroboration by independent sources, contradictions, its sourcing cues.
+    """
+
+    doc_id: str
+    label: str
+    outlet: str | None = None
+    outlet_from: FieldOrigin | None = None
+    author: str | None = None
+    author_from: FieldOrigin | None = None
+    published: date | None = None
+    published_from: FieldOrigin | None = None
+    type: SourceType = "unknown"
+    type_from: FieldOrigin = "default"
+    reliability: Reliability = "F"
+    reliability_from: FieldOrigin = "default"
+    credibility: Credibility = 6
+    cues: dict[str, int] = Field(default_factory=dict, description="Sourcing cues found, by kind")
+    cue_phrases: list[str] = Field(default_factory=list, description="The anonymous / state-media phrases, verbatim")
+    weak_sourcing: bool = Field(default=False, description="Rests largely on anonymous or state-media sourcing")
+    origin: str = Field(default="", description="The source it counts as for corroboration (rewrites, one outlet)")
+
+    @property
+    def grade(self) -> str:
+        """The Admiralty code, e.g. ``C3``."""
+        return f"{self.reliability}{self.credibility}"
+
+
+class TimelineEvent(_Model):
+    """A dated statement, its date resolved by code, with the sentences (from any source) that state it."""
+
+    date: str = Field(description="2024-08-06, 2024-08 or 2024")
+    precision: Precision
+    text: str
+    citations: list[Citation]
+    sources: int = 1
+
+
+class Figure(_Model):
+    """One figure a source gives for a quantity, with the sentence that gives it."""
+
+    text: str
+    low: float
+    high: float
+    doc_id: str
+    citation: Citation
+
+
+class FigureSet(_Model):
+    """The figures the sources give for one quantity ("North Korean soldiers killed"): a range, or a disagreement."""
+
+    quantity: str
+    low: float
+    high: float
+    figures: list[Figure]
+    sources: int = 1
+    disagree: bool = Field(default=False, description="Independent sources give figures that do not overlap")
+
+
+class Contradiction(_Model):
+    """Statements of different sources about the same thing that disagree, with both sentences."""
+
+    kind: Literal["figure", "date"]
+    about: str
+    values: list[str]
+    citations: list[Citation]
+
+
+AchMark = Literal["C", "I", "N"]  # consistent, inconsistent, not applicable
+
+
+class AchCell(_Model):
+    hypothesis: str = Field(description="The hypothesis claim's id")
+    evidence: str = Field(description="The evidence item's id")
+    mark: AchMark | None = None
+    by: Literal["model", "analyst"] | None = None
+
+
+class AchEvidence(_Model):
+    id: str
+    text: str
+    citation: Citation
+    sources: int = 1
+
+
+class AchMatrix(_Model):
+    """Hypotheses x evidence (Heuer's ACH): each cell consistent / inconsistent / not applicable, scored by code."""
+
+    hypotheses: list[str] = Field(default_factory=list, description="Hypothesis claim ids, in brief order")
+    evidence: list[AchEvidence] = Field(default_factory=list)
+    cells: list[AchCell] = Field(default_factory=list)
+    note: str | None = Field(default=None, description="How the cells were filled (or why they were left empty)")
+
+    def cell(self, hypothesis: str, evidence: str) -> AchCell:
+        for c in self.cells:
+            if c.hypothesis == hypothesis and c.evidence == evidence:
+                return c
+        cell = AchCell(hypothesis=hypothesis, evidence=evidence)
+        self.cells.append(cell)
+        return cell
+
+
 class Draft(_Model):
     id: str
     topic: str
     digest: list[DigestItem] = Field(default_factory=list)
+    profiles: list[SourceProfile] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    figures: list[FigureSet] = Field(default_factory=list)
+    contradictions: list[Contradiction] = Field(default_factory=list)
+    ach: AchMatrix | None = None
     created: datetime = Field(default_factory=utcnow)
     updated: datetime = Field(default_factory=utcnow)
     sections: list[SectionDraft] = Field(default_factory=list)

@@ -705,6 +705,11 @@ _ANON_RE = re.compile(
     rf"|\b(?:[Aa]n?|[Oo]ne|[Tt]wo|[Tt]hree|[Ss]everal|[Ss]ome)\s+(?:[\w.-]+\s+){{0,2}}?(?:officials?|diplomats?|sources?)"
     rf"\s+(?:said|says|stated|told|claimed|confirmed|added|noted)\b",
 )
+# One unnamed official (not "sources", not "officials"): a single voice, so no corroboration within the report.
+_ONE_OFFICIAL_RE = re.compile(
+    r"(?:(?:by|from|to|told|said)\s+)?(?:[Aa]n?|[Oo]ne|[Aa]nother)\s+(?:[\w.-]+\s+){0,3}?"
+    r"(?:official|diplomat|officer)\b(?!s)"
+)
 _SOURCE_NOUN = (
     r"(?:spies|officials?|intelligence|media|forces|military|government|analysts?|experts?|authorities|diplomats?"
     r"|ministry|lawmakers|troops|agency|officers?|spy\s+agency|army|police|embassy|press|prosecutors|investigators)"
@@ -751,13 +756,13 @@ def detect_cues(text: str, offset: int = 0) -> list[Cue]:
                 if w.group(0).lower() in _ANON_STOP:
                     break
                 e = m.start("tail") + w.end()
-        add("anonymous", s, e)
+        add("unnamed-official" if _ONE_OFFICIAL_RE.match(text, s) else "anonymous", s, e)
     for m in _STATE_MEDIA_RE.finditer(text):
         add("state-media", m.start(), m.end(), re.sub(r"\s+", " ", m.group(0)))
     for m in _HEDGED_RE.finditer(text):
         add("hedged", m.start(), m.end())
 
-    anon_spans = [(c.start - offset, c.end - offset) for c in found if c.kind == "anonymous"]
+    anon_spans = [(c.start - offset, c.end - offset) for c in found if c.kind in ("anonymous", "unnamed-official")]
 
     def overlaps_anon(s: int, e: int) -> bool:
         return any(a < e and s < b for a, b in anon_spans)
@@ -899,7 +904,7 @@ def analyse(nlp: Language, doc_id: str, text: str, published: date | None) -> li
 
 
 # Bump when the analysis changes: stored analyses of another version are recomputed.
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 
 
 class SentenceAnalyser:
@@ -929,10 +934,12 @@ class SentenceAnalyser:
         """Every document's sentences, from the store or analysed now (and stored)."""
         out: dict[str, list[Sentence]] = {}
         for doc in docs:
-            got = store.get_sentences(doc.id, self.version)
+            # relative dates resolve against the document's date, which may be inferred or set by the analyst
+            version = f"{self.version}@{doc.published or '-'}"
+            got = store.get_sentences(doc.id, version)
             if got is None:
                 got = self.analyse(doc)
-                store.put_sentences(doc.id, self.version, got)
+                store.put_sentences(doc.id, version, got)
             out[doc.id] = got
         return out
 

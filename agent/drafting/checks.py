@@ -16,128 +16,11 @@ from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 
 from agent.core.contracts import Flag
+from agent.corpus.text import STOP, words
+from agent.corpus.text import WORD_RE as _WORD
+from agent.corpus.text import content_words as content_words  # re-exported: checks compare content words
 from agent.drafting.verify import numbers_in
 
-_WORD = re.compile(r"[^\W_]+(?:[’'-][^\W_]+)*")
-STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "has",
-        "have",
-        "had",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "their",
-        "there",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "what",
-        "when",
-        "where",
-        "while",
-        "than",
-        "then",
-        "so",
-        "such",
-        "not",
-        "no",
-        "nor",
-        "into",
-        "over",
-        "under",
-        "about",
-        "after",
-        "before",
-        "between",
-        "during",
-        "since",
-        "until",
-        "against",
-        "among",
-        "also",
-        "more",
-        "most",
-        "very",
-        "can",
-        "could",
-        "may",
-        "might",
-        "will",
-        "would",
-        "should",
-        "shall",
-        "must",
-        "do",
-        "does",
-        "did",
-        "per",
-        "via",
-        "each",
-        "any",
-        "all",
-        "both",
-        "either",
-        "one",
-        "some",
-        "other",
-        "another",
-        "own",
-        "same",
-        "just",
-        "only",
-        "up",
-        "down",
-        "out",
-        "off",
-        "again",
-        "further",
-        "once",
-        "here",
-        "s",
-        "t",
-        "he",
-        "she",
-        "they",
-        "them",
-        "his",
-        "her",
-        "we",
-        "our",
-        "you",
-        "your",
-        "i",
-        "me",
-        "my",
-    ]
-)
 # Capitalised words that are not names: sentence openers, labels, ICD-203 terms, months and days.
 NOT_NAMES = STOP | frozenset(
     [
@@ -176,14 +59,6 @@ NOT_NAMES = STOP | frozenset(
     ]
     + [m.lower() for m in (*calendar.month_name, *calendar.day_name) if m]
 )
-
-
-def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
-
-
-def content_words(text: str) -> set[str]:
-    return {w for w in words(text) if w not in STOP and len(w) > 2}
 
 
 def stem(word: str) -> str:

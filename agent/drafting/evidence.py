@@ -17,16 +17,10 @@ import numpy as np
 from agent.core.contracts import Chunk, Citation, DigestItem, Sentence, SourceDocument
 from agent.corpus.embeddings import Embedder
 from agent.drafting.checks import content_words
+from agent.tradecraft.corroboration import NEAR_DUPLICATE, Corroboration, jaccard
 
 MAX_QUOTE_WORDS = 60
 DIGEST_SIZE = 24
-NEAR_DUPLICATE = 0.6  # content-word Jaccard at which two sentences state the same thing
-SAME_STATEMENT = 0.8  # embedding cosine at which sentences of two documents state the same thing
-REWRITE_SHARE = 0.3  # share of a document's sentences restated in another: one is a rewrite of the other
-
-
-def jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def is_evidence(s: Sentence) -> bool:
@@ -52,38 +46,17 @@ class SentenceBase:
     topic_sim: np.ndarray
     chunks: dict[str, list[Chunk]] = field(default_factory=dict)
     _words: list[set[str]] = field(default_factory=list)
-    origin: dict[str, str] = field(default_factory=dict)  # document -> the first document of its rewrite group
+    origin: dict[str, str] = field(default_factory=dict)  # document -> the source it counts as (rewrites, outlet)
     leads: dict[str, Sentence] = field(default_factory=dict)  # bullet -> the sentence ending in ':' that leads it
+    corroboration: Corroboration = field(init=False)
 
     def __post_init__(self) -> None:
-        self.origin = self._rewrite_groups()
+        outlets = {d: doc.outlet for d, doc in self.docs.items()}
+        self.corroboration = Corroboration(list(self.docs), self.sentences, self.vectors, outlets)
+        self.origin = self.corroboration.origin
 
     def same_statement(self, i: int, j: int) -> bool:
-        return (
-            float(self.vectors[i] @ self.vectors[j]) >= SAME_STATEMENT
-            or jaccard(self._words[i], self._words[j]) >= NEAR_DUPLICATE
-        )
-
-    def _rewrite_groups(self) -> dict[str, str]:
-        """Documents that restate a large share of another's sentences (syndicated copies, rewrites of one story)
-        are one origin: their agreement is not corroboration."""
-        ids = list(self.docs)
-        origin = {d: d for d in ids}
-        by_doc: dict[str, list[int]] = {d: [] for d in ids}
-        for i, s in enumerate(self.sentences):
-            by_doc.setdefault(s.doc_id, []).append(i)
-        for a_pos, a in enumerate(ids):
-            for b in ids[a_pos + 1 :]:
-                mine, theirs = by_doc[a], by_doc[b]
-                if not mine or not theirs:
-                    continue
-                shared = sum(1 for i in mine if any(self.same_statement(i, j) for j in theirs))
-                if shared >= max(2, REWRITE_SHARE * min(len(mine), len(theirs))):  # one shared fact is news
-                    root = origin[a]
-                    for d, o in origin.items():
-                        if o == origin[b]:
-                            origin[d] = root
-        return origin
+        return self.corroboration.same_statement(i, j)
 
     @classmethod
     def build(
@@ -125,12 +98,7 @@ class SentenceBase:
 
     def independent_sources(self, i: int) -> set[str]:
         """The origins that state sentence ``i`` (its document and those restating it): rewrites count once."""
-        mine = self.sentences[i].doc_id
-        out = {self.origin.get(mine, mine)}
-        for j, s in enumerate(self.sentences):
-            if s.doc_id != mine and self.origin.get(s.doc_id, s.doc_id) not in out and self.same_statement(i, j):
-                out.add(self.origin.get(s.doc_id, s.doc_id))
-        return out
+        return self.corroboration.independent_sources(i)
 
     def select(
         self,

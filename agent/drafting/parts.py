@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, create_model
 from agent.core.contracts import Claim, Confidence, DigestItem, Draft, Flag, SectionDraft, Sentence, Usage, stable_id
 from agent.corpus.embeddings import Embedder
 from agent.drafting import builders
+from agent.drafting.analysis import Analysis, grade_claim
 from agent.drafting.builders import Built
 from agent.drafting.checks import (
     content_words,
@@ -78,6 +79,7 @@ class DraftContext:
     source_names: set[str] = field(default_factory=set)
     source_scripts: set[str] = field(default_factory=set)
     handed: list[Sentence] = field(default_factory=list)  # evidence of parts left to the analyst
+    analysis: Analysis | None = None  # source grades, figures, contradictions, timeline (agent.tradecraft)
     _sims: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -354,6 +356,9 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
     for part in spec.parts:
         if part.how == "code":
             claims, usage, notes = code_part(ctx, spec, part, section)
+            for c in claims:
+                if ctx.analysis is not None:
+                    grade_claim(c, ctx.base, ctx.analysis)
             section.claims.extend(claims)
             section.usage = section.usage + usage
             section.skipped.extend(notes)
@@ -368,6 +373,8 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
             break
         section.usage = section.usage + usage
         if claim is not None:
+            if ctx.analysis is not None:
+                grade_claim(claim, ctx.base, ctx.analysis, judgment=part.analytic)
             section.claims.append(claim)
         elif why:
             section.skipped.append(why)

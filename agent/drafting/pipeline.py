@@ -25,8 +25,8 @@ from agent.corpus.index import ChromaIndex
 from agent.corpus.retrieve import Retriever
 from agent.corpus.sentences import SentenceAnalyser, noun_phrases
 from agent.corpus.store import Store
+from agent.drafting.analysis import analyse_sources
 from agent.drafting.checks import is_repeat, names_in, unsupported_names
-from agent.drafting.evidence import SentenceBase
 from agent.drafting.parts import DraftContext, draft_section_parts
 from agent.drafting.template import Prompt, SectionSpec, Template, load_prompt, load_template
 from agent.drafting.verify import EvidenceItem, EvidencePack, GivenCitation, is_heading_line, numbers_in, verify_claim
@@ -262,11 +262,13 @@ def draft_context(services: Services, draft: Draft, llm: LLM, doc_ids: Sequence[
     """The sentences of the draft's sources (analysed once and stored), embedded, and the fact digest."""
     wanted = set(doc_ids) if doc_ids is not None else None
     docs = [d for d in services.store.documents() if wanted is None or d.id in wanted]
-    sentences = services.analyser.sentences(services.store, docs)
-    chunks = {d.id: services.store.chunks_for(d.id) for d in docs}
-    base = SentenceBase.build(docs, sentences, services.embedder, draft.topic, chunks)
+    base, analysis = analyse_sources(services, docs, draft.topic, services.workspace.root)
     digest = base.digest()
     draft.digest = digest
+    draft.profiles = list(analysis.profiles.values())
+    draft.timeline = analysis.timeline
+    draft.figures = analysis.figures
+    draft.contradictions = analysis.contradictions
     nlp = services.analyser.nlp
     cfg = services.settings.llm
     return DraftContext(
@@ -278,6 +280,7 @@ def draft_context(services: Services, draft: Draft, llm: LLM, doc_ids: Sequence[
         prompt=load_prompt("compose_claim"),
         embedder=services.embedder,
         noun_phrases=lambda text: noun_phrases(nlp, text),
+        analysis=analysis,
     )
 
 

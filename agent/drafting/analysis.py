@@ -1,0 +1,152 @@
+"""The tradecraft pass over a draft's sources (:mod:`agent.tradecraft`), run by code before any claim is drafted:
+source profiles and grades, figures and their ranges, contradictions and the timeline; then each claim's
+independent sources, credibility grade, sourcing cues, confidence and estimative-language flag."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from agent.core.contracts import (
+    Chunk,
+    Claim,
+    Contradiction,
+    CueKind,
+    FigureSet,
+    Flag,
+    Sentence,
+    SourceDocument,
+    SourceProfile,
+    TimelineEvent,
+)
+from agent.corpus.embeddings import Embedder
+from agent.corpus.sentences import SentenceAnalyser
+from agent.corpus.store import Store
+from agent.drafting.evidence import SentenceBase, density
+from agent.tradecraft import grading
+from agent.tradecraft.figures import figure_sets
+from agent.tradecraft.profiles import REGISTRY_FILE, Registry, effective_document, infer, is_weakly_sourced, profile
+from agent.tradecraft.timeline import build_timeline
+
+
+class Sources(Protocol):
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    @property
+    def analyser(self) -> SentenceAnalyser: ...
+
+
+@dataclass
+class Analysis:
+    registry: Registry
+    profiles: dict[str, SourceProfile]
+    figures: list[FigureSet]
+    contradictions: list[Contradiction]
+    timeline: list[TimelineEvent]
+    contradicted: set[str] = field(default_factory=set)  # sentence ids a contradiction cites
+
+
+def registry_path(workspace_root: Path) -> Path:
+    return workspace_root / REGISTRY_FILE
+
+
+def source_documents(docs: Sequence[SourceDocument], registry: Registry) -> list[SourceDocument]:
+    """The documents as the analysis sees them: dates and outlets the analyst set or the text states filled in
+    (relative dates resolve against the date; one outlet's documents count as one source)."""
+    out: list[SourceDocument] = []
+    for d in docs:
+        e = effective_document(d, registry)
+        grade = registry.documents.get(d.id)
+        outlet = (grade.outlet if grade else None) or d.outlet or infer(d).outlet
+        out.append(e.model_copy(update={"outlet": outlet}) if outlet != e.outlet else e)
+    return out
+
+
+def analyse_sources(
+    services: Sources, docs: Sequence[SourceDocument], topic: str, workspace_root: Path
+) -> tuple[SentenceBase, Analysis]:
+    registry = Registry.load(registry_path(workspace_root))
+    eff = source_documents(docs, registry)
+    sentences = services.analyser.sentences(services.store, eff)
+    chunks: dict[str, list[Chunk]] = {d.id: services.store.chunks_for(d.id) for d in eff}
+    base = SentenceBase.build(eff, sentences, services.embedder, topic or "the sources", chunks)
+    return base, analyse_base(base, sentences, registry, {d.id: d for d in docs})
+
+
+def analyse_base(
+    base: SentenceBase,
+    sentences: dict[str, list[Sentence]],
+    registry: Registry,
+    originals: dict[str, SourceDocument] | None = None,
+) -> Analysis:
+    """The analysis over a sentence base; ``originals`` are the documents as stored (before dates and outlets
+    were filled in), so each profile field says where it came from."""
+    originals = originals or {}
+    corro = base.corroboration
+    figures, fig_clash = figure_sets(base.sentences, corro, base.citation)
+    timeline, date_clash = build_timeline(base.sentences, corro, base.citation)
+    contradictions = fig_clash + date_clash
+    contradicted = {c.sentence_id for x in contradictions for c in x.citations if c.sentence_id}
+    weak_docs = {d for d in base.docs if is_weakly_sourced(sentences.get(d, []))}
+    grades: dict[str, list[int]] = {d: [] for d in base.docs}
+    for i, s in enumerate(base.sentences):
+        if density(s) <= 0:
+            continue  # a sentence without figures, dates or names states little to grade
+        grades[s.doc_id].append(
+            grading.credibility(
+                len(corro.independent_sources(i)),
+                contradicted=s.id in contradicted,
+                weak=_weak_sentence(s) or s.doc_id in weak_docs,
+            )
+        )
+    profiles = {
+        d.id: profile(
+            originals.get(d.id, d),
+            sentences.get(d.id, []),
+            registry,
+            origin=base.origin.get(d.id, d.id),
+            credibility=grading.document_credibility(grades[d.id]),
+        )
+        for d in base.docs.values()
+    }
+    return Analysis(registry, profiles, figures, contradictions, timeline, contradicted)
+
+
+def _weak_sentence(s: Sentence) -> bool:
+    return bool(grading.weak_cues(c.kind for c in s.cues))
+
+
+def grade_claim(claim: Claim, base: SentenceBase, analysis: Analysis, *, judgment: bool = False) -> None:
+    """Set a claim's independent sources, credibility, cues and (for a judgment) confidence and vague-estimate
+    flag, from the sentences it cites. A claim written by code about the sources is counted, not graded."""
+    sids = [c.sentence_id for c in claim.citations if c.sentence_id]
+    cited = [base.sentences[i] for i in (base.corroboration.index_of(s) for s in sids) if i is not None]
+    if not claim.citations:
+        claim.sources, claim.credibility, claim.cues = 0, None, []
+        return
+    claim.sources = len(base.corroboration.sources_for(sids, claim.doc_ids))
+    kinds: list[CueKind] = sorted({c.kind for s in cited for c in s.cues})
+    claim.cues = kinds
+    contradicted = any(s in analysis.contradicted for s in sids)
+    if contradicted and Flag.CONTRADICTED not in claim.flags:
+        claim.flags.append(Flag.CONTRADICTED)
+    if claim.origin == "computed":
+        claim.credibility = None
+        return
+    weak = any(_weak_sentence(s) for s in cited) or all(
+        analysis.profiles[d].weak_sourcing for d in claim.doc_ids if d in analysis.profiles
+    )
+    claim.credibility = grading.credibility(claim.sources, contradicted=contradicted, weak=weak)
+    if judgment:
+        if claim.confidence is None:
+            claim.confidence = grading.confidence_for(
+                claim.credibility, [analysis.profiles[d].reliability for d in claim.doc_ids if d in analysis.profiles]
+            )
+        if grading.is_vague_estimate(claim) and Flag.VAGUE_ESTIMATE not in claim.flags:
+            claim.flags.append(Flag.VAGUE_ESTIMATE)

@@ -1,0 +1,92 @@
+"""Independent corroboration: which sources state the same thing, counting a story's rewrites once.
+
+Two sentences state the same thing when their embeddings are close or they share most content words. Two
+documents are one source when one restates a large share of the other's sentences (a syndicated copy, a rewrite
+of one story) or when they come from the same outlet: their agreement is repetition, not corroboration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from agent.core.contracts import Sentence
+from agent.corpus.text import content_words
+
+NEAR_DUPLICATE = 0.6  # content-word Jaccard at which two sentences state the same thing
+SAME_STATEMENT = 0.8  # embedding cosine at which sentences of two documents state the same thing
+REWRITE_SHARE = 0.3  # share of a document's sentences restated in another: one is a rewrite of the other
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+class Corroboration:
+    """The sentences of a set of documents, with the source each document counts as (``origin``)."""
+
+    def __init__(
+        self,
+        doc_ids: Sequence[str],
+        sentences: Sequence[Sentence],
+        vectors: np.ndarray,
+        outlets: Mapping[str, str | None] | None = None,
+    ) -> None:
+        self.doc_ids = list(doc_ids)
+        self.sentences = list(sentences)
+        self.vectors = vectors
+        self.words = [content_words(s.text) for s in self.sentences]
+        self._index = {s.id: i for i, s in enumerate(self.sentences)}
+        self.origin = self._origins(outlets or {})
+
+    def same_statement(self, i: int, j: int) -> bool:
+        return (
+            float(self.vectors[i] @ self.vectors[j]) >= SAME_STATEMENT
+            or jaccard(self.words[i], self.words[j]) >= NEAR_DUPLICATE
+        )
+
+    def _origins(self, outlets: Mapping[str, str | None]) -> dict[str, str]:
+        origin = {d: d for d in self.doc_ids}
+
+        def join(a: str, b: str) -> None:
+            root, other = origin[a], origin[b]
+            for d, o in origin.items():
+                if o == other:
+                    origin[d] = root
+
+        by_doc: dict[str, list[int]] = {d: [] for d in self.doc_ids}
+        for i, s in enumerate(self.sentences):
+            by_doc.setdefault(s.doc_id, []).append(i)
+        for a_pos, a in enumerate(self.doc_ids):
+            for b in self.doc_ids[a_pos + 1 :]:
+                if origin[a] == origin[b]:
+                    continue
+                same_outlet = bool(outlets.get(a)) and (outlets.get(a) or "").lower() == (outlets.get(b) or "").lower()
+                mine, theirs = by_doc[a], by_doc[b]
+                shared = sum(1 for i in mine if any(self.same_statement(i, j) for j in theirs))
+                # one shared fact is news; two or more, or a third of the shorter document, is a copy
+                if same_outlet or (mine and theirs and shared >= max(2, REWRITE_SHARE * min(len(mine), len(theirs)))):
+                    join(a, b)
+        return origin
+
+    def index_of(self, sentence_id: str) -> int | None:
+        return self._index.get(sentence_id)
+
+    def independent_sources(self, i: int) -> set[str]:
+        """The origins that state sentence ``i``: its own and those of other documents restating it."""
+        mine = self.sentences[i].doc_id
+        out = {self.origin.get(mine, mine)}
+        for j, s in enumerate(self.sentences):
+            if s.doc_id != mine and self.origin.get(s.doc_id, s.doc_id) not in out and self.same_statement(i, j):
+                out.add(self.origin.get(s.doc_id, s.doc_id))
+        return out
+
+    def sources_for(self, sentence_ids: Iterable[str], doc_ids: Iterable[str] = ()) -> set[str]:
+        """The origins behind a claim: those stating any of its sentences, and those of its cited documents."""
+        out = {self.origin.get(d, d) for d in doc_ids}
+        for sid in sentence_ids:
+            i = self.index_of(sid)
+            if i is not None:
+                out |= self.independent_sources(i)
+        return out

@@ -1,0 +1,319 @@
+"""Source profiles: who each source is (outlet, type, author, date) and its Admiralty grade.
+
+Reliability (A-F) is a judgment about the source, so it comes from people: the outlet registry (a default one
+ships with Briefwright; the workspace's ``sources.toml`` extends and overrides it) and the analyst's per-document
+grade. An outlet the registry does not know is F, "cannot be judged". Credibility (1-6) is about what the source
+states, and code grades it (:mod:`agent.tradecraft.grading`). Where a file has no metadata, outlet, author, date
+and type are inferred from its text and marked ``inferred``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast, get_args
+from urllib.parse import urlparse
+
+import tomlkit
+
+from agent.core.atomic import atomic_write_text
+from agent.core.contracts import (
+    WEAK_CUES,
+    Credibility,
+    FieldOrigin,
+    Reliability,
+    Sentence,
+    SourceDocument,
+    SourceProfile,
+    SourceType,
+)
+
+REGISTRY_FILE = "sources.toml"
+RELIABILITIES: tuple[str, ...] = get_args(Reliability)
+SOURCE_TYPES: tuple[str, ...] = get_args(SourceType)
+WEAK_SHARE = 0.1  # a source whose sentences carry anonymous / state-media cues this often rests on them
+
+
+class RegistryError(ValueError):
+    """The outlet registry or a document grade cannot be read or is invalid; the message says where."""
+
+
+@dataclass(frozen=True)
+class Outlet:
+    name: str
+    type: SourceType
+    reliability: Reliability
+    aliases: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+
+    def names(self) -> set[str]:
+        return {n.lower() for n in (self.name, *self.aliases)}
+
+
+@dataclass
+class DocumentGrade:
+    """The analyst's settings for one document (``[documents.ID]`` in ``sources.toml``)."""
+
+    outlet: str | None = None
+    type: SourceType | None = None
+    reliability: Reliability | None = None
+    published: date | None = None
+    author: str | None = None
+
+
+@dataclass
+class Registry:
+    outlets: list[Outlet] = field(default_factory=list)
+    documents: dict[str, DocumentGrade] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, workspace_file: Path | None = None) -> Registry:
+        """The default registry under the workspace's (whose outlets and document grades win)."""
+        default = resources.files("agent.tradecraft").joinpath("outlets.toml").read_text(encoding="utf-8")
+        reg = cls()
+        reg._add(tomllib.loads(default), "the default outlet registry")
+        if workspace_file is not None and workspace_file.exists():
+            try:
+                data = tomllib.loads(workspace_file.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+                raise RegistryError(f"{workspace_file}: not valid TOML ({e}); fix or delete it") from e
+            reg._add(data, str(workspace_file), first=True)
+        return reg
+
+    def _add(self, data: Mapping[str, Any], where: str, *, first: bool = False) -> None:
+        outlets: list[Outlet] = []
+        for n, entry in enumerate(data.get("outlet", []), 1):
+            if not isinstance(entry, dict) or not entry.get("name"):
+                raise RegistryError(f"{where}: [[outlet]] number {n} has no name")
+            outlets.append(
+                Outlet(
+                    name=str(entry["name"]),
+                    type=_type(entry.get("type", "unknown"), f"{where}: outlet {entry['name']!r}"),
+                    reliability=_grade(entry.get("reliability", "F"), f"{where}: outlet {entry['name']!r}"),
+                    aliases=tuple(str(a) for a in entry.get("aliases", [])),
+                    domains=tuple(str(d).lower() for d in entry.get("domains", [])),
+                )
+            )
+        self.outlets = outlets + self.outlets if first else self.outlets + outlets
+        for doc_id, entry in dict(data.get("documents", {})).items():
+            ctx = f"{where}: [documents.{doc_id}]"
+            published = entry.get("published")
+            if isinstance(published, str):
+                try:
+                    published = date.fromisoformat(published)
+                except ValueError as e:
+                    raise RegistryError(f"{ctx}: published {published!r} is not a date (YYYY-MM-DD)") from e
+            self.documents[str(doc_id)] = DocumentGrade(
+                outlet=entry.get("outlet"),
+                type=_type(entry["type"], ctx) if "type" in entry else None,
+                reliability=_grade(entry["reliability"], ctx) if "reliability" in entry else None,
+                published=published if isinstance(published, date) else None,
+                author=entry.get("author"),
+            )
+
+    def find(self, outlet: str | None, url: str | None = None) -> Outlet | None:
+        """The registry's entry for an outlet name (or alias), else for the URL's domain."""
+        if outlet:
+            name = outlet.strip().lower()
+            for o in self.outlets:
+                if name in o.names():
+                    return o
+        host = (urlparse(url).hostname or "").lower() if url else ""
+        if host:
+            for o in self.outlets:
+                if any(host == d or host.endswith("." + d) for d in o.domains):
+                    return o
+        return None
+
+
+def _grade(value: object, ctx: str) -> Reliability:
+    v = str(value).strip().upper()
+    if v not in RELIABILITIES:
+        raise RegistryError(f"{ctx}: reliability {value!r} is not one of A-F")
+    return cast(Reliability, v)
+
+
+def _type(value: object, ctx: str) -> SourceType:
+    v = str(value).strip().lower()
+    if v not in SOURCE_TYPES:
+        raise RegistryError(f"{ctx}: type {value!r} is not one of {', '.join(SOURCE_TYPES)}")
+    return cast(SourceType, v)
+
+
+def set_document(path: Path, doc_id: str, **values: str | None) -> None:
+    """Write the analyst's settings for a document into the workspace's ``sources.toml`` (comments kept).
+    A value of ``""`` removes the setting."""
+    ctx = f"document {doc_id}"
+    if values.get("reliability"):
+        values["reliability"] = _grade(values["reliability"], ctx)
+    if values.get("type"):
+        values["type"] = _type(values["type"], ctx)
+    if values.get("published"):
+        try:
+            date.fromisoformat(str(values["published"]))
+        except ValueError as e:
+            raise RegistryError(f"{ctx}: published {values['published']!r} is not a date (YYYY-MM-DD)") from e
+    try:
+        doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else _new_registry()
+    except Exception as e:  # tomlkit raises its own ParseError family
+        raise RegistryError(f"{path}: not valid TOML ({e}); fix or delete it") from e
+    documents = doc.setdefault("documents", tomlkit.table(is_super_table=True))
+    entry = documents.setdefault(doc_id, tomlkit.table())
+    for key, value in values.items():
+        if value is None:
+            continue
+        if value == "":
+            entry.pop(key, None)
+        else:
+            entry[key] = value
+    atomic_write_text(path, tomlkit.dumps(doc))
+
+
+def _new_registry() -> tomlkit.TOMLDocument:
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("Briefwright source registry for this case: outlets ([[outlet]]) and per-document"))
+    doc.add(tomlkit.comment("grades ([documents.ID]). Reliability: A-F (Admiralty); type: wire, newspaper,"))
+    doc.add(tomlkit.comment("state-media, think-tank, newsletter, blog, unknown. Entries here win over the defaults."))
+    return doc
+
+
+# --------------------------------------------------------------------------- inferred from the text
+
+_NEWSLETTER = re.compile(
+    r"\bwas this (?:e-?mail|newsletter) forwarded to you\b|\bsubscribe\b|\bunsubscribe\b|\bnewsletter\b"
+    r"|\bin this (?:issue|edition)\b",
+    re.IGNORECASE,
+)
+_SELF_NAMED = re.compile(
+    r"\b(?:This week|Today|In this issue|This issue|In this edition|This edition),?\s+"
+    r"(?P<name>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,4})\s+"
+    r"(?:delves|dives|explores|looks|examines|brings|covers|unpacks|breaks down|takes)\b"
+    r"|\bWelcome to (?:the\s+)?(?P<name2>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,4})\b"
+)
+_BYLINE = re.compile(r"^(?:By\s+)?(?P<name>[A-Z][a-z]+(?:[ -][A-Z]\.?)?(?:\s+[A-Z][a-z'’-]+){1,2})$")
+_TODAY = re.compile(
+    r"\b(?:[Aa]s of today|[Tt]oday|[Tt]his morning|[Tt]onight),?\s+(?P<mon>January|February|March|April|May|June|July"
+    r"|August|September|October|November|December)\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
+)
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_MONTHS = (
+    "january february march april may june july august september october november december".split()  # noqa: SIM905
+)
+
+
+@dataclass
+class Inferred:
+    outlet: str | None = None
+    type: SourceType | None = None
+    author: str | None = None
+    published: date | None = None
+
+
+def infer(doc: SourceDocument) -> Inferred:
+    """What the text itself says about its source: a newsletter naming itself, a byline under the title, a date
+    written as "As of today, December 3rd" (the year taken from the latest year the text mentions)."""
+    head = doc.text[:3000]
+    out = Inferred()
+    m = _SELF_NAMED.search(head)
+    if m:
+        out.outlet = (m.group("name") or m.group("name2") or "").strip() or None
+    if _NEWSLETTER.search(head):
+        out.type = "newsletter"
+    lines = [ln.strip() for ln in doc.text.split("\n")[:6] if ln.strip()]
+    for ln in lines[1:5]:  # a byline sits under the title, often after the date line
+        b = _BYLINE.match(ln)
+        if b and ln != doc.title and len(ln.split()) <= 4:
+            out.author = b.group("name")
+            break
+    t = _TODAY.search(doc.text)
+    if t:
+        years = [int(y) for y in _YEAR.findall(doc.text)]
+        if years:
+            try:
+                out.published = date(max(years), _MONTHS.index(t.group("mon").lower()) + 1, int(t.group("day")))
+            except ValueError:
+                out.published = None
+    return out
+
+
+def effective_document(doc: SourceDocument, registry: Registry) -> SourceDocument:
+    """The document with the date relative dates resolve against: the analyst's, its own, else inferred."""
+    grade = registry.documents.get(doc.id)
+    if grade and grade.published:
+        return doc.model_copy(update={"published": grade.published})
+    if doc.published is None:
+        inferred = infer(doc).published
+        if inferred:
+            return doc.model_copy(update={"published": inferred})
+    return doc
+
+
+def _pick(*candidates: tuple[Any, FieldOrigin]) -> tuple[Any, FieldOrigin | None]:
+    for value, origin in candidates:
+        if value:
+            return value, origin
+    return None, None
+
+
+def is_weakly_sourced(sentences: Sequence[Sentence]) -> bool:
+    """Rests on anonymous, unnamed-official or state-media sourcing: such cues in at least a tenth of its
+    sentences (a single "a senior official said" in a long report does not make the report anonymous)."""
+    body = [s for s in sentences if s.kind in ("body", "bullet")]
+    weak = sum(1 for s in body if any(c.kind in WEAK_CUES for c in s.cues))
+    return bool(body) and weak > 0 and weak >= WEAK_SHARE * len(body)
+
+
+def profile(
+    doc: SourceDocument,
+    sentences: Sequence[Sentence],
+    registry: Registry,
+    *,
+    origin: str = "",
+    credibility: Credibility = 6,
+) -> SourceProfile:
+    """The profile of one document: analyst > file metadata > registry > inferred, each field saying which."""
+    grade = registry.documents.get(doc.id) or DocumentGrade()
+    guess = infer(doc)
+    outlet, outlet_from = _pick((grade.outlet, "analyst"), (doc.outlet, "file"), (guess.outlet, "inferred"))
+    author, author_from = _pick((grade.author, "analyst"), (doc.author, "file"), (guess.author, "inferred"))
+    published, published_from = _pick(
+        (grade.published, "analyst"), (doc.published, "file"), (guess.published, "inferred")
+    )
+    known = registry.find(outlet, doc.url)
+    stype, type_from = _pick(
+        (grade.type, "analyst"), (known.type if known else None, "registry"), (guess.type, "inferred")
+    )
+    reliability, reliability_from = _pick(
+        (grade.reliability, "analyst"), (known.reliability if known else None, "registry")
+    )
+    cues: dict[str, int] = {}
+    phrases: list[str] = []
+    for s in sentences:
+        for c in s.cues:
+            cues[c.kind] = cues.get(c.kind, 0) + 1
+            if c.kind in WEAK_CUES and c.text not in phrases:
+                phrases.append(c.text)
+    return SourceProfile(
+        doc_id=doc.id,
+        label=doc.label(),
+        outlet=known.name if known and outlet_from != "analyst" else outlet,
+        outlet_from=outlet_from,
+        author=author,
+        author_from=author_from,
+        published=published,
+        published_from=published_from,
+        type=stype or "unknown",
+        type_from=type_from or "default",
+        reliability=reliability or "F",
+        reliability_from=reliability_from or "default",
+        credibility=credibility,
+        cues=cues,
+        cue_phrases=phrases[:6],
+        weak_sourcing=is_weakly_sourced(sentences),
+        origin=origin or doc.id,
+    )
