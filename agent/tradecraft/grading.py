@@ -70,9 +70,9 @@ def reliability_label(p: SourceProfile) -> str:
 
 # Words that make a statement a judgment of likelihood without saying how likely (ICD-203 asks for its terms).
 _VAGUE = re.compile(
-    r"\b(?:may|might|could|possibly|perhaps|probably|probable|likely|unlikely|potential(?:ly)?|appears? to"
-    r"|seems? to|suggests?|presumably|conceivabl[ey]|plausibl[ey]|expected to)\b",
-    re.IGNORECASE,
+    r"\b(?:[Mm]ight|[Cc]ould|[Pp]ossibly|[Pp]erhaps|[Pp]robably|[Pp]robable|[Ll]ikely|[Uu]nlikely|[Pp]otential(?:ly)?"
+    r"|[Aa]ppears? to|[Ss]eems? to|[Ss]uggests?|[Pp]resumably|[Cc]onceivabl[ey]|[Pp]lausibl[ey]|[Ee]xpected to)\b"
+    r"|\bmay\b|\bMay(?=\s+(?:be|have|not|also|well|soon|never|still|even|become|seek|try|want|use)\b)"
 )
 
 
