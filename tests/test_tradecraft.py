@@ -168,7 +168,7 @@ def test_figures_of_different_things_never_contradict(nlp: Language) -> None:
 
 
 def test_one_source_giving_two_figures_is_a_range_not_a_contradiction(nlp: Language) -> None:
-    a = doc("At first 3,000 soldiers were sent to Russia. By the end of the year, 11,000 soldiers had been sent in total.")
+    a = doc("At first 3,000 soldiers were sent. By the end of the year, 11,000 soldiers had been sent in total.")
     sents, corro = corpus(nlp, a)
     sets, clash = figure_sets(sents, corro, cite)
     assert clash == [] and len(sets) == 1 and sets[0].sources == 1
