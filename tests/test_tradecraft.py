@@ -374,3 +374,21 @@ def test_seeds_profiles_timeline_and_ranges(services: Services) -> None:
     killed = [f for f in a.figures if f.quantity == "troops killed or wounded"]
     assert killed and (killed[0].low, killed[0].high) == (1100, 3000)
     assert "1,100 to 3,000" in killed[0].figures[0].citation.quote
+
+
+def test_grades_set_after_drafting_apply_to_the_drafts_profiles(tmp_path: Path) -> None:
+    from agent.tradecraft.profiles import apply_grades
+
+    path = tmp_path / "sources.toml"
+    d = doc("Troops moved north across the river at dawn, witnesses said.")
+    p = profile(d, [], Registry.load(path))
+    assert apply_grades([p], Registry.load(path)) == [p]
+    set_document(path, d.id, reliability="B", outlet="Reuters")
+    (q,) = apply_grades([p], Registry.load(path))
+    assert (q.reliability, q.reliability_from, q.outlet, q.outlet_from, q.grade) == (
+        "B",
+        "analyst",
+        "Reuters",
+        "analyst",
+        "B6",
+    )

@@ -317,3 +317,29 @@ def profile(
         weak_sourcing=is_weakly_sourced(sentences),
         origin=origin or doc.id,
     )
+
+
+def apply_grades(profiles: Sequence[SourceProfile], registry: Registry) -> list[SourceProfile]:
+    """The draft's profiles with the analyst's current settings (``sources.toml``) applied: a grade set after
+    drafting, in the review UI or with ``brief sources set``, shows everywhere without redrafting."""
+    out: list[SourceProfile] = []
+    for p in profiles:
+        g = registry.documents.get(p.doc_id)
+        update: dict[str, object] = {}
+        if g is not None:
+            if g.reliability:
+                update |= {"reliability": g.reliability, "reliability_from": "analyst"}
+            if g.type:
+                update |= {"type": g.type, "type_from": "analyst"}
+            if g.outlet:
+                update |= {"outlet": g.outlet, "outlet_from": "analyst"}
+            if g.author:
+                update |= {"author": g.author, "author_from": "analyst"}
+            if g.published:
+                update |= {"published": g.published, "published_from": "analyst"}
+        elif p.outlet and p.reliability_from in ("registry", "default"):
+            known = registry.find(p.outlet)
+            if known:
+                update |= {"reliability": known.reliability, "reliability_from": "registry"}
+        out.append(p.model_copy(update=update) if update else p)
+    return out
