@@ -320,6 +320,13 @@ def test_attributed(text: str, who: str) -> None:
     assert [c.who for c in att] == [who]
 
 
+def test_said_before_the_reported_clause_names_no_speaker() -> None:
+    cues = detect_cues("Sources close to the Kremlin said Russia pays North Korea.")
+    assert kinds_of(cues) == {"anonymous"}
+    att = [c for c in detect_cues("“The line held,” said Zelenskyy.") if c.kind == "attributed"]
+    assert [c.who for c in att] == ["Zelenskyy"]
+
+
 def test_he_said_is_attributed_without_name() -> None:
     att = [c for c in detect_cues("He said nothing.") if c.kind == "attributed"]
     assert len(att) == 1 and att[0].who is None and att[0].text == "He said"

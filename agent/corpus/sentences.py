@@ -718,7 +718,8 @@ _ACCORDING_RE = re.compile(r"\b[Aa]ccording\s+to\s+(?:the\s+)?")
 _SUBJ_VERB_RE = re.compile(
     rf"(?P<who>\b{_NAME}(?:\s+{_SOURCE_NOUN}\b)?)(?:\s*,\s*[^,.;\n“”\"]{{2,80}},)?\s+(?:has\s+|have\s+|had\s+)?{_VERBS}\b"
 )
-_VERB_SUBJ_RE = re.compile(rf"\b(?:said|says|added|wrote|told)\s+(?P<who>{_NAME})")
+# "…," said Zelenskyy. — not "said Russia pays", where the name begins the reported clause
+_VERB_SUBJ_RE = re.compile(rf"\b(?:said|says|added|wrote|told)\s+(?P<who>{_NAME})(?=\s*(?:[.,;:!?\n]|$))")
 _PRONOUN_VERB_RE = re.compile(rf"\b(?P<who>He|She|They|We|I|he|she|they|we)\s+(?:has\s+|have\s+|had\s+)?{_VERBS}\b")
 
 
@@ -904,7 +905,7 @@ def analyse(nlp: Language, doc_id: str, text: str, published: date | None) -> li
 
 
 # Bump when the analysis changes: stored analyses of another version are recomputed.
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "3"
 
 
 class SentenceAnalyser:

@@ -126,7 +126,8 @@ def grade_claim(claim: Claim, base: SentenceBase, analysis: Analysis, *, judgmen
     """Set a claim's independent sources, credibility, cues and (for a judgment) confidence and vague-estimate
     flag, from the sentences it cites. A claim written by code about the sources is counted, not graded."""
     sids = [c.sentence_id for c in claim.citations if c.sentence_id]
-    cited = [base.sentences[i] for i in (base.corroboration.index_of(s) for s in sids) if i is not None]
+    at = [i for i in (base.corroboration.index_of(s) for s in sids) if i is not None]
+    cited = [base.sentences[i] for i in at]
     if not claim.citations:
         claim.sources, claim.credibility, claim.cues = 0, None, []
         return
@@ -142,7 +143,12 @@ def grade_claim(claim: Claim, base: SentenceBase, analysis: Analysis, *, judgmen
     weak = any(_weak_sentence(s) for s in cited) or all(
         analysis.profiles[d].weak_sourcing for d in claim.doc_ids if d in analysis.profiles
     )
-    claim.credibility = grading.credibility(claim.sources, contradicted=contradicted, weak=weak)
+    # A statement of fact is as credible as its least corroborated sentence (two facts from two sources are two
+    # single-source facts); a judgment draws on all its independent lines of evidence.
+    corroborated = (
+        claim.sources if judgment or not cited else min(len(base.corroboration.independent_sources(i)) for i in at)
+    )
+    claim.credibility = grading.credibility(corroborated, contradicted=contradicted, weak=weak)
     if judgment:
         if claim.confidence is None:
             claim.confidence = grading.confidence_for(

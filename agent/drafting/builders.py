@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from agent.core.contracts import Citation, Claim, Confidence, NumberMention, Sentence, SourceDocument, stable_id
+from agent.core.contracts import (
+    WEAK_CUES,
+    Citation,
+    Claim,
+    Confidence,
+    Contradiction,
+    NumberMention,
+    Sentence,
+    SourceDocument,
+    SourceProfile,
+    stable_id,
+)
 from agent.drafting.evidence import SentenceBase
 
 ROLE_NOUNS = (
@@ -56,11 +67,14 @@ def _n_of(k: int, n: int) -> str:
 # --------------------------------------------------------------------------- sourcing
 
 
-def weak_sourcing(base: SentenceBase) -> dict[str, list[Sentence]]:
-    """Per document, its sentences with anonymous or state-media sourcing cues."""
+def weak_sourcing(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None = None) -> dict[str, list[Sentence]]:
+    """Per document that rests on anonymous, unnamed-official or state-media sourcing (by its profile, when
+    given: a stray "a senior official said" in a long report does not count), its sentences with such cues."""
     out: dict[str, list[Sentence]] = defaultdict(list)
     for s in base.sentences:
-        if any(c.kind in ("anonymous", "state-media") for c in s.cues):
+        if profiles is not None and not (s.doc_id in profiles and profiles[s.doc_id].weak_sourcing):
+            continue
+        if any(c.kind in WEAK_CUES for c in s.cues):
             out[s.doc_id].append(s)
     return out
 
@@ -80,13 +94,13 @@ def attributed_figures(base: SentenceBase) -> list[tuple[str, Sentence]]:
 
 def _cue_phrase(s: Sentence) -> str:
     for c in s.cues:
-        if c.kind in ("anonymous", "state-media"):
+        if c.kind in WEAK_CUES:
             return c.text
     return ""
 
 
-def bias_risks(base: SentenceBase) -> list[Built]:
-    weak = weak_sourcing(base)
+def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None = None) -> list[Built]:
+    weak = weak_sourcing(base, profiles)
     out: list[Built] = []
     if weak:
         docs = [base.docs[d] for d in weak]
@@ -179,15 +193,20 @@ def _corroborated(n: NumberMention, s: Sentence, pool: list[tuple[NumberMention,
     return False
 
 
-def gaps(base: SentenceBase, digest_ids: Sequence[str]) -> list[Built]:
-    """Figures the judgment leans on that a single source gives (the digest's first, most telling, first)."""
+def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence[Contradiction] = ()) -> list[Built]:
+    """Where the sources disagree (figures, dates), and the figures the judgment leans on that a single source
+    gives (the digest's first, most telling, first)."""
+    out: list[Built] = []
+    for c in contradictions[:2]:
+        said = [f"{v} ({short_label(base.docs[x.doc_id])})" for v, x in zip(c.values, c.citations, strict=False)]
+        what = f"the {c.about}" if c.kind == "figure" else f"the date of an event ({c.about})"
+        out.append(Built("Information Gaps", f"Sources disagree on {what}: {' against '.join(said)}.", c.citations))
     pool = _counted(base)
     rank = {sid: r for r, sid in enumerate(digest_ids)}
     single = sorted(
         ((n, s) for n, s in pool if s.id in rank and not _corroborated(n, s, pool)),
         key=lambda ns: (rank[ns[1].id], -ns[0].high),
     )
-    out: list[Built] = []
     cited_ids: set[str] = set()
     if single:
         seen: set[str] = set()
@@ -215,14 +234,13 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str]) -> list[Built]:
             f"by {short_label(base.docs[s.doc_id])}."
         )
         out.append(Built("Information Gaps", text, [base.citation(s)]))
-    return out[:2]
+    return out[:3]
 
 
 # --------------------------------------------------------------------------- confidence, assessment
 
 
-def confidence_level(base: SentenceBase, corroborated: int, key_facts: int) -> Confidence:
-    weak = len(weak_sourcing(base))
+def confidence_level(base: SentenceBase, corroborated: int, key_facts: int, weak: int) -> Confidence:
     n = len(base.docs)
     if n >= 3 and weak == 0 and corroborated >= 2:
         return "high"
@@ -231,10 +249,12 @@ def confidence_level(base: SentenceBase, corroborated: int, key_facts: int) -> C
     return "moderate"
 
 
-def confidence(base: SentenceBase, digest_sources: Sequence[int]) -> tuple[Built, Confidence]:
+def confidence(
+    base: SentenceBase, digest_sources: Sequence[int], profiles: Mapping[str, SourceProfile] | None = None
+) -> tuple[Built, Confidence]:
     corroborated = sum(1 for k in digest_sources if k >= 2)
-    level = confidence_level(base, corroborated, len(digest_sources))
-    weak = weak_sourcing(base)
+    weak = weak_sourcing(base, profiles)
+    level = confidence_level(base, corroborated, len(digest_sources), len(weak))
     figs = attributed_figures(base)
     parts = [f"Confidence: {level}."]
     if figs:
@@ -296,6 +316,35 @@ def assessment(
             "facts that fit neither, would change this judgment."
         )
     return Built("Assessment", text, [base.citation(s) for s in near1[:2]])
+
+
+def _states_fact(s: Sentence) -> bool:
+    return bool(s.dates) or any(n.counts or n.kind == "money" for n in s.numbers)
+
+
+def ach_evidence(
+    base: SentenceBase,
+    hypotheses: Sequence[Claim],
+    sim: Callable[[str], list[float]],
+    digest_ids: Sequence[str],
+    per_hypothesis: int = 3,
+) -> list[Sentence]:
+    """The rows of the ACH matrix: for each hypothesis, the key fact sentences (figures, dates) that bear most on
+    it, taken in turn so every hypothesis is tested on its own evidence too; no sentence twice."""
+    index = {s.id: i for i, s in enumerate(base.sentences)}
+    rows = [index[sid] for sid in digest_ids if sid in index]
+    facts = [i for i in rows if _states_fact(base.sentences[i])]
+    rows = facts if len(facts) >= 3 else rows  # evidence is what happened (figures, dates), not commentary
+    ranked: list[list[int]] = []
+    for h in hypotheses:
+        v = sim(h.text)
+        ranked.append(sorted(rows, key=lambda i: -v[i])[:per_hypothesis])
+    out: list[int] = []
+    for k in range(per_hypothesis):
+        for r in ranked:
+            if k < len(r) and r[k] not in out:
+                out.append(r[k])
+    return [base.sentences[i] for i in out]
 
 
 # --------------------------------------------------------------------------- entities

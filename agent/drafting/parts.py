@@ -12,11 +12,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field, create_model
 
-from agent.core.contracts import Claim, Confidence, DigestItem, Draft, Flag, SectionDraft, Sentence, Usage, stable_id
+from agent.core.contracts import (
+    AchEvidence,
+    AchMark,
+    AchMatrix,
+    Claim,
+    Confidence,
+    DigestItem,
+    Draft,
+    Flag,
+    SectionDraft,
+    Sentence,
+    Usage,
+    stable_id,
+)
 from agent.corpus.embeddings import Embedder
 from agent.drafting import builders
 from agent.drafting.analysis import Analysis, grade_claim
@@ -35,6 +48,7 @@ from agent.drafting.evidence import SentenceBase
 from agent.drafting.template import PartSpec, Prompt, SectionSpec
 from agent.drafting.verify import numbers_in
 from agent.llm.seam import LLM, LLMError
+from agent.tradecraft import ach
 
 LIKELIHOODS = ("almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
 _DIGIT = re.compile(r"\d")
@@ -227,17 +241,28 @@ def code_part(
     built: list[Built] = []
     usage = Usage()
     notes: list[str] = []
+    profiles = ctx.analysis.profiles if ctx.analysis else None
     if part.builder == "confidence":
-        one, level = builders.confidence(b, [d.sources for d in ctx.digest])
+        one, level = builders.confidence(b, [d.sources for d in ctx.digest], profiles)
         draft.confidence = level
         built = [one]
     elif part.builder == "bias_risks":
-        built = builders.bias_risks(b)
+        built = builders.bias_risks(b, profiles)
     elif part.builder == "gaps":
-        built = builders.gaps(b, [d.sentence_id for d in ctx.digest])
+        clash = ctx.analysis.contradictions if ctx.analysis else []
+        built = builders.gaps(b, [d.sentence_id for d in ctx.digest], clash)
     elif part.builder == "assessment":
         hyps = [c for c in section.claims if (c.label or "").startswith("Hypothesis")]
-        one_or_none = builders.assessment(b, hyps, lambda t: list(ctx.sim(t)), [d.sentence_id for d in ctx.digest])
+        digest_ids = [d.sentence_id for d in ctx.digest]
+        one_or_none = builders.assessment(b, hyps, lambda t: list(ctx.sim(t)), digest_ids)
+        if len(hyps) >= 2:
+            matrix, usage = ach_matrix(
+                ctx, hyps, builders.ach_evidence(b, hyps, lambda t: list(ctx.sim(t)), digest_ids)
+            )
+            draft.ach = matrix
+            said = ach.summary(matrix, {h.id: h.label or h.id for h in hyps})
+            if said and one_or_none is not None:
+                one_or_none = Built("Assessment", said, [e.citation for e in matrix.evidence[:2]])
         built = [one_or_none] if one_or_none else []
         if not built:
             notes.append("Assessment: fewer than two hypotheses were drafted; left to the analyst")
@@ -251,6 +276,60 @@ def code_part(
         built = techniques(ctx, draft)
     claims = [builders.claim_for(spec.key, draft.id, x, i) for i, x in enumerate(built)]
     return claims, usage, notes
+
+
+ACH_MARK = {"consistent": "C", "inconsistent": "I", "not applicable": "N"}
+
+
+def ach_matrix(ctx: DraftContext, hyps: Sequence[Claim], rows: Sequence[Sentence]) -> tuple[AchMatrix, Usage]:
+    """The hypotheses x evidence matrix. A capable model marks each row (one call per evidence sentence, an enum
+    per hypothesis); marks that do not discriminate (all alike) are dropped: a uniform matrix is a guess, not
+    analysis. The embedded model is not asked (it called every pair "consistent" when measured): the analyst
+    marks the cells in the review UI, with the evidence already gathered per hypothesis."""
+    evidence = [
+        AchEvidence(id=s.id, text=s.text, citation=ctx.base.citation(s), sources=len(ctx.base.independent_sources(i)))
+        for s, i in ((s, ctx.base.index_of(s.id)) for s in rows)
+    ]
+    usage = Usage()
+    if not ctx.capable:
+        note = "Left for the analyst to mark: the embedded model does not discriminate between hypotheses."
+        return ach.new_matrix([h.id for h in hyps], evidence, note), usage
+    m = ach.new_matrix([h.id for h in hyps], evidence)
+    fields: dict[str, Any] = {
+        f"h{k}": (Literal["consistent", "inconsistent", "not applicable"], Field(description=h.label or f"H{k}"))
+        for k, h in enumerate(hyps, 1)
+    }
+    schema = create_model("AchRow", **fields)
+    listing = "\n".join(f"h{k}. {h.text}" for k, h in enumerate(hyps, 1))
+    task = (
+        "For each hypothesis below, say whether this evidence is consistent with it, inconsistent with it, or not "
+        f"applicable to it.\n{listing}"
+    )
+    for e in evidence:
+        messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=f"[1] {e.text}", task=task)
+        try:
+            r = ctx.llm.complete(messages, schema, prompt_name=ctx.prompt.name, prompt_version=ctx.prompt.version)
+        except LLMError:
+            continue
+        usage = usage + r.usage
+        answer: Any = r.value
+        for k, h in enumerate(hyps, 1):
+            cell = m.cell(h.id, e.id)
+            cell.mark, cell.by = cast(AchMark, ACH_MARK[getattr(answer, f"h{k}")]), "model"
+    marks = [c.mark for c in m.cells]
+    if ach.uniform(marks):
+        given = next((x for x in marks if x), None)
+        for c in m.cells:
+            c.mark, c.by = None, None
+        m.note = (
+            f"The model marked every cell {ach.MARK_WORDS.get(given or '', 'the same')}: not analysis, so the "
+            "cells are left for the analyst to mark."
+            if given
+            else "The model gave no marks; the cells are left for the analyst."
+        )
+    else:
+        m.note = "Marked by the model and checked by code (its marks discriminate); review each cell."
+    return m, usage
 
 
 def _entities(ctx: DraftContext, spec: SectionSpec, part: PartSpec) -> tuple[list[Built], Usage, list[str]]:
@@ -300,15 +379,20 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
     """What the pipeline actually did to these sources, with its results (no model involved)."""
     b = ctx.base
     n = len(b.docs)
+    a = ctx.analysis
     out: list[Built] = []
-    weak = builders.weak_sourcing(b)
+    weak = builders.weak_sourcing(b, a.profiles if a else None)
+    graded = ""
+    if a:
+        grades = "; ".join(f"{builders.short_label(b.docs[d])} {p.grade}" for d, p in a.profiles.items())
+        graded = f"Each source was graded on the Admiralty scale (reliability A-F, credibility 1-6): {grades}. "
     out.append(
         Built(
             "Source Reliability Assessment",
-            f"Every sentence was screened for sourcing cues: {builders._n_of(len(weak), n)} sources rest on "
+            graded + f"Every sentence was screened for sourcing cues: {builders._n_of(len(weak), n)} sources rest on "
             "anonymous or state-media sourcing"
             + (f" ({builders._join([builders.short_label(b.docs[d]) for d in weak])})" if weak else "")
-            + "; claims citing only them are flagged low-reliability.",
+            + "; each claim carries the cues of the sentences it cites.",
             [],
         )
     )
@@ -318,29 +402,46 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
             Built(
                 "Corroboration Check",
                 f"Of the {len(ctx.digest)} fact sentences the brief stands on, {multi} "
-                f"{'is' if multi == 1 else 'are'} stated by more than one independent source (rewrites of the same "
-                "sentence counted once).",
+                f"{'is' if multi == 1 else 'are'} stated by more than one independent source (rewrites of a story and "
+                "one outlet's reports counted once); each claim carries its count and credibility grade.",
+                [],
+            )
+        )
+    if a:
+        ranges = [f for f in a.figures if f.low != f.high]
+        out.append(
+            Built(
+                "Contradiction Check",
+                f"Figures and dates for the same thing were compared across sources: {len(a.contradictions)} "
+                f"contradiction{'s' if len(a.contradictions) != 1 else ''} and {len(ranges)} "
+                f"figure range{'s' if len(ranges) != 1 else ''} found.",
                 [],
             )
         )
     hyps = [c for s in draft.sections for c in s.claims if (c.label or "").startswith("Hypothesis")]
-    if len(hyps) >= 2:
+    if len(hyps) >= 2 and draft.ach is not None:
+        m = draft.ach
+        state = (
+            f"{ach.marked(m)} of {len(m.hypotheses) * len(m.evidence)} cells marked"
+            if ach.marked(m)
+            else "its cells are left for the analyst to mark"
+        )
         out.append(
             Built(
                 "Analysis of Competing Hypotheses",
-                f"{len(hyps)} hypotheses were drafted from separately selected evidence and compared by how many "
-                "independent sources bear on each; the full consistency matrix is left to the analyst.",
+                f"{len(hyps)} hypotheses were set against {len(m.evidence)} key fact sentences in an ACH matrix; "
+                f"{state}.",
                 [],
             )
         )
-    dated = [d for s in b.sentences for d in s.dates if d.precision in ("day", "month")]
-    if dated:
-        values = sorted(d.value for d in dated)
+    if a and a.timeline:
+        multi = sum(1 for e in a.timeline if e.sources >= 2)
         out.append(
             Built(
                 "Timeline Analysis",
-                f"{len(dated)} dated references were resolved against each source's publication date, relative ones "
-                f"included; they run from {values[0]} to {values[-1]}.",
+                f"{len(a.timeline)} dated events were resolved against each source's date (relative dates included) "
+                f"and put in order, from {a.timeline[0].date} to {a.timeline[-1].date}; {multi} "
+                f"{'is' if multi == 1 else 'are'} stated by more than one source.",
                 [],
             )
         )

@@ -23,6 +23,23 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+def _thing(counts: str) -> str:
+    w = counts.lower()
+    return w[:-1] if w.endswith("s") else w
+
+
+def figures_differ(a: Sentence, b: Sentence, tolerance: float = 0.1) -> bool:
+    """Two sentences giving different figures for the same thing ("1,000 soldiers" and "4,000 soldiers") do not
+    state the same thing, however alike their words: they contradict each other."""
+    for n in a.numbers:
+        for m in b.numbers:
+            if n.counts and m.counts and _thing(n.counts) == _thing(m.counts):
+                lo, hi = max(n.low, m.low), min(n.high, m.high)
+                if lo > hi * (1 + tolerance):
+                    return True
+    return False
+
+
 class Corroboration:
     """The sentences of a set of documents, with the source each document counts as (``origin``)."""
 
@@ -41,10 +58,11 @@ class Corroboration:
         self.origin = self._origins(outlets or {})
 
     def same_statement(self, i: int, j: int) -> bool:
-        return (
+        close = (
             float(self.vectors[i] @ self.vectors[j]) >= SAME_STATEMENT
             or jaccard(self.words[i], self.words[j]) >= NEAR_DUPLICATE
         )
+        return close and not figures_differ(self.sentences[i], self.sentences[j])
 
     def _origins(self, outlets: Mapping[str, str | None]) -> dict[str, str]:
         origin = {d: d for d in self.doc_ids}

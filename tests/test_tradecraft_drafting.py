@@ -1,0 +1,183 @@
+"""The tradecraft pass inside drafting: claims graded from their sentences, the ACH matrix and what the model may
+put in it, and the brief's sections fed by profiles and contradictions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import BaseModel
+from spacy.language import Language
+
+from agent.core import model_files
+from agent.core.contracts import Claim, Draft, Flag, Provenance, SourceDocument, stable_id
+from agent.corpus.sentences import analyse, load_nlp
+from agent.drafting.analysis import analyse_base, grade_claim
+from agent.drafting.evidence import SentenceBase
+from agent.llm.seam import Message
+from agent.llm.testing import FakeLLM
+from agent.services import Services
+from agent.tradecraft.profiles import Registry
+
+TOPIC = "North Korea's military support for Russia in the Ukraine war"
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_nlp(model_files.resolve_dir("spacy-en-core-web-sm"))
+
+
+def base_of(nlp: Language, *texts: str) -> tuple[SentenceBase, Any]:
+    docs = []
+    for t in texts:
+        did = stable_id(t)
+        docs.append(SourceDocument(id=did, path=f"{did}.txt", text=t, sha256=did, published=date(2025, 1, 10)))
+    sentences = {d.id: analyse(nlp, d.id, d.text, d.published) for d in docs}
+    cands = [s for d in docs for s in sentences[d.id] if s.kind == "body"]
+    zeros = np.zeros((len(cands), 4), dtype=np.float32)
+    base = SentenceBase(docs={d.id: d for d in docs}, sentences=cands, vectors=zeros, topic_sim=np.zeros(len(cands)))
+    return base, analyse_base(base, sentences, Registry.load(None))
+
+
+A = "North Korea sent 11,000 soldiers to the Kursk region in November 2024, Seoul's spy agency said."
+B = "North Korea sent 11,000 soldiers to the Kursk region in November 2024, officials in Kyiv said."
+C = "Sources close to the Kremlin said Russia pays North Korea $2,000 per soldier per month."
+
+
+def claim_citing(base: SentenceBase, *needles: str) -> Claim:
+    cites = [base.citation(s) for s in base.sentences if any(n in s.text for n in needles)]
+    return Claim(id="c", section="bluf", text="x", citations=cites)
+
+
+def test_a_corroborated_fact_grades_above_a_single_anonymous_one(nlp: Language) -> None:
+    base, a = base_of(nlp, A, B, C)
+    fact = claim_citing(base, "spy agency")
+    grade_claim(fact, base, a)
+    assert (fact.sources, fact.credibility) == (2, 2)  # restated by the satellite report: probably true
+    anon = claim_citing(base, "Kremlin")
+    grade_claim(anon, base, a)
+    assert (anon.sources, anon.credibility, anon.cues) == (1, 4, ["anonymous"])  # one anonymous source: doubtful
+
+
+def test_a_fact_is_as_credible_as_its_least_corroborated_sentence_a_judgment_draws_on_all(nlp: Language) -> None:
+    base, a = base_of(nlp, A, B, C)
+    both = claim_citing(base, "spy agency", "Kremlin")
+    grade_claim(both, base, a)
+    assert both.sources == 3 and both.credibility == 4  # the $2,000 is one anonymous source's
+    judged = claim_citing(base, "spy agency", "Kremlin").model_copy(update={"text": "Russia may keep paying."})
+    grade_claim(judged, base, a, judgment=True)
+    assert judged.credibility == 1 and judged.confidence == "moderate"  # sources F: never high confidence
+    assert Flag.VAGUE_ESTIMATE in judged.flags  # "may" without a likelihood
+    judged2 = judged.model_copy(update={"flags": [], "likelihood": "likely", "text": "It is likely Russia pays."})
+    grade_claim(judged2, base, a, judgment=True)
+    assert Flag.VAGUE_ESTIMATE not in judged2.flags
+
+
+def test_a_contradicted_figure_is_flagged_and_graded_improbable(nlp: Language) -> None:
+    base, a = base_of(nlp, "Kyiv said about 1,000 North Korean soldiers were killed in Kursk.",
+                      "Seoul said 4,000 North Korean soldiers were killed in fighting in Kursk.")  # fmt: skip
+    assert len(a.contradictions) == 1
+    c = claim_citing(base, "1,000")
+    grade_claim(c, base, a)
+    assert Flag.CONTRADICTED in c.flags and c.credibility == 5
+
+
+def test_code_written_claims_are_counted_not_graded(nlp: Language) -> None:
+    base, a = base_of(nlp, A, B)
+    c = claim_citing(base, "spy agency").model_copy(update={"origin": "computed"})
+    grade_claim(c, base, a)
+    assert c.sources == 2 and c.credibility is None
+    bare = Claim(id="b", section="techniques", text="Every sentence was screened.", origin="computed")
+    grade_claim(bare, base, a)
+    assert (bare.sources, bare.credibility) == (0, None)
+
+
+# ---------------------------------------------------------------- drafting on the seeds
+
+
+def answering(marks: Sequence[str] | None) -> Any:
+    """A model that condenses, and marks ACH rows with ``marks`` in turn (``None``: always "consistent")."""
+    n = {"row": 0}
+
+    def answer(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        fields = schema.model_fields
+        if "h1" in fields:
+            out = {}
+            for k in range(1, len(fields) + 1):
+                out[f"h{k}"] = "consistent" if marks is None else marks[(n["row"] + k) % len(marks)]
+            n["row"] += 1
+            return out
+        if "role" in fields:
+            return {"role": "senior official"}
+        given = messages[1]["content"].split("<sentences>")[1].split("</sentences>")[0]
+        words = [w for w in given.split() if w.isalpha() and len(w) > 4][n["row"] % 3 :][:5]
+        n["row"] += 1
+        figures = " ".join(dict.fromkeys(re.findall(r"(?:more than )?\$?\d[\d,]*\d", given)))
+        text = "the reporting shows " + " ".join(words).lower() + (f" with {figures}" if figures else "") + " matters."
+        ans: dict[str, Any] = {"text": text[:1].upper() + text[1:]}
+        if "likelihood" in fields:
+            ans["likelihood"] = "likely"
+            ans["text"] = "It is likely that " + text
+        if "sentences" in fields:
+            ans["sentences"] = ["1"]
+        return ans
+
+    return answer
+
+
+def draft_with(services: Services, fake: FakeLLM, capable: bool) -> Draft:
+    from agent.drafting.parts import draft_section_parts
+    from agent.drafting.pipeline import draft_context
+    from agent.drafting.template import load_template
+
+    services.use_llm(fake)
+    services.settings.llm.capable = capable
+    draft = Draft(id="d", topic=TOPIC, provenance=Provenance(model="fake", endpoint_kind="fake"))
+    template = load_template()
+    from agent.core.contracts import SectionDraft
+
+    draft.sections = [SectionDraft(key=s.key, title=s.title) for s in template.sections]
+    ctx = draft_context(services, draft, fake, None)
+    for section, spec in zip(draft.sections, template.sections, strict=True):
+        draft_section_parts(ctx, section, spec)
+    return draft
+
+
+def test_the_embedded_model_leaves_the_ach_matrix_to_the_analyst(services: Services) -> None:
+    fake = FakeLLM(answering(["consistent", "inconsistent"]))
+    draft = draft_with(services, fake, capable=False)
+    m = draft.ach
+    assert m is not None and len(m.hypotheses) == 2 and len(m.evidence) >= 3
+    assert all(c.mark is None for c in m.cells) and "analyst" in (m.note or "")
+    assert not any("h1" in schema.model_fields for _, schema, _ in fake.calls)  # not asked at all
+    for e in m.evidence:  # each row is a fact (a figure or a date), cited exactly
+        assert (
+            services.store.get_document(e.citation.doc_id).text[e.citation.start : e.citation.end] == e.citation.quote
+        )
+    # the brief carries what the pass found
+    assert len(draft.profiles) == 4 and draft.timeline
+    graded = [c for c in draft.claims() if c.origin == "drafted" and c.citations]
+    assert graded and all(c.credibility is not None and c.sources for c in graded)
+    tech = {c.label: c.text for c in draft.section("techniques").claims}
+    assert "F4" in tech["Source Reliability Assessment"] and "Timeline Analysis" in tech
+
+
+def test_a_capable_models_uniform_ach_marks_are_dropped(services: Services) -> None:
+    draft = draft_with(services, FakeLLM(answering(None)), capable=True)
+    m = draft.ach
+    assert m is not None and all(c.mark is None for c in m.cells)
+    assert "every cell consistent" in (m.note or "")
+
+
+def test_a_capable_models_discriminating_ach_marks_are_kept_and_the_assessment_says_what_they_say(
+    services: Services,
+) -> None:
+    draft = draft_with(services, FakeLLM(answering(["consistent", "inconsistent", "consistent"])), capable=True)
+    m = draft.ach
+    assert m is not None and all(c.mark in ("C", "I") and c.by == "model" for c in m.cells)
+    assessment = next(c for c in draft.section("hypotheses").claims if c.label == "Assessment")
+    assert assessment.text.startswith("ACH: Hypothesis") or "does not yet discriminate" in assessment.text
