@@ -29,13 +29,13 @@ def parse_date(value: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from agent.cli import corpus, doctor, draft, evaluate, model_files, review
+    from agent.cli import corpus, doctor, draft, evaluate, model_files, review, tradecraft
 
     p = argparse.ArgumentParser(prog="brief", description="Draft intelligence briefs; verify every claim.")
     p.add_argument("--version", action="version", version=f"briefwright {__version__}")
     p.add_argument("-w", "--workspace", type=Path, help="case folder (default ./.brief or $BRIEF_WORKSPACE)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (corpus, model_files, draft, review, doctor, evaluate):
+    for group in (corpus, tradecraft, model_files, draft, review, doctor, evaluate):
         group.register(sub)
     return p
 
@@ -66,12 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is the whole story for the user: no traceback."""
+    from agent.cli.tradecraft import NothingToAnalyse
     from agent.core.model_files import AssetError
     from agent.corpus.embeddings import EmbeddingError
     from agent.corpus.index import IndexError_
     from agent.llm.seam import LLMError
+    from agent.tradecraft.profiles import RegistryError
 
-    return (AssetError, EmbeddingError, IndexError_, LLMError)
+    return (AssetError, EmbeddingError, IndexError_, LLMError, RegistryError, NothingToAnalyse)
 
 
 if __name__ == "__main__":
