@@ -11,6 +11,7 @@ from agent.core.contracts import Chunk, Claim, Draft, SourceDocument
 from agent.drafting.pipeline import redraft_claim
 from agent.export.render import export_draft
 from agent.services import Services
+from agent.tradecraft.profiles import current_grades
 
 
 class ServicesBackend:
@@ -34,6 +35,7 @@ class ServicesBackend:
 
     def export(self, draft: Draft, fmt: str, include_pending: bool) -> Path:
         store = self.services.store
+        draft = current_grades(draft, self.services.workspace.root)
         return export_draft(
             draft, store.find_document, fmt, self.services.workspace.exports_dir, include_pending=include_pending
         )

@@ -45,9 +45,10 @@ def reviewed_draft(ws: Workspace, draft_id: str | None) -> Draft:
 def cmd_export(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
     from agent.corpus.store import Store
     from agent.export.render import export_draft, render
+    from agent.tradecraft.profiles import current_grades
 
     try:
-        draft = reviewed_draft(ws, args.draft)
+        draft = current_grades(reviewed_draft(ws, args.draft), ws.root)
     except FileNotFoundError as e:
         Console(stderr=True).print(f"[red]error:[/] {e}")
         return 1

@@ -17,7 +17,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agent.core.atomic import atomic_write_text
-from agent.core.contracts import Claim, Draft, SectionDraft, SourceDocument
+from agent.core.contracts import (
+    CREDIBILITY_TERMS,
+    RELIABILITY_TERMS,
+    AchMatrix,
+    Citation,
+    Claim,
+    Draft,
+    SectionDraft,
+    SourceDocument,
+    SourceProfile,
+)
+from agent.tradecraft import ach
+from agent.tradecraft.figures import range_text
+from agent.tradecraft.grading import estimate_label
 
 Format = Literal["md", "json", "html"]
 FORMATS: tuple[Format, ...] = ("md", "json", "html")
@@ -42,6 +55,7 @@ class _Builder:
         self.notes: list[_Note] = []
         self._docs: dict[str, SourceDocument | None] = {}
         self.used_docs: list[str] = []
+        self.profiles = {p.doc_id: p for p in draft.profiles}
 
     def doc(self, doc_id: str) -> SourceDocument | None:
         if doc_id not in self._docs:
@@ -49,8 +63,11 @@ class _Builder:
         return self._docs[doc_id]
 
     def cite(self, claim: Claim) -> list[int]:
+        return self.cite_all(claim.citations)
+
+    def cite_all(self, citations: list[Citation]) -> list[int]:
         refs = []
-        for c in claim.citations:
+        for c in citations:
             note = _Note(len(self.notes) + 1, self.doc(c.doc_id), c.quote, c.doc_id)
             self.notes.append(note)
             refs.append(note.n)
@@ -66,11 +83,56 @@ class _Builder:
         return out
 
 
-def _doc_line(doc: SourceDocument | None, doc_id: str) -> tuple[str, str, str]:
+def grade_text(claim: Claim) -> str:
+    """What code measured of a claim, in one consistent form: "Likely · moderate confidence · 2 independent sources ·
+    credibility 2 (probably true) · cues: anonymous"."""
+    parts = [estimate_label(claim)] if estimate_label(claim) else []
+    if claim.credibility is not None and claim.sources is not None:
+        many = "source" if claim.sources == 1 else "sources"
+        parts.append(f"{claim.sources} independent {many}")
+        parts.append(f"credibility {claim.credibility} ({CREDIBILITY_TERMS[claim.credibility]})")
+    weak = [c for c in claim.cues if c != "attributed"]
+    if weak and claim.credibility is not None:
+        parts.append("cues: " + ", ".join(weak))
+    return " · ".join(parts)
+
+
+def profile_line(p: SourceProfile) -> str:
+    where = f"{p.outlet}, " if p.outlet else ""
+    cues = ", ".join(f"{k} {v}" for k, v in sorted(p.cues.items()) if k != "attributed")
+    return (
+        f"{p.label} ({where}{p.type}): {p.grade} — {RELIABILITY_TERMS[p.reliability]} ({p.reliability_from}), "
+        f"{CREDIBILITY_TERMS[p.credibility]}"
+        + (f"; sourcing cues: {cues}" if cues else "")
+        + ("; rests on anonymous or state-media sourcing" if p.weak_sourcing else "")
+    )
+
+
+def ach_rows(m: AchMatrix) -> tuple[list[str], list[tuple[str, list[str], str, Citation]], list[int]]:
+    """(hypothesis ids, rows of (evidence text, marks, diagnostic), inconsistency score per hypothesis)."""
+    rows = []
+    for e in m.evidence:
+        marks: list[str] = [m.cell(h, e.id).mark or "·" for h in m.hypotheses]
+        d = ach.diagnostic(m, e.id)
+        rows.append((e.text, marks, "—" if d is None else ("yes" if d else "no"), e.citation))
+    return m.hypotheses, rows, [s.inconsistent for s in ach.scores(m)] if ach.marked(m) else []
+
+
+_COMPUTED = "Computed by code from the sources (not individually reviewed); each line cites its sentence."
+
+
+def _doc_line(doc: SourceDocument | None, doc_id: str, profile: SourceProfile | None = None) -> tuple[str, str, str]:
+    """(title, outlet, date) of a source; where the file has none, the profile's (analyst's or inferred)."""
     if doc is None:
         return (f"document {doc_id} (no longer in the workspace)", "", "")
     outlet = doc.outlet or "outlet unknown"
     date = doc.published.isoformat() if doc.published else "date unknown"
+    if profile is not None:
+        if profile.outlet and profile.outlet_from in ("analyst", "inferred"):
+            outlet = profile.outlet + (" (inferred)" if profile.outlet_from == "inferred" else "")
+        if profile.published and profile.published_from in ("analyst", "inferred"):
+            date = profile.published.isoformat() + (" (inferred)" if profile.published_from == "inferred" else "")
+        outlet += f", grade {profile.grade}"
     return (doc.label(), outlet, date)
 
 
@@ -117,7 +179,9 @@ def render_markdown(
             lines.append(", ".join(md_escape(c.final_text) + _refs(r) for c, r in claims))
             continue
         for c, refs in claims:
-            text = md_escape(c.final_text) + _refs(refs) + _status_mark(c)
+            graded = grade_text(c)
+            text = md_escape(c.final_text) + _refs(refs) + (f" _({md_escape(graded)})_" if graded else "")
+            text += _status_mark(c)
             if s.key == "bluf":
                 lines.append(text)
             elif c.label:
@@ -126,19 +190,57 @@ def render_markdown(
                 lines.append(f"- {text}")
         if s.key == "bluf" and draft.confidence:
             lines.append(f"Overall confidence: {draft.confidence}.")
+    lines += _md_tradecraft(draft, b)
     if b.notes:
         lines += ["", "Notes"]
         for note in b.notes:
-            title, outlet, date = _doc_line(note.doc, note.doc_id)
+            title, outlet, date = _doc_line(note.doc, note.doc_id, b.profiles.get(note.doc_id))
             lines.append(f"[^{note.n}]: {md_escape(outlet)}, {date} — “{md_escape(note.quote)}” ({md_escape(title)})")
     if b.used_docs:
         lines += ["", "Sources"]
         for doc_id in b.used_docs:
             doc = b.doc(doc_id)
-            title, outlet, date = _doc_line(doc, doc_id)
+            title, outlet, date = _doc_line(doc, doc_id, b.profiles.get(doc_id))
             url = f" <{doc.url}>" if doc is not None and doc.url else ""
             lines.append(f"- {md_escape(title)} — {md_escape(outlet)}, {date}{url} (id {doc_id})")
     return "\n".join(lines) + "\n"
+
+
+def _md_tradecraft(draft: Draft, b: _Builder) -> list[str]:
+    lines: list[str] = []
+    labels = {c.id: c.label or c.id for c in draft.claims()}
+    if draft.profiles:
+        lines += ["", "Source Grades (Admiralty: reliability A-F, credibility 1-6)"]
+        lines += [f"- {md_escape(profile_line(p))}" for p in draft.profiles]
+    if draft.timeline:
+        lines += ["", "Timeline", _COMPUTED, "", "| Date | Event | Sources |", "|---|---|---|"]
+        for e in draft.timeline:
+            lines.append(f"| {e.date} | {md_escape(e.text)}{_refs(b.cite_all(e.citations))} | {e.sources} |")
+    ranges = [f for f in draft.figures if f.low != f.high]
+    if draft.contradictions or ranges:
+        lines += ["", "Contradictions and Ranges", _COMPUTED]
+        for c in draft.contradictions:
+            values = " against ".join(md_escape(v) for v in c.values)
+            lines.append(
+                f"- Sources disagree ({c.kind}) on {md_escape(c.about)}: {values}{_refs(b.cite_all(c.citations))}"
+            )
+        for f in ranges:
+            cites = b.cite_all([x.citation for x in f.figures])
+            many = "source" if f.sources == 1 else "sources"
+            lines.append(f"- {md_escape(f.quantity)}: {range_text(f)} ({f.sources} {many}){_refs(cites)}")
+    m = draft.ach
+    if m is not None and len(m.hypotheses) >= 2:
+        hyps, rows, score = ach_rows(m)
+        lines += ["", "Analysis of Competing Hypotheses (C consistent, I inconsistent, N not applicable, · unmarked)"]
+        lines.append("| Evidence | " + " | ".join(md_escape(labels.get(h, h)) for h in hyps) + " | Diagnostic |")
+        lines.append("|---|" + "---|" * len(hyps) + "---|")
+        for text, marks, diag, cit in rows:
+            lines.append(f"| {md_escape(text)}{_refs(b.cite_all([cit]))} | " + " | ".join(marks) + f" | {diag} |")
+        if score:
+            lines.append("| Inconsistent items | " + " | ".join(str(x) for x in score) + " | |")
+        said = ach.summary(m, labels)
+        lines.append(md_escape(said) if said else md_escape(m.note or "The matrix is not yet marked."))
+    return lines
 
 
 def _refs(refs: list[int]) -> str:
@@ -173,6 +275,10 @@ def render_json(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
                         "original_text": c.text,
                         "status": c.status,
                         "confidence": c.confidence,
+                        "likelihood": c.likelihood,
+                        "independent_sources": c.sources,
+                        "credibility": c.credibility,
+                        "cues": list(c.cues),
                         "flags": [str(f) for f in c.flags],
                         "reviewer_note": c.reviewer_note,
                         "citations": [
@@ -187,6 +293,20 @@ def render_json(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
                 ],
             }
         )
+    out["source_profiles"] = [p.model_dump(mode="json") | {"grade": p.grade} for p in draft.profiles]
+    out["timeline"] = [e.model_dump(mode="json") for e in draft.timeline]
+    out["figures"] = [f.model_dump(mode="json") for f in draft.figures]
+    out["contradictions"] = [c.model_dump(mode="json") for c in draft.contradictions]
+    if draft.ach is not None:
+        labels = {c.id: c.label or c.id for c in draft.claims()}
+        out["ach"] = draft.ach.model_dump(mode="json") | {
+            "labels": {h: labels.get(h, h) for h in draft.ach.hypotheses},
+            "inconsistent": {s.hypothesis: s.inconsistent for s in ach.scores(draft.ach)},
+            "diagnostic": {e.id: ach.diagnostic(draft.ach, e.id) for e in draft.ach.evidence},
+            "summary": ach.summary(draft.ach, labels),
+        }
+    else:
+        out["ach"] = None
     out["sources"] = []
     for doc_id in b.used_docs:
         doc = b.doc(doc_id)
@@ -212,7 +332,9 @@ def render_html(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
         f'<html lang="en"><head><meta charset="utf-8"><title>{e(draft.topic)}</title>',
         "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}"
         ".unverified{background:#fff3cd;padding:.5em}.pending{color:#8a6d3b}sup a{text-decoration:none}"
-        "blockquote{margin:.2em 0 .2em 1em;color:#444}</style></head><body>",
+        "blockquote{margin:.2em 0 .2em 1em;color:#444}.grade{color:#555;font-size:.9em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .4em;vertical-align:top}</style>"
+        "</head><body>",
         f"<h1>{e(draft.topic)}</h1>",
         f"<p>Drafted on {draft.created:%Y-%m-%d}. Model: {e(draft.provenance.model)}.</p>",
     ]
@@ -231,14 +353,17 @@ def render_html(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
             label = f"<strong>{e(c.label)}:</strong> " if c.label else ""
             sup = "".join(f'<sup><a href="#n{r}" id="r{r}">{r}</a></sup>' for r in refs)
             mark = ' <span class="pending">[UNVERIFIED]</span>' if c.status == "pending" else ""
-            parts.append(f"<li>{label}{e(c.final_text)}{sup}{mark}</li>")
+            graded = grade_text(c)
+            grade = f' <span class="grade">({e(graded)})</span>' if graded else ""
+            parts.append(f"<li>{label}{e(c.final_text)}{sup}{grade}{mark}</li>")
         parts.append("</ul>")
         if s.key == "bluf" and draft.confidence:
             parts.append(f"<p>Overall confidence: {e(draft.confidence)}.</p>")
+    parts += _html_tradecraft(draft, b)
     if b.notes:
         parts.append("<h2>Notes</h2><ol>")
         for note in b.notes:
-            title, outlet, date = _doc_line(note.doc, note.doc_id)
+            title, outlet, date = _doc_line(note.doc, note.doc_id, b.profiles.get(note.doc_id))
             parts.append(
                 f'<li id="n{note.n}">{e(outlet)}, {e(date)} — <q>{e(note.quote)}</q> ({e(title)}) '
                 f'<a href="#r{note.n}">↩</a></li>'
@@ -248,12 +373,62 @@ def render_html(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
         parts.append("<h2>Sources</h2><ul>")
         for doc_id in b.used_docs:
             doc = b.doc(doc_id)
-            title, outlet, date = _doc_line(doc, doc_id)
+            title, outlet, date = _doc_line(doc, doc_id, b.profiles.get(doc_id))
             link = f' <a href="{e(doc.url)}">{e(doc.url)}</a>' if doc is not None and doc.url else ""
             parts.append(f"<li>{e(title)} — {e(outlet)}, {e(date)}{link}</li>")
         parts.append("</ul>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _sups(refs: list[int]) -> str:
+    return "".join(f'<sup><a href="#n{r}" id="r{r}">{r}</a></sup>' for r in refs)
+
+
+def _html_tradecraft(draft: Draft, b: _Builder) -> list[str]:
+    e = html.escape
+    parts: list[str] = []
+    labels = {c.id: c.label or c.id for c in draft.claims()}
+    if draft.profiles:
+        parts.append("<h2>Source Grades</h2><p>Admiralty: reliability A-F, credibility 1-6.</p><ul>")
+        parts += [f"<li>{e(profile_line(p))}</li>" for p in draft.profiles]
+        parts.append("</ul>")
+    if draft.timeline:
+        parts.append(
+            f"<h2>Timeline</h2><p>{e(_COMPUTED)}</p><table><tr><th>Date</th><th>Event</th><th>Sources</th></tr>"
+        )
+        for ev in draft.timeline:
+            refs = _sups(b.cite_all(ev.citations))
+            parts.append(f"<tr><td>{e(ev.date)}</td><td>{e(ev.text)}{refs}</td><td>{ev.sources}</td></tr>")
+        parts.append("</table>")
+    ranges = [f for f in draft.figures if f.low != f.high]
+    if draft.contradictions or ranges:
+        parts.append(f"<h2>Contradictions and Ranges</h2><p>{e(_COMPUTED)}</p><ul>")
+        for c in draft.contradictions:
+            values = " against ".join(e(v) for v in c.values)
+            parts.append(
+                f"<li>Sources disagree ({e(c.kind)}) on {e(c.about)}: {values}{_sups(b.cite_all(c.citations))}</li>"
+            )
+        for f in ranges:
+            refs = _sups(b.cite_all([x.citation for x in f.figures]))
+            parts.append(f"<li>{e(f.quantity)}: {e(range_text(f))} ({f.sources} sources){refs}</li>")
+        parts.append("</ul>")
+    m = draft.ach
+    if m is not None and len(m.hypotheses) >= 2:
+        hyps, rows, score = ach_rows(m)
+        parts.append("<h2>Analysis of Competing Hypotheses</h2>")
+        parts.append("<p>C consistent, I inconsistent, N not applicable, · unmarked.</p><table><tr><th>Evidence</th>")
+        parts += [f"<th>{e(labels.get(h, h))}</th>" for h in hyps]
+        parts.append("<th>Diagnostic</th></tr>")
+        for text, marks, diag, cit in rows:
+            cells = "".join(f"<td>{x}</td>" for x in marks)
+            parts.append(f"<tr><td>{e(text)}{_sups(b.cite_all([cit]))}</td>{cells}<td>{diag}</td></tr>")
+        if score:
+            parts.append("<tr><th>Inconsistent items</th>" + "".join(f"<td>{x}</td>" for x in score) + "<td></td></tr>")
+        parts.append("</table>")
+        said = ach.summary(m, labels)
+        parts.append(f"<p>{e(said or m.note or 'The matrix is not yet marked.')}</p>")
+    return parts
 
 
 RENDERERS: dict[str, Callable[[Draft, Callable[[str], SourceDocument | None], bool], str]] = {

@@ -25,6 +25,7 @@ from agent.core.atomic import atomic_write_text
 from agent.core.contracts import (
     WEAK_CUES,
     Credibility,
+    Draft,
     FieldOrigin,
     Reliability,
     Sentence,
@@ -343,3 +344,11 @@ def apply_grades(profiles: Sequence[SourceProfile], registry: Registry) -> list[
                 update |= {"reliability": known.reliability, "reliability_from": "registry"}
         out.append(p.model_copy(update=update) if update else p)
     return out
+
+
+def current_grades(draft: Draft, workspace_root: Path) -> Draft:
+    """The draft with its sources' grades as the analyst has set them now (``sources.toml``)."""
+    if not draft.profiles:
+        return draft
+    registry = Registry.load(workspace_root / REGISTRY_FILE)
+    return draft.model_copy(update={"profiles": apply_grades(draft.profiles, registry)})
