@@ -837,6 +837,56 @@ def writing(draft: Draft, instructions: Sequence[str]) -> Writing:
     )
 
 
+class Grading(_Result):
+    """What the tradecraft pass found and how much of the draft it graded.
+
+    - ``graded_rate`` = claims drafted by a model (or by hand) that carry an information-credibility grade / those
+      claims with a citation. Claims written by code about the sources are counted, not graded.
+    - ``corroborated_rate`` = graded claims resting on two or more independent sources / graded claims;
+      ``mean_sources`` = mean independent sources per graded claim.
+    - ``contradictions`` = statements of different sources found to disagree; ``figure_ranges`` = quantities given
+      as a range or by more than one figure; ``timeline_events`` = dated events; ``weak_sources`` = sources that
+      rest on anonymous or state-media sourcing; ``ach_marked_rate`` = ACH cells marked / cells (``None``: no
+      matrix).
+    """
+
+    gradable: int
+    graded: int
+    graded_rate: float | None
+    corroborated_rate: float | None
+    mean_sources: float | None
+    credibility: dict[str, int] = Field(default_factory=dict, description="Graded claims per credibility grade")
+    contradictions: int = 0
+    figure_ranges: int = 0
+    timeline_events: int = 0
+    weak_sources: int = 0
+    ach_marked_rate: float | None = None
+
+
+def grading(draft: Draft) -> Grading:
+    gradable = [c for c in draft.claims() if c.origin != "computed" and c.citations]
+    graded = [c for c in gradable if c.credibility is not None]
+    counts: dict[str, int] = {}
+    for c in graded:
+        counts[str(c.credibility)] = counts.get(str(c.credibility), 0) + 1
+    m = draft.ach
+    cells = len(m.hypotheses) * len(m.evidence) if m is not None else 0
+    marked = sum(1 for c in m.cells if c.mark is not None) if m is not None else 0
+    return Grading(
+        gradable=len(gradable),
+        graded=len(graded),
+        graded_rate=_rate(len(graded), len(gradable)),
+        corroborated_rate=_rate(sum(1 for c in graded if (c.sources or 0) >= 2), len(graded)),
+        mean_sources=sum(c.sources or 0 for c in graded) / len(graded) if graded else None,
+        credibility=dict(sorted(counts.items())),
+        contradictions=len(draft.contradictions),
+        figure_ranges=sum(1 for f in draft.figures if f.low != f.high),
+        timeline_events=len(draft.timeline),
+        weak_sources=sum(1 for p in draft.profiles if p.weak_sourcing),
+        ach_marked_rate=_rate(marked, cells) if cells else None,
+    )
+
+
 def template_instructions() -> list[str]:
     """The words of the shipped templates a claim must not restate (both variants: old drafts used the other)."""
     from agent.drafting.template import load_template
@@ -851,6 +901,7 @@ def template_instructions() -> list[str]:
 class Scores(_Result):
     sections: SectionStatus | None = None
     writing: Writing | None = None
+    grading: Grading | None = None
     citations: CitationValidity
     support: SupportProxy
     judge: JudgeScore | None = None
@@ -871,6 +922,10 @@ class Scores(_Result):
             "support_rate": self.support.rate,
             "instruction_echo_rate": self.writing.instruction_echo_rate if self.writing else None,
             "copied_sentence_rate": self.writing.copied_sentence_rate if self.writing else None,
+            "graded_rate": self.grading.graded_rate if self.grading else None,
+            "corroborated_rate": self.grading.corroborated_rate if self.grading else None,
+            "contradictions": float(self.grading.contradictions) if self.grading else None,
+            "timeline_events": float(self.grading.timeline_events) if self.grading else None,
             "judge_score": self.judge.score if self.judge else None,
             "entity_recall": self.coverage.entities.recall,
             "tag_jaccard": self.coverage.tags.jaccard if self.coverage.tags else None,
@@ -930,6 +985,7 @@ def score_draft(
     return Scores(
         sections=section_status(draft),
         writing=writing(draft, template_instructions()),
+        grading=grading(draft),
         citations=citation_validity(draft.sections),
         support=support_proxy(claims),
         judge=judge_support(claims, judge) if judge is not None else None,

@@ -435,3 +435,47 @@ def test_writing_rates_catch_echoes_and_copies() -> None:
     w = writing(draft, ["The key judgment about the topic, its likely course and an explicit confidence."])
     assert (w.echoing, w.copied, w.analytic_claims) == (2, 1, 5)
     assert w.instruction_echo_rate == 2 / 6 and w.copied_sentence_rate == 1 / 5
+
+
+def test_grading_reports_share_graded_corroboration_and_what_tradecraft_found() -> None:
+    from agent.core.contracts import (
+        AchEvidence,
+        Citation,
+        Claim,
+        Contradiction,
+        Draft,
+        FigureSet,
+        Provenance,
+        SectionDraft,
+        SourceProfile,
+        TimelineEvent,
+    )
+    from agent.tradecraft import ach
+    from evals.metrics import grading
+
+    cite = Citation(chunk_id="c", doc_id="d", quote="q", start=0, end=1, quote_as_given="")
+    claims = [
+        Claim(id="1", section="bluf", text="a", citations=[cite], sources=2, credibility=2),
+        Claim(id="2", section="bluf", text="b", citations=[cite], sources=1, credibility=4),
+        Claim(id="3", section="bluf", text="c", citations=[cite]),  # not graded
+        Claim(id="4", section="entities", text="d", citations=[cite], origin="computed", sources=1),  # not gradable
+        Claim(id="5", section="bluf", text="e"),  # no citation: not gradable
+    ]
+    m = ach.new_matrix(["1", "2"], [AchEvidence(id="e", text="t", citation=cite)])
+    m.cell("1", "e").mark = "C"
+    draft = Draft(
+        id="d1",
+        topic="t",
+        sections=[SectionDraft(key="bluf", title="BLUF", claims=claims)],
+        provenance=Provenance(model="m", endpoint_kind="fake"),
+        profiles=[SourceProfile(doc_id="d", label="d", weak_sourcing=True), SourceProfile(doc_id="e", label="e")],
+        timeline=[TimelineEvent(date="2024", precision="year", text="x", citations=[cite])],
+        figures=[FigureSet(quantity="troops", low=1, high=3, figures=[])],
+        contradictions=[Contradiction(kind="date", about="x", values=["2024-06", "2024-07"], citations=[cite, cite])],
+        ach=m,
+    )
+    g = grading(draft)
+    assert (g.gradable, g.graded, g.graded_rate) == (3, 2, 2 / 3)
+    assert g.corroborated_rate == 0.5 and g.mean_sources == 1.5 and g.credibility == {"2": 1, "4": 1}
+    assert (g.contradictions, g.figure_ranges, g.timeline_events, g.weak_sources) == (1, 1, 1, 1)
+    assert g.ach_marked_rate == 0.5
