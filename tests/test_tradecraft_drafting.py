@@ -181,3 +181,48 @@ def test_a_capable_models_discriminating_ach_marks_are_kept_and_the_assessment_s
     assert m is not None and all(c.mark in ("C", "I") and c.by == "model" for c in m.cells)
     assessment = next(c for c in draft.section("hypotheses").claims if c.label == "Assessment")
     assert assessment.text.startswith("ACH: Hypothesis") or "does not yet discriminate" in assessment.text
+
+
+def test_human_dates() -> None:
+    from agent.drafting.parts import human_date
+
+    assert [human_date(v) for v in ("2024-08-06", "2024-11", "2024")] == ["6 August 2024", "November 2024", "2024"]
+
+
+def test_key_dates_written_by_code_each_event_said_by_the_model_and_checked(services: Services) -> None:
+    from agent.core.contracts import Provenance
+    from agent.drafting.parts import model_part
+    from agent.drafting.pipeline import draft_context
+    from agent.drafting.template import load_template
+
+    seen: list[str] = []
+
+    def answer(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        given = messages[-1]["content"] if len(messages) == 2 else messages[1]["content"]
+        seen.append(given)
+        if len(messages) == 2 and len(seen) == 1:
+            return {"text": "Exactly 99,999 soldiers were sent"}  # a number the sentence does not give: refused
+        return {"text": "Leaders acted on the agreement"}
+
+    fake = FakeLLM(answer)
+    services.use_llm(fake)
+    draft = Draft(id="k", topic=TOPIC, provenance=Provenance(model="fake", endpoint_kind="fake"))
+    ctx = draft_context(services, draft, fake, None)
+    spec = load_template().section("bluf")
+    part = next(p for p in spec.parts if p.label == "Key Dates")
+    claim, usage, why = model_part(ctx, spec, part, [])
+    assert claim is not None, why
+    assert usage.calls == 4  # three events, one re-asked
+    assert "refused" in fake.calls[1][0][-1]["content"] and "99,999" not in claim.text
+    dates = [p.split(":")[0] for p in claim.text.rstrip(".").split("; ")]
+    assert len(dates) == 3 and all(re.fullmatch(r"(\d{1,2} )?[A-Z][a-z]+ \d{4}", d) for d in dates), claim.text
+    # in date order, each date the one its cited sentence states (resolved), each sentence quoted exactly
+    from agent.drafting.parts import human_date
+
+    events = {human_date(e.date): e for e in ctx.analysis.timeline} if ctx.analysis else {}
+    assert [events[d].date for d in dates] == sorted(events[d].date for d in dates)
+    assert len(claim.citations) == 3
+    for c in claim.citations:
+        assert services.store.get_document(c.doc_id).text[c.start : c.end] == c.quote
+        assert any(e.citations[0].sentence_id == c.sentence_id for e in events.values())
+    assert any("(" in m[0][1]["content"] and ")" in m[0][1]["content"] for m in fake.calls)

@@ -148,6 +148,8 @@ def model_part(
 ) -> tuple[Claim | None, Usage, str | None]:
     """One model-written claim: the sentences code chose, one job, checks, one retry with the reason."""
     sims = ctx.sim(part_query(part, ctx.draft.topic))
+    if part.select == "timeline":
+        return _dates_part(ctx, spec, part, earlier, sims)
     # A capable model is shown twice as many sentences and picks the ones it rests on (checked below); the small
     # default cannot select evidence (it cites in list order), so code's choice is the citation.
     k = part.sentences * 2 if ctx.capable else part.sentences
@@ -231,6 +233,111 @@ def model_part(
             {"role": "user", "content": f"That answer was refused: {reason}. Answer the task again."},
         ]
     return None, usage, f"{part.label}: refused {ATTEMPTS} times (last: {reason})"
+
+
+_MONTH_NAMES = (
+    "January February March April May June July August September October November December".split()  # noqa: SIM905
+)
+
+
+def human_date(value: str) -> str:
+    """2024-08-06 -> "6 August 2024", 2024-08 -> "August 2024", 2024 -> "2024"."""
+    parts = value.split("-")
+    if len(parts) == 3:
+        return f"{int(parts[2])} {_MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}"
+    if len(parts) == 2:
+        return f"{_MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}"
+    return value
+
+
+def key_events(ctx: DraftContext, sims: Any, k: int) -> list[tuple[str, Sentence]]:
+    """The ``k`` dated events (day or month precision) that bear most on the topic and the part's query, in date
+    order, each with its date written out and its first sentence; one event per date."""
+    if ctx.analysis is None:
+        return []
+    scored: list[tuple[float, str, Sentence]] = []
+    for e in ctx.analysis.timeline:
+        if e.precision == "year" or not e.citations or not e.citations[0].sentence_id:
+            continue
+        i = ctx.base.corroboration.index_of(e.citations[0].sentence_id)
+        if i is None:
+            continue
+        scored.append((float(sims[i]) + float(ctx.base.topic_sim[i]), e.date, ctx.base.sentences[i]))
+    picked: dict[str, Sentence] = {}
+    for _score, when, s in sorted(scored, key=lambda t: -t[0]):
+        if len(picked) >= k:
+            break
+        if when not in picked and s.id not in {x.id for x in picked.values()}:
+            picked[when] = s
+    return [(human_date(d), picked[d]) for d in sorted(picked)]
+
+
+def _dates_part(
+    ctx: DraftContext, spec: SectionSpec, part: PartSpec, earlier: Sequence[str], sims: Any
+) -> tuple[Claim | None, Usage, str | None]:
+    """The key dates: code picks the dated events and writes out their dates (relative ones resolved); the model
+    says in a few words what happened at each (one small job per event, checked); code writes the claim."""
+    events = key_events(ctx, sims, part.sentences)
+    usage = Usage()
+    said: list[tuple[str, str, Sentence]] = []
+    notes: list[str] = []
+    for when, s in events:
+        shown = f"({when}) {s.text}"
+        messages = ctx.prompt.render(
+            topic=ctx.draft.topic, sentences="[1] " + shown.replace("<", "‹").replace(">", "›"), task=part.task
+        )
+        reason: str | None = None
+        for _attempt in range(ATTEMPTS):
+            result = ctx.llm.complete(
+                messages, answer_schema(part), prompt_name=ctx.prompt.name, prompt_version=ctx.prompt.version
+            )
+            usage = usage + result.usage
+            value: Any = result.value
+            text = " ".join(value.text.split()).rstrip(".;")
+            text = re.sub(rf"^(?:on|in)?\s*{re.escape(when)},?\s*", "", text, flags=re.IGNORECASE)
+            text = re.sub(rf",?\s+(?:on|in)\s+{re.escape(when)}\b", "", text, flags=re.IGNORECASE)  # said once
+            reason = refusal(
+                text,
+                [shown],
+                all_source_names=ctx.source_names,
+                source_scripts=ctx.source_scripts,
+                instructions=[part.task, spec.intent, spec.claim],
+                analytic=False,
+                topic=ctx.draft.topic,
+            )
+            if reason is None and len(text.split()) > part.max_words + 4:
+                reason = f"it is {len(text.split())} words long; say what happened in at most {part.max_words} words"
+            if reason is None and len(text.split()) < 3:
+                reason = "say what happened: who did what"
+            if reason is None:
+                said.append((when, text[:1].upper() + text[1:], s))
+                break
+            messages = [
+                *messages,
+                {"role": "assistant", "content": result.raw},
+                {"role": "user", "content": f"That answer was refused: {reason}. Answer the task again."},
+            ]
+        else:
+            notes.append(f"{when}: {reason}")
+    if len(said) < 2:
+        why = "; ".join(notes) or "fewer than two dated events bear on the topic"
+        return None, usage, f"{part.label}: {why}"
+    text = "; ".join(f"{when}: {what}" for when, what, _ in said) + "."
+    cites = [ctx.base.citation(s) for _, _, s in said]
+    if is_repeat(text, earlier, threshold=0.6):
+        return None, usage, f"{part.label}: it repeats an earlier statement of the brief"
+    claim = Claim(
+        id=stable_id("claim", ctx.draft.id, spec.key, part.label, text, length=12),
+        section=spec.key,
+        text=text,
+        label=part.label,
+        citations=cites,
+        flags=flags_for(
+            text, [c.quote for c in cites], analytic=False, instructions=[part.task], topic=ctx.draft.topic
+        ),
+    )
+    ctx.used.update(s.id for _, _, s in said)
+    return claim, usage, None
 
 
 def code_part(

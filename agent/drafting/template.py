@@ -112,6 +112,7 @@ class PartSpec:
     max_words: int = 40  # longer answers (with some slack) are refused as paragraphs, not claims
     capable: bool = False  # only a capable model drafts it (see ``llm.capable``); else left to the analyst
     facts: float = 0.05  # how much the count of facts (figures, dates, names) weighs in choosing sentences
+    select: Literal["query", "timeline"] = "query"  # "timeline": the on-topic dated events, each shown with its date
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,14 @@ def _part(path: object, key: str, p: dict[str, Any]) -> PartSpec:
         figures=bool(p.get("figures", False)),
         capable=bool(p.get("capable", False)),
         max_words=int(p.get("max_words", 40)),
+        select=_select(path, key, p.get("select", "query")),
     )
+
+
+def _select(path: object, key: str, value: object) -> Literal["query", "timeline"]:
+    if value not in ("query", "timeline"):
+        raise PromptError(f"{path}: section {key!r}: a part's select is 'query' or 'timeline', not {value!r}")
+    return "timeline" if value == "timeline" else "query"
 
 
 DEFAULT_TEMPLATE = "brief_template"
