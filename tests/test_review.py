@@ -34,7 +34,7 @@ def ws(tmp_path: Path) -> Workspace:
 
 @pytest.fixture
 def draft() -> Draft:
-    return seed_draft(tradecraft=True)[0]
+    return seed_draft()[0]
 
 
 def journal(ws: Workspace, draft: Draft) -> list[dict]:

@@ -268,12 +268,14 @@ def add_tradecraft(draft: Draft, docs: list[SourceDocument], chunks: list[Chunk]
         SourceProfile(doc_id=d.id, label=d.label(), outlet=d.outlet, outlet_from="file", **_PROFILES[n])  # type: ignore[arg-type]
         for n, d in sorted(by_num.items())
     ]
+    draft.profiles[1].origin = draft.profiles[0].doc_id  # 002 rewrites 001's story: one source, counted once
+    origin = {p.doc_id: p.origin or p.doc_id for p in draft.profiles}
     for claim in draft.claims():
         nums = sorted({num_of[c.doc_id] for c in claim.citations})
-        claim.sources = len(nums) if nums else None
+        independent = len({origin[c.doc_id] for c in claim.citations})
+        claim.sources = independent if nums else None
         claim.cues = sorted({k for n in nums for k in _DOC_CUES[n]})
-        weak = bool(claim.cues)
-        claim.credibility = credibility(len(nums), weak=weak) if nums else None
+        claim.credibility = credibility(independent, weak=bool(claim.cues)) if nums else None
     draft.timeline = [
         TimelineEvent(date=d, precision=p, text=t, citations=[cite(by_num[n], chunks, q)])  # type: ignore[arg-type]
         for d, p, t, n, q in _EVENTS
@@ -436,7 +438,7 @@ class FakeBackend:
         set_document(self.registry_file, doc_id, reliability=reliability, type=type)
 
 
-def seed_draft(repeat: int = 1, *, tradecraft: bool = False) -> tuple[Draft, list[SourceDocument], list[Chunk]]:
+def seed_draft(repeat: int = 1, *, tradecraft: bool = True) -> tuple[Draft, list[SourceDocument], list[Chunk]]:
     """A draft of the seed case: 14 realistic claims (``repeat`` times over, for the benchmark), with its
     tradecraft filled (:func:`add_tradecraft`) when asked."""
     docs = seed_documents()
