@@ -678,6 +678,7 @@ async def test_timeline_in_date_order_opens_the_cited_sentence(env: Env) -> None
         assert isinstance(source, SourceScreen)
         target = str(source.query_one(".-target").render())
         assert "The invasion of the Kursk region in Russia by Ukrainian forces in August of last year" in target
+        assert "Foreign Policy Review · 2025-03-24 · C3" in str(source.query_one("#source-header", Static).content)
         await pilot.press("escape")
         assert app.screen is screen
         await pilot.press("escape")
@@ -761,3 +762,18 @@ async def test_help_lists_the_view_keys(env: Env) -> None:
             "Consistent",
             "ach.consistent",
         ) in rows
+
+
+async def test_undo_on_the_main_screen_undoes_an_ach_mark(env: Env) -> None:
+    m = env.draft.ach
+    assert m is not None
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("H", "down", "i", "escape", "u")
+        assert any(n.message == "Undid the ACH mark." for n in app._notifications)
+        after = env.session.ach()
+        assert after is not None and after.cell(m.hypotheses[0], m.evidence[1].id).mark is None
+        assert env.session.counts().reviewed == 0  # no claim was touched
+        await pilot.press("ctrl+y")
+        assert any(n.message == "Redid the ACH mark." for n in app._notifications)
+    assert env.actions() == ["ach", "undo", "redo"]

@@ -382,7 +382,7 @@ class ReviewScreen(Screen[None]):
         except Exception as e:
             self.notify(f"Cannot open the source: {e}", severity="error")
             return
-        self.app.push_screen(SourceScreen(claim.citations, docs))
+        self.app.push_screen(SourceScreen(claim.citations, docs, profiles=self.profiles))
 
     def action_sources(self) -> None:
         def done(_: None) -> None:  # grades may have changed: the evidence shows them

@@ -156,7 +156,7 @@ class TimelineScreen(Screen[None]):
         if not event.citations:
             self.notify("This event cites no sentence.", severity="warning")
             return
-        self.app.push_screen(SourceScreen(event.citations, docs))
+        self.app.push_screen(SourceScreen(event.citations, docs, profiles=self.profiles))
 
     def action_scroll_details(self, delta: int) -> None:
         details = self.query_one("#timeline-details", VerticalScroll)
