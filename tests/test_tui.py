@@ -696,7 +696,8 @@ async def test_ach_marks_are_journaled_undone_and_survive_a_new_session(env: Env
         screen = app.screen
         assert isinstance(screen, AchScreen)
         table = screen.query_one(DataTable)
-        assert [str(c.label) for c in table.columns.values()][1:3] == ["Hypothesis A", "Hypothesis B"]
+        assert [str(c.label) for c in table.columns.values()][2:4] == ["Hypothesis A", "Hypothesis B"]
+        assert cell(screen, e1, "source") == "Foreign Policy Review C3"
         assert (cell(screen, e1, h_a), cell(screen, e1, h_b), cell(screen, e2, h_a)) == ("(C)", "(I)", "·")
         assert cell(screen, e1, "diagnostic") == "yes"
         assert cell(screen, "score.inconsistent", h_a) == "0" and cell(screen, "score.inconsistent", h_b) == "1"

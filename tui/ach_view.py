@@ -34,7 +34,9 @@ ACH_BINDINGS: list[BindingType] = [
     Binding("ctrl+y", "redo", "Redo", id="ach.redo", show=False),
 ]
 MARK_STYLE = {"C": "bold green", "I": "bold red", "N": "bold blue"}
-EVIDENCE_WIDTH = 56
+EVIDENCE_WIDTH = 46
+SOURCE_WIDTH = 24
+FIRST_HYPOTHESIS = 2  # the column of the first hypothesis (after evidence and source)
 DIAG_COLUMN = "diagnostic"
 
 
@@ -100,6 +102,7 @@ class AchScreen(Screen[None]):
             return
         assert self.matrix is not None
         table.add_column("Evidence", width=EVIDENCE_WIDTH, key="evidence")
+        table.add_column("Source", width=SOURCE_WIDTH, key="source")
         for h in self.matrix.hypotheses:
             table.add_column(self.labels[h], width=max(12, len(self.labels[h])), key=h)
         table.add_column("Diagnostic", width=10, key=DIAG_COLUMN)
@@ -107,12 +110,26 @@ class AchScreen(Screen[None]):
             text = " ".join(e.text.split())
             if len(text) > EVIDENCE_WIDTH - 4:
                 text = text[: EVIDENCE_WIDTH - 5] + "…"
-            table.add_row(Text(f"{n}. {text}"), *([Text("")] * (len(self.matrix.hypotheses) + 1)), key=e.id)
-        table.add_row(Text("Inconsistent (fewest wins)", style="bold"), *self._blank(), key="score.inconsistent")
-        table.add_row(Text("Consistent", style="dim"), *self._blank(), key="score.consistent")
+            table.add_row(Text(f"{n}. {text}"), self._source(e.citation.doc_id), *self._blank(), key=e.id)
+        table.add_row(
+            Text("Inconsistent (fewest wins)", style="bold"), Text(""), *self._blank(), key="score.inconsistent"
+        )
+        table.add_row(Text("Consistent", style="dim"), Text(""), *self._blank(), key="score.consistent")
         self.refresh_matrix()
-        table.move_cursor(row=0, column=1)
+        table.move_cursor(row=0, column=FIRST_HYPOTHESIS)
         table.focus()
+
+    def _source(self, doc_id: str) -> Text:
+        """The outlet (else title) and grade of an evidence item's source, to fit its column."""
+        p = self.profiles.get(doc_id)
+        if p is None:
+            return Text(doc_id, style="dim", no_wrap=True, overflow="ellipsis")
+        name = p.outlet or p.label
+        room = SOURCE_WIDTH - len(p.grade) - 1
+        out = Text()
+        out.append(name if len(name) <= room else name[: room - 1] + "…", style="italic")
+        out.append(f" {p.grade}", style=grade_style(p))
+        return out
 
     def _blank(self) -> list[Text]:
         assert self.matrix is not None
@@ -153,7 +170,8 @@ class AchScreen(Screen[None]):
             return None, None
         row, col = table.cursor_coordinate
         evidence = m.evidence[row].id if row < len(m.evidence) else None
-        hypothesis = m.hypotheses[col - 1] if 1 <= col <= len(m.hypotheses) else None
+        i = col - FIRST_HYPOTHESIS
+        hypothesis = m.hypotheses[i] if 0 <= i < len(m.hypotheses) else None
         return hypothesis, evidence
 
     def on_data_table_cell_highlighted(self, event: DataTable.CellHighlighted) -> None:

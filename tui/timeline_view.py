@@ -15,7 +15,6 @@ from textual.widgets import DataTable, Footer, Static
 
 from agent.core.contracts import Citation, Draft, SourceDocument, SourceProfile, TimelineEvent
 from agent.review.session import ReviewBackend
-from agent.tradecraft.figures import range_text
 from tui.render import grade_style
 from tui.source import SourceScreen
 
@@ -80,7 +79,8 @@ class TimelineScreen(Screen[None]):
                 return Text(self.backend.document(doc_id).label()[:40], style="italic")
             except Exception:
                 return Text(doc_id, style="dim")
-        out = Text(p.outlet or p.label[:40], style="italic")
+        out = Text()
+        out.append(p.outlet or p.label[:40], style="italic")
         out.append(f" {p.grade}", style=grade_style(p))
         return out
 
@@ -101,6 +101,9 @@ class TimelineScreen(Screen[None]):
         return out
 
     def _checks(self) -> RenderableType:
+        # Imported here: agent.tradecraft.figures pulls in numpy, ~0.1 s the review screen's start need not pay.
+        from agent.tradecraft.figures import range_text
+
         parts: list[RenderableType] = []
         if not self.events:
             parts.append(Text("No dated events in this draft (drafted before the timeline was built).\n", style="dim"))
