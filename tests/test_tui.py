@@ -778,3 +778,38 @@ async def test_undo_on_the_main_screen_undoes_an_ach_mark(env: Env) -> None:
         await pilot.press("ctrl+y")
         assert any(n.message == "Redid the ACH mark." for n in app._notifications)
     assert env.actions() == ["ach", "undo", "redo"]
+
+
+async def test_a_draft_without_tradecraft_says_so_in_each_view(tmp_path: Path) -> None:
+    """A draft made before tradecraft: no sourcing line, no grades, and each view says what is missing."""
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft, docs, chunks = seed_draft(tradecraft=False)
+    with ReviewSession(ws, draft, reviewer="tester") as session:
+        app = BriefReviewApp(session, FakeBackend(docs, chunks, registry_file=ws.root / REGISTRY_FILE))
+        async with app.run_test(size=SIZE) as pilot:
+            panel = detail(app)
+            assert "Credibility" not in panel and "independent source" not in panel
+            assert "Foreign Policy Review · 2025-03-24" in panel and "2025-03-24 ·" not in panel  # no grade
+            await pilot.press("G")
+            assert isinstance(app.screen, SourcesScreen)
+            assert "no source profiles" in static(app.screen, "#sources-detail")
+            await pilot.press("B")  # nothing to grade: nothing written
+            await pilot.press("escape", "T")
+            assert isinstance(app.screen, TimelineScreen)
+            checks = static(app.screen, "#timeline-checks")
+            assert "No dated events" in checks and "Contradictions (0)" in checks
+            await pilot.press("enter", "escape")
+    assert not (ws.root / REGISTRY_FILE).exists() and not ws.journal_file(draft.id).exists()
+
+
+async def test_ach_marks_in_a_read_only_session_are_refused_with_a_notification(env: Env) -> None:
+    env.session.close()
+    with ReviewSession(env.ws, env.draft, reviewer="tester", read_only=True) as ro:
+        app = BriefReviewApp(ro, env.backend)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("H", "i")
+            assert any("read-only" in n.message for n in app._notifications)
+            screen = app.screen
+            assert isinstance(screen, AchScreen)
+            assert cell(screen, env.draft.ach.evidence[0].id, env.draft.ach.hypotheses[0]) == "(C)"  # type: ignore[union-attr]
+    assert env.journal() == []
