@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.core.contracts import Chunk, Claim, Draft, SourceDocument
+from agent.core.contracts import Chunk, Claim, Draft, SourceDocument, SourceProfile
 from agent.drafting.pipeline import redraft_claim
 from agent.export.render import export_draft
 from agent.services import Services
-from agent.tradecraft.profiles import current_grades
+from agent.tradecraft.profiles import REGISTRY_FILE, Registry, apply_grades, current_grades, set_document
 
 
 class ServicesBackend:
@@ -39,3 +39,13 @@ class ServicesBackend:
         return export_draft(
             draft, store.find_document, fmt, self.services.workspace.exports_dir, include_pending=include_pending
         )
+
+    @property
+    def registry_file(self) -> Path:
+        return self.services.workspace.root / REGISTRY_FILE
+
+    def source_profiles(self, draft: Draft) -> list[SourceProfile]:
+        return apply_grades(draft.profiles, Registry.load(self.registry_file))
+
+    def set_source_grade(self, doc_id: str, *, reliability: str | None = None, type: str | None = None) -> None:
+        set_document(self.registry_file, doc_id, reliability=reliability, type=type)

@@ -20,6 +20,7 @@ from agent.review.session import (
     NothingToUndo,
     ReadOnlyError,
     ReviewBackend,
+    ReviewError,
     ReviewLocked,
     ReviewSession,
 )
@@ -428,3 +429,91 @@ def test_history_reads_the_journal(ws: Workspace, draft: Draft) -> None:
 def test_fake_backend_satisfies_the_protocol() -> None:
     _, docs, chunks = seed_draft()
     assert isinstance(FakeBackend(docs, chunks), ReviewBackend)
+
+
+# --------------------------------------------------------------------------- ACH marks
+
+
+def test_ach_marks_are_journaled_replayed_undone_and_exported(ws: Workspace, draft: Draft) -> None:
+    assert draft.ach is not None
+    h_a, h_b = draft.ach.hypotheses
+    e1, e2 = (e.id for e in draft.ach.evidence[1:3])
+    with open_session(ws, draft) as s:
+        s.accept(draft.claims()[0].id)
+        s.mark_ach(h_a, e1, "I")
+        s.mark_ach(h_b, e1, "C")
+        s.mark_ach(h_a, e2, "N")
+        m = s.ach()
+        assert m is not None
+        assert (m.cell(h_a, e1).mark, m.cell(h_a, e1).by) == ("I", "analyst")
+        s.undo()  # the N
+        m = s.ach()
+        assert m is not None and m.cell(h_a, e2).mark is None
+        s.redo()
+        s.undo()
+        s.mark_ach(h_b, e1, None)  # cleared
+        with pytest.raises(ValueError, match="already"):
+            s.mark_ach(h_b, e1, None)
+        with pytest.raises(KeyError):
+            s.mark_ach("nope", e1, "C")
+    lines = journal(ws, draft)
+    assert [line["action"] for line in lines] == ["accept", "ach", "ach", "ach", "undo", "redo", "undo", "ach"]
+    assert lines[1]["cell_before"]["mark"] is None and lines[1]["cell_after"] == {
+        "hypothesis": h_a,
+        "evidence": e1,
+        "mark": "I",
+        "by": "analyst",
+    }
+    assert lines[1]["before"] is None and lines[1]["after"] is None and lines[1]["claim_id"] == h_a
+    with open_session(ws, draft) as s:  # a new session from the same files: the marks are there
+        m = s.ach()
+        assert m is not None
+        assert m.cell(h_a, e1).mark == "I" and m.cell(h_b, e1).mark is None and m.cell(h_a, e2).mark is None
+        assert s.claim(h_a) == draft.find_claim(h_a)  # an ACH mark changes no claim
+        assert s.claim(draft.claims()[0].id).status == "accepted"
+        exported = s.current_draft().ach
+        assert exported is not None and exported.cell(h_a, e1).mark == "I"
+        s.undo()  # undo survives the restart: the clearing of (B, e1) is undone
+        m = s.ach()
+        assert m is not None and m.cell(h_b, e1).mark == "C"
+    assert draft.ach.cell(h_a, e1).mark is None  # the draft itself is never mutated
+
+
+def test_ach_mark_without_a_matrix_and_old_journals(ws: Workspace, draft: Draft) -> None:
+    bare = draft.model_copy(update={"ach": None})
+    old_line = {  # an event written before ACH marks existed: no cell fields
+        "id": "e1",
+        "draft_id": draft.id,
+        "claim_id": draft.claims()[0].id,
+        "section": "bluf",
+        "action": "accept",
+        "before": json.loads(draft.claims()[0].model_dump_json()),
+        "after": json.loads(draft.claims()[0].model_copy(update={"status": "accepted"}).model_dump_json()),
+        "note": None,
+        "reviewer": "old",
+        "time": "2025-01-01T00:00:00Z",
+    }
+    ws.journal_file(draft.id).parent.mkdir(parents=True, exist_ok=True)
+    ws.journal_file(draft.id).write_text(json.dumps(old_line) + "\n", encoding="utf-8")
+    with open_session(ws, bare) as s:
+        assert s.claim(draft.claims()[0].id).status == "accepted"
+        assert s.ach() is None and s.current_draft().ach is None
+        with pytest.raises(ReviewError, match="no ACH matrix"):
+            s.mark_ach("h", "e", "C")
+
+
+def test_services_backend_grades_go_to_the_workspace_registry(ws: Workspace, draft: Draft) -> None:
+    """The real backend writes the analyst's grade to ``<workspace>/sources.toml`` and reads it back."""
+    from types import SimpleNamespace
+
+    from agent.review_backend import ServicesBackend
+
+    backend = ServicesBackend(SimpleNamespace(workspace=ws))  # type: ignore[arg-type]
+    doc = draft.profiles[0].doc_id
+    assert backend.source_profiles(draft)[0].reliability == "F"
+    backend.set_source_grade(doc, reliability="B", type="wire")
+    assert f"[documents.{doc}]" in (ws.root / "sources.toml").read_text(encoding="utf-8")
+    graded = backend.source_profiles(draft)[0]
+    assert (graded.grade, graded.reliability_from, graded.type) == ("B4", "analyst", "wire")
+    with pytest.raises(ValueError, match="not one of A-F"):
+        backend.set_source_grade(doc, reliability="Z")

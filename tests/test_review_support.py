@@ -12,16 +12,27 @@ from datetime import date
 from pathlib import Path
 
 from agent.core.contracts import (
+    AchCell,
+    AchEvidence,
+    AchMatrix,
     Chunk,
     Citation,
     Claim,
+    Contradiction,
+    CueKind,
     Draft,
+    Figure,
+    FigureSet,
     Flag,
     Provenance,
     SectionDraft,
     SourceDocument,
+    SourceProfile,
+    TimelineEvent,
     stable_id,
 )
+from agent.tradecraft.grading import credibility
+from agent.tradecraft.profiles import Registry, apply_grades, set_document
 from tests.helpers import SEEDS_DIR
 
 SECTIONS = [
@@ -174,6 +185,150 @@ _CLAIMS: list[tuple[str, str | None, str, str | None, list[tuple[str, str]], lis
 ]
 
 
+# Tradecraft as the drafting stage would fill it, by hand (as code would grade these seeds).
+_PROFILES: dict[str, dict[str, object]] = {
+    "001": {
+        "type": "newspaper",
+        "type_from": "inferred",
+        "credibility": 4,
+        "cues": {"anonymous": 2, "state-media": 1, "hedged": 3},
+        "cue_phrases": ["Sources close to the Russian military", "Pyongyang Central News Agency"],
+        "weak_sourcing": True,
+    },
+    "002": {
+        "credibility": 4,
+        "cues": {"anonymous": 3, "state-media": 1, "hedged": 2},
+        "cue_phrases": ["One anonymous source", "insiders familiar with the Kremlin’s inner workings"],
+        "weak_sourcing": True,
+    },
+    "003": {
+        "type": "think-tank",
+        "type_from": "registry",
+        "reliability": "C",
+        "reliability_from": "registry",
+        "credibility": 3,
+        "cues": {"attributed": 3, "hedged": 1},
+    },
+    "004": {"type": "newsletter", "type_from": "inferred", "credibility": 3, "cues": {"hedged": 2, "attributed": 1}},
+}
+# The sourcing cues of what each seed states, for the claims citing it.
+_DOC_CUES: dict[str, list[CueKind]] = {"001": ["anonymous", "state-media"], "002": ["anonymous"], "003": [], "004": []}
+# (date, precision, text, seed, quote): not in date order, as a view must sort them.
+_EVENTS: list[tuple[str, str, str, str, str]] = [
+    (
+        "2024-11",
+        "month",
+        "North Korean troops were deployed to Russia and fought in Kursk.",
+        "004",
+        "In November 2024, North Korean troops were deployed to Russia, notably engaging in battles in Kursk.",
+    ),
+    (
+        "2024-06",
+        "month",
+        "Putin visited North Korea and signed the Treaty on Comprehensive Strategic Partnership.",
+        "004",
+        "In June 2024, Putin made a historic visit to North Korea",
+    ),
+    (
+        "2024-12-03",
+        "day",
+        "President Yoon Suk Yeol of South Korea declared emergency martial law.",
+        "004",
+        "President Yoon Suk Yeol of South Korea has declared emergency martial law",
+    ),
+    (
+        "2024-08",
+        "month",
+        "Ukrainian forces invaded the Kursk region of Russia.",
+        "003",
+        "The invasion of the Kursk region in Russia by Ukrainian forces in August of last year",
+    ),
+    (
+        "2024-12",
+        "month",
+        "Between 1,100 and 3,000 North Korean soldiers died in Kursk.",
+        "003",
+        "the deaths of anywhere from 1,100 to 3,000 North Korean soldiers in Kursk back in December",
+    ),
+]
+_ACH_EVIDENCE: list[tuple[str, str]] = [
+    ("003", "[North Korea] will invariably support and encourage the just cause of the Russian Army."),
+    ("003", "North Korea is engaging in a strategic investment to put the Kremlin in symbolic debt"),
+    ("004", "In November 2024, North Korean troops were deployed to Russia, notably engaging in battles in Kursk."),
+    ("001", "Putin lauded the ‘heroic participation’ of North Korean military personnel"),
+]
+
+
+def add_tradecraft(draft: Draft, docs: list[SourceDocument], chunks: list[Chunk]) -> None:
+    """Fill a seed draft's tradecraft (profiles, timeline, figures, a contradiction, the ACH matrix with two
+    model marks) and each claim's independent sources, credibility and cues, in place."""
+    by_num = {Path(d.path).name[:3]: d for d in docs}
+    num_of = {d.id: n for n, d in by_num.items()}
+    draft.profiles = [
+        SourceProfile(doc_id=d.id, label=d.label(), outlet=d.outlet, outlet_from="file", **_PROFILES[n])  # type: ignore[arg-type]
+        for n, d in sorted(by_num.items())
+    ]
+    draft.profiles[1].origin = draft.profiles[0].doc_id  # 002 rewrites 001's story: one source, counted once
+    origin = {p.doc_id: p.origin or p.doc_id for p in draft.profiles}
+    for claim in draft.claims():
+        nums = sorted({num_of[c.doc_id] for c in claim.citations})
+        independent = len({origin[c.doc_id] for c in claim.citations})
+        claim.sources = independent if nums else None
+        claim.cues = sorted({k for n in nums for k in _DOC_CUES[n]})
+        claim.credibility = credibility(independent, weak=bool(claim.cues)) if nums else None
+    draft.timeline = [
+        TimelineEvent(date=d, precision=p, text=t, citations=[cite(by_num[n], chunks, q)])  # type: ignore[arg-type]
+        for d, p, t, n, q in _EVENTS
+    ]
+    killed = cite(by_num["003"], chunks, "1,100 to 3,000 North Korean soldiers")
+    sent = cite(by_num["004"], chunks, "more than 10,000 troops")
+    projected = cite(by_num["004"], chunks, "North Korea could eventually send up to 100,000 soldiers")
+    draft.figures = [
+        FigureSet(
+            quantity="North Korean soldiers killed",
+            low=1100,
+            high=3000,
+            figures=[Figure(text="1,100 to 3,000", low=1100, high=3000, doc_id=killed.doc_id, citation=killed)],
+        ),
+        FigureSet(
+            quantity="North Korean troops sent",
+            low=10000,
+            high=100000,
+            figures=[
+                Figure(text="more than 10,000", low=10000, high=10000, doc_id=sent.doc_id, citation=sent),
+                Figure(text="up to 100,000", low=100000, high=100000, doc_id=projected.doc_id, citation=projected),
+            ],
+        ),
+    ]
+    november = cite(by_num["004"], chunks, _EVENTS[0][4])
+    december = cite(by_num["003"], chunks, _EVENTS[4][4])
+    draft.contradictions = [
+        Contradiction(
+            kind="date",
+            about="North Korean troops in battle in Kursk",
+            values=["2024-11", "2024-12"],
+            citations=[november, december],
+        )
+    ]
+    first = draft.claims()[0]
+    first.flags = [*first.flags, Flag.CONTRADICTED]
+    first.likelihood = "likely"
+    hypotheses = [c.id for c in draft.section("hypotheses").claims if (c.label or "").startswith("Hypothesis")][:2]
+    evidence = [
+        AchEvidence(id=stable_id("ach", n, q), text=q, citation=cite(by_num[n], chunks, q)) for n, q in _ACH_EVIDENCE
+    ]
+    draft.ach = AchMatrix(
+        hypotheses=hypotheses,
+        evidence=evidence,
+        cells=[AchCell(hypothesis=h, evidence=e.id) for e in evidence for h in hypotheses],
+        note="The model marked the cells it could judge; code kept the marks that discriminate.",
+    )
+    draft.ach.cell(hypotheses[0], evidence[0].id).mark = "C"
+    draft.ach.cell(hypotheses[0], evidence[0].id).by = "model"
+    draft.ach.cell(hypotheses[1], evidence[0].id).mark = "I"
+    draft.ach.cell(hypotheses[1], evidence[0].id).by = "model"
+
+
 def seed_documents() -> list[SourceDocument]:
     docs = []
     for path in sorted(SEEDS_DIR.glob("00[1-4]_*.txt")):
@@ -226,8 +381,15 @@ class FakeBackend:
     redraft "in flight" to prove the UI stays responsive. ``fail_redraft`` makes it raise.
     """
 
-    def __init__(self, docs: list[SourceDocument], chunks: list[Chunk], exports_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        docs: list[SourceDocument],
+        chunks: list[Chunk],
+        exports_dir: Path | None = None,
+        registry_file: Path | None = None,
+    ) -> None:
         self.docs = {d.id: d for d in docs}
+        self.registry_file = registry_file  # the workspace's sources.toml (None: only the default registry)
         self.chunks = {c.id: c for c in chunks}
         self.exports_dir = exports_dir
         self.redraft_calls: list[tuple[str, str]] = []
@@ -267,9 +429,18 @@ class FakeBackend:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 
+    def source_profiles(self, draft: Draft) -> list[SourceProfile]:
+        return apply_grades(draft.profiles, Registry.load(self.registry_file))
 
-def seed_draft(repeat: int = 1) -> tuple[Draft, list[SourceDocument], list[Chunk]]:
-    """A draft of the seed case: 14 realistic claims (``repeat`` times over, for the benchmark)."""
+    def set_source_grade(self, doc_id: str, *, reliability: str | None = None, type: str | None = None) -> None:
+        if self.registry_file is None:
+            raise ValueError("no workspace registry in this test")
+        set_document(self.registry_file, doc_id, reliability=reliability, type=type)
+
+
+def seed_draft(repeat: int = 1, *, tradecraft: bool = True) -> tuple[Draft, list[SourceDocument], list[Chunk]]:
+    """A draft of the seed case: 14 realistic claims (``repeat`` times over, for the benchmark), with its
+    tradecraft filled (:func:`add_tradecraft`) when asked."""
     docs = seed_documents()
     by_num = {Path(d.path).name[:3]: d for d in docs}
     chunks = [c for d in docs for c in paragraph_chunks(d)]
@@ -302,6 +473,8 @@ def seed_draft(repeat: int = 1) -> tuple[Draft, list[SourceDocument], list[Chunk
         sections=sections,
         provenance=Provenance(model="fake", endpoint_kind="fake", source_doc_ids=[d.id for d in docs]),
     )
+    if tradecraft:
+        add_tradecraft(draft, docs, chunks)
     return draft, docs, chunks
 
 

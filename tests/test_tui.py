@@ -5,6 +5,7 @@ The backend is the in-memory fake (no LLM, no index): redraft returns a visibly 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -17,18 +18,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from textual.geometry import Region
-from textual.widgets import Input, SelectionList, TextArea
+from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
 
 from agent.core.contracts import Chunk, Draft, SourceDocument
 from agent.core.paths import PROJECT_ROOT, Workspace
 from agent.review.session import ReviewSession
+from agent.tradecraft.profiles import REGISTRY_FILE, Registry, set_document
 from tests.test_review_support import FakeBackend, seed_draft
+from tui.ach_view import AchScreen
 from tui.app import BriefReviewApp
 from tui.claim_list import ClaimList
 from tui.detail import DetailView
 from tui.modals import AddClaimDialog, EditDialog, HelpScreen, RedraftDialog, TextPrompt
 from tui.source import SourceScreen
+from tui.sources_view import SourcesScreen
+from tui.timeline_view import TimelineScreen
 
 SIZE = (120, 40)
 
@@ -60,7 +66,7 @@ def env(tmp_path: Path) -> Iterator[Env]:
     ws = Workspace.at(tmp_path / "ws").ensure()
     draft, docs, chunks = seed_draft()
     session = ReviewSession(ws, draft, reviewer="tester")
-    yield Env(ws, draft, docs, chunks, session, FakeBackend(docs, chunks, ws.exports_dir))
+    yield Env(ws, draft, docs, chunks, session, FakeBackend(docs, chunks, ws.exports_dir, ws.root / REGISTRY_FILE))
     session.close()
 
 
@@ -92,7 +98,7 @@ async def test_claim_and_its_evidence_in_context(env: Env) -> None:
     app = env.app()
     async with app.run_test(size=SIZE) as pilot:
         panel = detail(app)
-        assert "BLUF (Bottom Line Up Front)" in panel and "pending" in panel and "confidence: moderate" in panel
+        assert "BLUF (Bottom Line Up Front)" in panel and "pending" in panel and "Likely · moderate confidence" in panel
         evidence = detail(app)
         assert "Implications of North Korean Support for Russia" in evidence
         assert "Foreign Policy Review" in evidence and "2025-03-24" in evidence
@@ -117,7 +123,7 @@ async def test_what_drafting_left_out_and_code_written_claims_are_shown(tmp_path
     try:
         async with app.run_test(size=SIZE) as pilot:
             panel = detail(app)
-            assert "likelihood: likely" in panel
+            assert "Likely · moderate confidence" in panel
             assert "Left out of this section" in panel and "Best: left to the analyst" in panel
             assert "◌1" in text_of(app, "ClaimList")  # the section's header counts what was left out
             await pilot.press("j")
@@ -570,3 +576,240 @@ async def test_torn_journal_is_reported_on_open(tmp_path: Path) -> None:
             await pilot.pause()
             assert any("incomplete last line" in n.message for n in app._notifications)
             assert "1 of 14 reviewed" in progress(app)
+
+
+# --------------------------------------------------------------------------- tradecraft: sources, timeline, ACH
+
+
+def seed_doc(env: Env, number: str) -> SourceDocument:
+    return next(d for d in env.docs if Path(d.path).name.startswith(number))
+
+
+def cell(screen: SourcesScreen | TimelineScreen | AchScreen, row: str, column: str) -> str:
+    return str(screen.query_one(DataTable).get_cell(row, column))
+
+
+def static(screen: SourcesScreen | TimelineScreen | AchScreen, selector: str) -> str:
+    """What a Static of a view holds, as plain text with whitespace folded (wide: no wrapping)."""
+    console = Console(width=400, file=io.StringIO(), record=True, color_system=None)
+    console.print(screen.query_one(selector, Static).content)
+    return " ".join(console.export_text().split())
+
+
+def column(screen: SourcesScreen | TimelineScreen | AchScreen, key: str) -> list[str]:
+    return [str(c) for c in screen.query_one(DataTable).get_column(key)]
+
+
+async def test_claim_pane_shows_sourcing_credibility_cues_and_grades(env: Env) -> None:
+    """Per claim: independent sources, credibility with its term, cues, the estimate; per citation the source's
+    grade, with a grade the analyst set after drafting (sources.toml) applied."""
+    set_document(env.ws.root / REGISTRY_FILE, seed_doc(env, "004").id, reliability="B")  # `brief sources set`
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        panel = detail(app)
+        assert "2 independent sources · Credibility 2 (probably true)" in panel
+        assert "Likely · moderate confidence" in panel and "⚑ contradicted" in panel
+        assert "Foreign Policy Review · 2025-03-24 · C3" in panel  # from the registry
+        assert "Boundless Discovery · 2025-01-14 · B3" in panel  # the analyst's B, not the drafted F
+        await pilot.press("3")  # Bias & Deception Risks: anonymous / state-media sourcing
+        panel = detail(app)
+        assert "1 independent source · Credibility 4 (doubtful) · cues: anonymous, state-media" in panel
+        assert "Regional Affairs Daily · 2025-12-27 · F4" in panel
+
+
+async def test_sources_view_sets_reliability_and_type_in_sources_toml(env: Env) -> None:
+    doc = seed_doc(env, "001")
+    registry = env.ws.root / REGISTRY_FILE
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("G")
+        screen = app.screen
+        assert isinstance(screen, SourcesScreen)
+        assert len(screen.query_one(DataTable).rows) == 4
+        assert cell(screen, doc.id, "Grade") == "F4" and "F cannot be judged" in cell(screen, doc.id, "Reliability")
+        assert "anon 2" in cell(screen, doc.id, "Cues") and cell(screen, doc.id, "Weak") == "⚠"
+        assert "Sources close to the Russian military" in static(screen, "#sources-detail")
+        await pilot.press("B")
+        assert Registry.load(registry).documents[doc.id].reliability == "B"  # on disk, read back
+        assert cell(screen, doc.id, "Grade") == "B4" and "B usually reliable" in cell(screen, doc.id, "Reliability")
+        await pilot.press("t")  # newspaper -> the next type
+        assert Registry.load(registry).documents[doc.id].type == "state-media"
+        assert cell(screen, doc.id, "Type") == "state-media"
+        await pilot.press("down", "c")  # lower case works too, on the row now highlighted
+        assert Registry.load(registry).documents[seed_doc(env, "002").id].reliability == "C"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, SourcesScreen)
+        await pilot.press("2")  # Hypothesis A cites 001: its evidence shows the new grade
+        assert "Regional Affairs Daily · 2025-12-27 · B4" in detail(app)
+    assert env.journal() == []  # grades are the registry's, not review decisions
+
+
+async def test_sources_view_unreadable_registry_is_a_notification(env: Env) -> None:
+    registry = env.ws.root / REGISTRY_FILE
+    registry.write_text("[documents\nbroken", encoding="utf-8")
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert any("Cannot read the source registry" in n.message for n in app._notifications)
+        await pilot.press("G", "B")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SourcesScreen)
+        assert any("Grade not saved" in n.message and "not valid TOML" in n.message for n in app._notifications)
+        assert cell(screen, seed_doc(env, "001").id, "Grade") == "F4"  # as drafted
+    assert registry.read_text(encoding="utf-8") == "[documents\nbroken"  # nothing lost
+
+
+async def test_timeline_in_date_order_opens_the_cited_sentence(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("T")
+        screen = app.screen
+        assert isinstance(screen, TimelineScreen)
+        assert column(screen, "date") == ["2024-06", "2024-08", "2024-11", "2024-12", "2024-12-03"]
+        assert column(screen, "event")[1] == "Ukrainian forces invaded the Kursk region of Russia."
+        checks = static(screen, "#timeline-checks")
+        assert (
+            "Contradictions (1)" in checks and "North Korean troops in battle in Kursk — 2024-11 vs 2024-12" in checks
+        )
+        assert "North Korean soldiers killed: 1,100–3,000" in checks and "“more than 10,000 troops”" in checks
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        source = app.screen
+        assert isinstance(source, SourceScreen)
+        target = str(source.query_one(".-target").render())
+        assert "The invasion of the Kursk region in Russia by Ukrainian forces in August of last year" in target
+        assert "Foreign Policy Review · 2025-03-24 · C3" in str(source.query_one("#source-header", Static).content)
+        await pilot.press("escape")
+        assert app.screen is screen
+        await pilot.press("escape")
+        assert not isinstance(app.screen, TimelineScreen)
+
+
+async def test_ach_marks_are_journaled_undone_and_survive_a_new_session(env: Env) -> None:
+    m = env.draft.ach
+    assert m is not None
+    h_a, h_b = m.hypotheses
+    e1, e2 = m.evidence[0].id, m.evidence[1].id
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("H")
+        screen = app.screen
+        assert isinstance(screen, AchScreen)
+        table = screen.query_one(DataTable)
+        assert [str(c.label) for c in table.columns.values()][2:4] == ["Hypothesis A", "Hypothesis B"]
+        assert cell(screen, e1, "source") == "Foreign Policy Review C3"
+        assert (cell(screen, e1, h_a), cell(screen, e1, h_b), cell(screen, e2, h_a)) == ("(C)", "(I)", "·")
+        assert cell(screen, e1, "diagnostic") == "yes"
+        assert cell(screen, "score.inconsistent", h_a) == "0" and cell(screen, "score.inconsistent", h_b) == "1"
+        await pilot.press("down", "i")  # (evidence 2, Hypothesis A): inconsistent
+        assert cell(screen, e2, h_a) == "I"
+        await pilot.press("right", "c")  # (evidence 2, Hypothesis B): consistent
+        assert cell(screen, e2, h_b) == "C" and cell(screen, e2, "diagnostic") == "yes"
+        assert cell(screen, "score.inconsistent", h_a) == "1"
+        summary = static(screen, "#ach-detail")
+        assert "does not yet discriminate" in summary and "4 of 8 cells marked" in summary
+        await pilot.press("down", "n", "space")  # marked, then cleared
+        assert cell(screen, m.evidence[2].id, h_b) == "·"
+        await pilot.press("u")  # undo the clearing
+        assert cell(screen, m.evidence[2].id, h_b) == "N"
+        await pilot.press("u")  # undo the N
+        assert cell(screen, m.evidence[2].id, h_b) == "·"
+        await pilot.press("up", "left", "c")  # Hypothesis A: inconsistent -> consistent
+        summary = static(screen, "#ach-detail")
+        assert "ACH: Hypothesis A is the least inconsistent" in summary
+        await pilot.press("escape")
+        assert not isinstance(app.screen, AchScreen)
+    assert env.actions() == ["ach", "ach", "ach", "ach", "undo", "undo", "ach"]
+    assert env.journal()[0]["cell_after"] == {"hypothesis": h_a, "evidence": e2, "mark": "I", "by": "analyst"}
+    env.session.close()  # as after a crash: a new session from the same files
+    with ReviewSession(env.ws, env.draft, reviewer="tester") as again:
+        after = again.current_draft().ach
+        assert after is not None
+        assert (after.cell(h_a, e2).mark, after.cell(h_b, e2).mark, after.cell(h_b, m.evidence[2].id).mark) == (
+            "C",
+            "C",
+            None,
+        )
+        assert after.cell(h_a, e1).by == "model"  # the model's marks are kept as the model's
+
+
+async def test_ach_view_without_a_matrix_says_how_to_get_one(tmp_path: Path) -> None:
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft, docs, chunks = seed_draft()
+    draft.ach = None
+    with ReviewSession(ws, draft, reviewer="tester") as session:
+        app = BriefReviewApp(session, FakeBackend(docs, chunks))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("H")
+            screen = app.screen
+            assert isinstance(screen, AchScreen)
+            text = static(screen, "#ach-detail")
+            assert "This draft has no ACH matrix" in text and "brief draft" in text
+            await pilot.press("c")  # nothing to mark: no crash, nothing written
+            await pilot.press("escape")
+    assert not ws.journal_file(draft.id).exists()
+
+
+async def test_help_lists_the_view_keys(env: Env) -> None:
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = app.screen.rows
+        for row in [("G", "Sources", "sources"), ("T", "Timeline", "timeline"), ("H", "ACH", "ach")]:
+            assert row in rows
+        assert ("A-F", "Reliability A-F", "sources.reliability") in rows and (
+            "c",
+            "Consistent",
+            "ach.consistent",
+        ) in rows
+
+
+async def test_undo_on_the_main_screen_undoes_an_ach_mark(env: Env) -> None:
+    m = env.draft.ach
+    assert m is not None
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("H", "down", "i", "escape", "u")
+        assert any(n.message == "Undid the ACH mark." for n in app._notifications)
+        after = env.session.ach()
+        assert after is not None and after.cell(m.hypotheses[0], m.evidence[1].id).mark is None
+        assert env.session.counts().reviewed == 0  # no claim was touched
+        await pilot.press("ctrl+y")
+        assert any(n.message == "Redid the ACH mark." for n in app._notifications)
+    assert env.actions() == ["ach", "undo", "redo"]
+
+
+async def test_a_draft_without_tradecraft_says_so_in_each_view(tmp_path: Path) -> None:
+    """A draft made before tradecraft: no sourcing line, no grades, and each view says what is missing."""
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft, docs, chunks = seed_draft(tradecraft=False)
+    with ReviewSession(ws, draft, reviewer="tester") as session:
+        app = BriefReviewApp(session, FakeBackend(docs, chunks, registry_file=ws.root / REGISTRY_FILE))
+        async with app.run_test(size=SIZE) as pilot:
+            panel = detail(app)
+            assert "Credibility" not in panel and "independent source" not in panel
+            assert "Foreign Policy Review · 2025-03-24" in panel and "2025-03-24 ·" not in panel  # no grade
+            await pilot.press("G")
+            assert isinstance(app.screen, SourcesScreen)
+            assert "no source profiles" in static(app.screen, "#sources-detail")
+            await pilot.press("B")  # nothing to grade: nothing written
+            await pilot.press("escape", "T")
+            assert isinstance(app.screen, TimelineScreen)
+            checks = static(app.screen, "#timeline-checks")
+            assert "No dated events" in checks and "Contradictions (0)" in checks
+            await pilot.press("enter", "escape")
+    assert not (ws.root / REGISTRY_FILE).exists() and not ws.journal_file(draft.id).exists()
+
+
+async def test_ach_marks_in_a_read_only_session_are_refused_with_a_notification(env: Env) -> None:
+    env.session.close()
+    with ReviewSession(env.ws, env.draft, reviewer="tester", read_only=True) as ro:
+        app = BriefReviewApp(ro, env.backend)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("H", "i")
+            assert any("read-only" in n.message for n in app._notifications)
+            screen = app.screen
+            assert isinstance(screen, AchScreen)
+            assert cell(screen, env.draft.ach.evidence[0].id, env.draft.ach.hypotheses[0]) == "(C)"  # type: ignore[union-attr]
+    assert env.journal() == []

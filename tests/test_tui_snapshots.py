@@ -1,4 +1,5 @@
-"""Snapshot tests (pytest-textual-snapshot) of the main screen, the edit dialog and the source view at 120×40.
+"""Snapshot tests (pytest-textual-snapshot) of the main screen, the edit dialog, the source view and the sources,
+timeline and ACH views at 120×40.
 
 Snapshots live in ``tests/snapshots/``. Regenerate with ``pytest tests/test_tui_snapshots.py --snapshot-update``
 only after looking at the new SVGs (open them in a browser, or ``rsvg-convert`` them to PNG).
@@ -17,6 +18,7 @@ from textual.widgets import TextArea
 
 from agent.core.paths import Workspace
 from agent.review.session import ReviewSession
+from agent.tradecraft.profiles import REGISTRY_FILE
 from tests.test_review_support import FakeBackend, seed_draft
 from tui.app import BriefReviewApp
 
@@ -47,7 +49,7 @@ def app(tmp_path: Path) -> Iterator[BriefReviewApp]:
     session.accept(claims[0].id)
     session.edit(claims[2].id, "Kim Jong Un has pledged to support 'the just cause of the Russian Army'.")
     session.reject(claims[4].id, "no evidence cited")
-    yield BriefReviewApp(session, FakeBackend(docs, chunks, ws.exports_dir))
+    yield BriefReviewApp(session, FakeBackend(docs, chunks, ws.exports_dir, ws.root / REGISTRY_FILE))
     session.close()
 
 
@@ -81,3 +83,18 @@ def test_source_view(app: BriefReviewApp, snap_compare: Any) -> None:
         await pilot.pause()  # the scroll to the span happens after the first refresh
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_source)
+
+
+def test_sources_view(app: BriefReviewApp, snap_compare: Any) -> None:
+    """Every source with outlet, type, reliability, credibility, grade and cues; the analyst graded one (B, ✎)."""
+    assert snap_compare(app, terminal_size=SIZE, press=["G", "down", "B"])
+
+
+def test_timeline_view(app: BriefReviewApp, snap_compare: Any) -> None:
+    """Dated events in date order, then the contradictions and figure ranges with their sentences."""
+    assert snap_compare(app, terminal_size=SIZE, press=["T"])
+
+
+def test_ach_view(app: BriefReviewApp, snap_compare: Any) -> None:
+    """The matrix: the model's marks in parentheses, the analyst's bold; scores, diagnosticity and summary."""
+    assert snap_compare(app, terminal_size=SIZE, press=["H", "down", "i", "right", "c"])

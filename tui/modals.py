@@ -191,7 +191,8 @@ class AddClaimDialog(ModalScreen[tuple[str, list[str]] | None]):
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key of the review screen, with the keys actually in force (after remapping)."""
+    """Every key of the review screen and its views, with the keys actually in force (after remapping).
+    A row without a binding id is a heading."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
 
@@ -202,6 +203,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         text = Text()
         for keys, description, binding_id in self.rows:
+            if not binding_id:  # a heading: the keys of one of the views
+                text.append(f"\n{description}\n", style="bold")
+                continue
             text.append(f"{keys:>16}  ", style="bold cyan")
             text.append(description)
             text.append(f"   ({binding_id})\n", style="dim")

@@ -10,7 +10,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from agent.core.contracts import Citation, Claim, SourceDocument
+from agent.core.contracts import WEAK_CUES, Citation, Claim, SourceDocument, SourceProfile
+from agent.tradecraft.grading import estimate_label, grade_label
 
 BADGES: dict[str, tuple[str, str]] = {
     "pending": ("○", "dim"),
@@ -70,20 +71,36 @@ def passage(doc_text: str, start: int, end: int, sentences: int = 1) -> Text:
     return out
 
 
-def source_line(doc: SourceDocument) -> Text:
-    """Title — outlet · date, with what is unknown said so (never guessed)."""
+def grade_style(p: SourceProfile) -> str:
+    """Strong grades (A-B, 1-2) green, middling (C, 3) plain, weak or unjudged ones yellow."""
+    if p.reliability in "DEF" or p.credibility >= 4:
+        return "bold yellow"
+    return "bold green" if p.reliability in "AB" and p.credibility <= 2 else "bold"
+
+
+def source_line(doc: SourceDocument, profile: SourceProfile | None = None) -> Text:
+    """Title — outlet · date, with what is unknown said so (never guessed), and the Admiralty grade if known."""
     out = Text(doc.label(), style="bold")
     out.append("  —  ", style="dim")
     out.append(doc.outlet or "outlet unknown", style="italic" if doc.outlet else "dim italic")
     out.append(" · ", style="dim")
     out.append(doc.published.isoformat() if doc.published else "date unknown", style="" if doc.published else "dim")
+    if profile is not None:
+        out.append(" · ", style="dim")
+        out.append(profile.grade, style=grade_style(profile))
     return out
 
 
-def citation_block(n: int, cit: Citation, doc: SourceDocument | None, error: str | None = None) -> RenderableType:
+def citation_block(
+    n: int,
+    cit: Citation,
+    doc: SourceDocument | None,
+    error: str | None = None,
+    profile: SourceProfile | None = None,
+) -> RenderableType:
     head = Text(f"[{n}] ", style="bold magenta")
     if doc is not None:
-        head.append_text(source_line(doc))
+        head.append_text(source_line(doc, profile))
     else:
         head.append(f"source {cit.doc_id} unavailable", style="bold red")
     if cit.match != "exact":
@@ -110,12 +127,9 @@ def claim_panel(claim: Claim, section_title: str, position: str, notes: Sequence
         meta.append("   ")
     glyph, style = BADGES[claim.status]
     meta.append(f"{glyph} {claim.status}", style=style)
-    if claim.confidence:
-        meta.append("   confidence: ", style="dim")
-        meta.append(claim.confidence, style="bold")
-    if claim.likelihood:
-        meta.append("   likelihood: ", style="dim")
-        meta.append(claim.likelihood, style="bold")
+    if estimate := estimate_label(claim):  # "Likely · moderate confidence"
+        meta.append("   ")
+        meta.append(estimate, style="bold")
     if claim.origin != "drafted":
         meta.append(f"   ({claim.origin})", style="dim italic")
     flags = Text()
@@ -123,6 +137,8 @@ def claim_panel(claim: Claim, section_title: str, position: str, notes: Sequence
         flags.append(f" ⚑ {f.value} ", style="bold black on yellow")
         flags.append(" ")
     parts: list[RenderableType] = [head, meta]
+    if (line := sourcing_line(claim)) is not None:
+        parts.append(line)
     if claim.flags:
         parts.append(flags)
     parts.append(Text(""))
@@ -146,6 +162,24 @@ def claim_panel(claim: Claim, section_title: str, position: str, notes: Sequence
         for n in notes:
             parts.append(Text(f"  • {n}", style="yellow"))
     return Group(*parts)
+
+
+def sourcing_line(claim: Claim) -> Text | None:
+    """What code found of the claim's sourcing: independent sources, credibility, cues (``None`` if nothing)."""
+    if claim.sources is None and claim.credibility is None and not claim.cues:
+        return None
+    out = Text()
+    if claim.sources is not None:
+        n = claim.sources
+        out.append(f"{n} independent source{'s' if n != 1 else ''}", style="bold" if n >= 2 else "yellow")
+        out.append(" · ", style="dim")
+    cred = claim.credibility
+    out.append(f"Credibility {grade_label(cred)}", style="yellow" if cred is None or cred >= 4 else "")
+    if claim.cues:
+        out.append(" · ", style="dim")
+        out.append("cues: ", style="dim")
+        out.append(", ".join(claim.cues), style="yellow" if set(claim.cues) & WEAK_CUES else "")
+    return out
 
 
 def word_diff(old: str, new: str) -> tuple[Text, Text]:

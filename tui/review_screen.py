@@ -21,13 +21,16 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from agent.core.contracts import Chunk, Citation, Claim, ReviewEvent, SourceDocument
+from agent.core.contracts import Chunk, Citation, Claim, ReviewEvent, SourceDocument, SourceProfile
 from agent.review.session import FILTERS, ReviewBackend, ReviewError, ReviewFilter, ReviewSession
+from tui.ach_view import ACH_BINDINGS, AchScreen
 from tui.claim_list import ClaimList, Row
 from tui.detail import DetailView
 from tui.modals import AddClaimDialog, EditDialog, HelpScreen, RedraftDialog, TextPrompt
 from tui.render import citation_block, claim_panel
 from tui.source import SourceScreen
+from tui.sources_view import SOURCES_BINDINGS, SourcesScreen
+from tui.timeline_view import TIMELINE_BINDINGS, TimelineScreen
 
 if TYPE_CHECKING:
     from tui.app import BriefReviewApp
@@ -49,12 +52,15 @@ REVIEW_BINDINGS: list[BindingType] = [
     Binding("f", "cycle_filter", "Filter", id="filter"),
     Binding("slash", "search", "Search", id="search", key_display="/"),
     Binding("o", "open_source", "Source", id="open_source"),
-    Binding("R", "redraft", "Redraft", id="redraft", key_display="R"),
+    Binding("G", "sources", "Sources", id="sources", key_display="G"),
+    Binding("T", "timeline", "Timeline", id="timeline", key_display="T"),
+    Binding("H", "ach", "ACH", id="ach", key_display="H"),
+    Binding("R", "redraft", "Redraft", id="redraft", key_display="R", show=False),
     Binding("S", "redraft_section", "Redraft section", id="redraft_section", key_display="S", show=False),
-    Binding("plus", "add_claim", "Add", id="add_claim", key_display="+"),
+    Binding("plus", "add_claim", "Add", id="add_claim", key_display="+", show=False),
     Binding("x", "export", "Export", id="export"),
     Binding("question_mark", "help", "Help", id="help", key_display="?"),
-    Binding("q", "quit", "Quit", id="quit"),
+    Binding("q", "quit", "Quit", id="quit", show=False),  # in the help (?); the footer is full
     Binding("pagedown", "scroll_evidence(1)", "Scroll evidence down", id="evidence_down", show=False),
     Binding("pageup", "scroll_evidence(-1)", "Scroll evidence up", id="evidence_up", show=False),
     *(Binding(str(n), f"jump({n})", f"Jump to section {n}", id=f"section_{n}", show=False) for n in range(1, 10)),
@@ -74,6 +80,7 @@ class ReviewScreen(Screen[None]):
         self.last_event: ReviewEvent | None = None
         self.redrafting: set[str] = set()
         self._docs: dict[str, SourceDocument] = {}
+        self.profiles: dict[str, SourceProfile] = {}
 
     @property
     def review_app(self) -> BriefReviewApp:
@@ -95,12 +102,22 @@ class ReviewScreen(Screen[None]):
         self.sub_title = "read-only" if self.session.read_only else f"reviewer: {self.session.reviewer}"
         for warning in self.session.warnings:
             self.notify(warning, severity="warning", timeout=10)
+        self.load_profiles()
         self.rebuild()
         first = self.session.next_pending()
         claims = self.session.claims()
         self.select(first.id if first else (claims[0].id if claims else None))
 
     # ------------------------------------------------------------------ state -> screen
+
+    def load_profiles(self) -> None:
+        """The sources' profiles with the analyst's current grades (also those set after drafting)."""
+        try:
+            profiles = self.backend.source_profiles(self.session.base)
+        except Exception as e:  # an unreadable sources.toml: the grades as drafted, and say so
+            self.notify(f"Cannot read the source registry ({e}); grades as drafted.", severity="warning", timeout=10)
+            profiles = list(self.session.base.profiles)
+        self.profiles = {p.doc_id: p for p in profiles}
 
     def rebuild(self) -> None:
         """Rebuild the rows after a filter or search change (one pass over the draft, no rendering)."""
@@ -171,7 +188,7 @@ class ReviewScreen(Screen[None]):
                 error = None
             except Exception as e:  # a missing source must not take the screen down
                 doc, error = None, f"cannot load source: {e}"
-            blocks.append(citation_block(n, cit, doc, error))
+            blocks.append(citation_block(n, cit, doc, error, self.profiles.get(cit.doc_id)))
         return Group(*blocks)
 
     def after_decision(self, event: ReviewEvent, *, advance: bool = False) -> None:
@@ -267,12 +284,15 @@ class ReviewScreen(Screen[None]):
 
     def action_redo(self) -> None:
         if ev := self.guard(self.session.redo):
-            self.notify(f"Redid {ev.after.status if ev.after else 'removal'}.", timeout=3)
+            what = "the ACH mark" if ev.cell_after is not None else (ev.after.status if ev.after else "removal")
+            self.notify(f"Redid {what}.", timeout=3)
             self.after_decision(ev)
 
     @staticmethod
     def _undone_action(ev: ReviewEvent) -> str:
         before, after = ev.before, ev.after
+        if ev.cell_after is not None:
+            return "the ACH mark"
         if before is None:
             return "the added claim"
         if after is None:
@@ -362,7 +382,25 @@ class ReviewScreen(Screen[None]):
         except Exception as e:
             self.notify(f"Cannot open the source: {e}", severity="error")
             return
-        self.app.push_screen(SourceScreen(claim.citations, docs))
+        self.app.push_screen(SourceScreen(claim.citations, docs, profiles=self.profiles))
+
+    def action_sources(self) -> None:
+        def done(_: None) -> None:  # grades may have changed: the evidence shows them
+            self.load_profiles()
+            self.show_current()
+
+        self.app.push_screen(SourcesScreen(self.session.base, self.backend), done)
+
+    def action_timeline(self) -> None:
+        self.app.push_screen(TimelineScreen(self.session.base, self.backend, self.profiles))
+
+    def action_ach(self) -> None:
+        def done(_: None) -> None:  # an undo there may have undone a claim decision
+            self.rebuild()
+            shown = self.query_one(ClaimList).claim_ids()
+            self.select(self.current if self.current in shown else (shown[0] if shown else None))
+
+        self.app.push_screen(AchScreen(self.session, self.profiles), done)
 
     def action_redraft(self) -> None:
         if (claim := self._current_claim()) is None:
@@ -503,6 +541,16 @@ class ReviewScreen(Screen[None]):
             assert isinstance(b, Binding)
             keys = keymap.get(b.id or "", b.key) if b.id else b.key
             rows.append((keys, b.description, b.id or ""))
+        for title, bindings in (
+            ("Sources view (G)", SOURCES_BINDINGS),
+            ("Timeline view (T)", TIMELINE_BINDINGS),
+            ("ACH view (H)", ACH_BINDINGS),
+        ):
+            rows.append(("", title, ""))
+            for b in bindings:
+                assert isinstance(b, Binding)
+                if b.show:
+                    rows.append((keymap.get(b.id or "", b.key_display or b.key), b.description, b.id or ""))
         self.app.push_screen(HelpScreen(rows))
 
     async def action_quit(self) -> None:

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from agent.core.contracts import Citation, SourceDocument
+from agent.core.contracts import Citation, SourceDocument, SourceProfile
 from tui.render import SPAN_STYLE, source_line
 
 
@@ -28,11 +28,18 @@ class SourceScreen(Screen[None]):
         Binding("k,up", "scroll(-1)", "Up", id="source.up", show=False),
     ]
 
-    def __init__(self, citations: list[Citation], docs: dict[str, SourceDocument], index: int = 0) -> None:
+    def __init__(
+        self,
+        citations: list[Citation],
+        docs: dict[str, SourceDocument],
+        index: int = 0,
+        profiles: dict[str, SourceProfile] | None = None,
+    ) -> None:
         super().__init__()
         self.citations = citations
         self.docs = docs
         self.index = index
+        self.profiles = profiles or {}
 
     def compose(self) -> ComposeResult:
         yield Static(id="source-header")
@@ -45,7 +52,7 @@ class SourceScreen(Screen[None]):
     async def _show(self) -> None:
         cit = self.citations[self.index]
         doc = self.docs[cit.doc_id]
-        header = source_line(doc)
+        header = source_line(doc, self.profiles.get(doc.id))
         header.append(f"\ncitation {self.index + 1} of {len(self.citations)}", style="dim")
         header.append(f" · characters {cit.start}–{cit.end} · {Path(doc.path).name}", style="dim")
         self.query_one("#source-header", Static).update(header)

@@ -472,7 +472,7 @@ class Draft(_Model):
 
 # --------------------------------------------------------------------------- review
 
-ReviewAction = Literal["accept", "edit", "reject", "note", "reset", "undo", "redo", "add", "redraft"]
+ReviewAction = Literal["accept", "edit", "reject", "note", "reset", "undo", "redo", "add", "redraft", "ach"]
 
 
 class ReviewEvent(_Model):
@@ -480,6 +480,9 @@ class ReviewEvent(_Model):
 
     ``before``/``after`` are whole claim snapshots (``None`` for a claim that does not exist
     on that side), so replaying the journal over the draft is ``claim = after`` in order.
+
+    An ACH mark (action ``ach``, and the undo or redo of one) changes no claim: it carries the matrix cell
+    before and after instead (``claim_id`` is the hypothesis), and replay is ``cell = cell_after``.
     """
 
     id: str
@@ -492,3 +495,5 @@ class ReviewEvent(_Model):
     note: str | None = None
     reviewer: str
     time: datetime = Field(default_factory=utcnow)
+    cell_before: AchCell | None = Field(default=None, description="An ACH cell before the mark (action 'ach')")
+    cell_after: AchCell | None = Field(default=None, description="An ACH cell after the mark (action 'ach')")

@@ -36,6 +36,9 @@ from pydantic import ValidationError
 
 from agent.core.atomic import append_json_line
 from agent.core.contracts import (
+    AchCell,
+    AchMark,
+    AchMatrix,
     Chunk,
     Citation,
     Claim,
@@ -45,6 +48,7 @@ from agent.core.contracts import (
     ReviewEvent,
     SectionDraft,
     SourceDocument,
+    SourceProfile,
     utcnow,
 )
 from agent.core.paths import Workspace
@@ -55,7 +59,7 @@ ReviewFilter = Literal["pending", "flagged", "rejected", "all"]
 FILTERS: tuple[ReviewFilter, ...] = ("pending", "flagged", "rejected", "all")
 
 #: Actions that are decisions of their own (undo/redo only move along the history of these).
-_DECISIONS: frozenset[ReviewAction] = frozenset({"accept", "edit", "reject", "note", "reset", "add", "redraft"})
+_DECISIONS: frozenset[ReviewAction] = frozenset({"accept", "edit", "reject", "note", "reset", "add", "redraft", "ach"})
 
 
 class ReviewError(Exception):
@@ -126,6 +130,16 @@ class ReviewBackend(Protocol):
 
     def export(self, draft: Draft, fmt: str, include_pending: bool) -> Path:
         """Write the brief (the same files as ``brief export``) and return the main file's path."""
+        ...
+
+    def source_profiles(self, draft: Draft) -> list[SourceProfile]:
+        """The draft's source profiles with the analyst's current grades applied (the workspace's
+        ``sources.toml``: grades set in review or with ``brief sources set`` after drafting)."""
+        ...
+
+    def set_source_grade(self, doc_id: str, *, reliability: str | None = None, type: str | None = None) -> None:
+        """Record the analyst's reliability (A-F) and/or type for one document in the workspace's
+        ``sources.toml``. Raises ``ValueError`` (a ``RegistryError``) for a bad value or an unreadable file."""
         ...
 
 
@@ -302,6 +316,7 @@ class ReviewSession:
         self._titles = {s.key: s.title for s in draft.sections}
         self._order: dict[str, list[str]] = {s.key: [c.id for c in s.claims] for s in draft.sections}
         self._claims: dict[str, Claim] = {c.id: c for c in draft.claims()}
+        self._ach: AchMatrix | None = draft.ach.model_copy(deep=True) if draft.ach is not None else None
         self._undo: list[ReviewEvent] = []
         self._redo: list[ReviewEvent] = []
         self._events = 0
@@ -384,7 +399,11 @@ class ReviewSession:
             os.close(fd)
 
     def _apply(self, event: ReviewEvent) -> None:
-        """``claim = after``: replace, insert (a new claim) or remove (``after is None``)."""
+        """``claim = after``: replace, insert (a new claim) or remove (``after is None``); for an ACH mark,
+        ``cell = cell_after``."""
+        if event.cell_after is not None:
+            self._apply_cell(event.cell_after)
+            return
         after = event.after
         if after is None:
             self._claims.pop(event.claim_id, None)
@@ -399,6 +418,20 @@ class ReviewSession:
                 self._titles.setdefault(after.section, after.section)
             self._order[after.section].append(after.id)
         self._claims[after.id] = after
+
+    def _apply_cell(self, cell: AchCell) -> None:
+        m = self._ach
+        if m is None or cell.hypothesis not in m.hypotheses or cell.evidence not in {e.id for e in m.evidence}:
+            msg = f"{self.journal_path}: ignored an ACH mark for a cell this draft's matrix does not have"
+            if msg not in self.warnings:
+                self.warnings.append(msg)
+                log.warning(msg)
+            return
+        for i, c in enumerate(m.cells):
+            if c.hypothesis == cell.hypothesis and c.evidence == cell.evidence:
+                m.cells[i] = cell
+                return
+        m.cells.append(cell)
 
     def _track(self, event: ReviewEvent) -> None:
         """Keep the undo/redo history in step with the journal, so undo works after a restart."""
@@ -468,8 +501,12 @@ class ReviewSession:
     def prev_pending(self, before: str | None = None) -> Claim | None:
         return self.next_pending(before, backwards=True)
 
+    def ach(self) -> AchMatrix | None:
+        """The ACH matrix with the analyst's marks applied (a copy), ``None`` when the draft has none."""
+        return self._ach.model_copy(deep=True) if self._ach is not None else None
+
     def current_draft(self) -> Draft:
-        """The draft with every decision applied (what export and redraft see)."""
+        """The draft with every decision applied, ACH marks included (what export and redraft see)."""
         sections = [
             s.model_copy(update={"claims": [self._claims[i] for i in self._order.get(s.key, [])]})
             for s in self.base.sections
@@ -480,7 +517,7 @@ class ReviewSession:
                 sections.append(
                     SectionDraft(key=key, title=self.section_title(key), status="done", claims=self.claims(key))
                 )
-        return self.base.model_copy(update={"sections": sections, "updated": utcnow()})
+        return self.base.model_copy(update={"sections": sections, "ach": self.ach(), "updated": utcnow()})
 
     def history(self) -> Iterator[ReviewEvent]:
         """Every event in the journal, in order (re-read from disk: the journal is the record)."""
@@ -509,6 +546,7 @@ class ReviewSession:
         before: Claim | None,
         after: Claim | None,
         note: str | None,
+        cells: tuple[AchCell, AchCell] | None = None,
     ) -> ReviewEvent:
         if self.read_only:
             raise ReadOnlyError()
@@ -522,6 +560,8 @@ class ReviewSession:
             after=after,
             note=note,
             reviewer=self.reviewer,
+            cell_before=cells[0] if cells else None,
+            cell_after=cells[1] if cells else None,
         )
         # Durable first: if this raises, in-memory state is untouched and the UI shows the error.
         append_json_line(self.journal_path, event.model_dump(mode="json"))
@@ -571,14 +611,40 @@ class ReviewSession:
         if not self._undo:
             raise NothingToUndo("nothing to undo")
         target = self._undo[-1]
-        return self._record("undo", target.claim_id, target.section, target.after, target.before, target.id)
+        cells = (target.cell_after, target.cell_before) if target.cell_after and target.cell_before else None
+        return self._record("undo", target.claim_id, target.section, target.after, target.before, target.id, cells)
 
     def redo(self) -> ReviewEvent:
         """Redo the latest undone decision. The event's ``note`` is the id of the redone event."""
         if not self._redo:
             raise NothingToRedo("nothing to redo")
         target = self._redo[-1]
-        return self._record("redo", target.claim_id, target.section, target.before, target.after, target.id)
+        cells = (target.cell_before, target.cell_after) if target.cell_after and target.cell_before else None
+        return self._record("redo", target.claim_id, target.section, target.before, target.after, target.id, cells)
+
+    def mark_ach(self, hypothesis_id: str, evidence_id: str, mark: AchMark | None) -> ReviewEvent:
+        """Mark one cell of the ACH matrix consistent (C), inconsistent (I) or not applicable (N), or clear it
+        (``None``). A decision like the others: journaled first, replayed, undone and redone."""
+        m = self._ach
+        if m is None:
+            raise ReviewError("this draft has no ACH matrix")
+        if hypothesis_id not in m.hypotheses:
+            raise KeyError(f"no hypothesis {hypothesis_id!r} in the ACH matrix")
+        if evidence_id not in {e.id for e in m.evidence}:
+            raise KeyError(f"no evidence item {evidence_id!r} in the ACH matrix")
+        if mark is not None and mark not in ("C", "I", "N"):
+            raise ValueError(f"an ACH mark is C, I or N, not {mark!r}")
+        before = next(
+            (c for c in m.cells if c.hypothesis == hypothesis_id and c.evidence == evidence_id),
+            AchCell(hypothesis=hypothesis_id, evidence=evidence_id),
+        )
+        after = AchCell(
+            hypothesis=hypothesis_id, evidence=evidence_id, mark=mark, by="analyst" if mark is not None else None
+        )
+        if (before.mark, before.by) == (after.mark, after.by):
+            raise ValueError("the cell already has this mark" if mark else "the cell is already unmarked")
+        section = self._claims[hypothesis_id].section if hypothesis_id in self._claims else "hypotheses"
+        return self._record("ach", hypothesis_id, section, None, None, None, (before, after))
 
     def add_claim(
         self,
