@@ -342,6 +342,11 @@ def test_uniform_model_marks_are_not_analysis() -> None:
     assert ach.uniform(["C", "C", "C", "C"])
     assert ach.uniform([None, None])
     assert not ach.uniform(["C", "I", "C", "C"])
+    same_rows = {(h, e): m for e in ("e1", "e2", "e3") for h, m in (("hA", "C"), ("hB", "I"))}
+    assert ach.uninformative(_matrix(same_rows))  # every row "C I": the hypotheses judged, not the evidence
+    varied = dict(same_rows) | {("hA", "e2"): "I", ("hB", "e2"): "C"}
+    assert not ach.uninformative(_matrix(varied))
+    assert ach.uninformative(_matrix({}))
 
 
 # ---------------------------------------------------------------- the seeds

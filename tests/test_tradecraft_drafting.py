@@ -173,6 +173,18 @@ def test_a_capable_models_uniform_ach_marks_are_dropped(services: Services) -> N
     assert "every cell consistent" in (m.note or "")
 
 
+def test_a_capable_models_marks_that_follow_the_hypotheses_not_the_evidence_are_dropped(services: Services) -> None:
+    def by_position(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        if "h1" in schema.model_fields:
+            return {"h1": "consistent", "h2": "inconsistent"}  # what the 1.5B model answered for every row
+        return answering(None)(messages, schema)
+
+    draft = draft_with(services, FakeLLM(by_position), capable=True)
+    m = draft.ach
+    assert m is not None and all(c.mark is None for c in m.cells)
+    assert "not of the evidence" in (m.note or "")
+
+
 def test_a_capable_models_discriminating_ach_marks_are_kept_and_the_assessment_says_what_they_say(
     services: Services,
 ) -> None:

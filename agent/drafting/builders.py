@@ -24,6 +24,7 @@ from agent.core.contracts import (
     stable_id,
 )
 from agent.drafting.evidence import SentenceBase
+from agent.tradecraft.figures import NOT_COUNTS
 
 ROLE_NOUNS = (
     "president|prime minister|leader|supreme leader|minister|general|commander|chief|spokesperson|spokesman|"
@@ -319,7 +320,11 @@ def assessment(
 
 
 def _states_fact(s: Sentence) -> bool:
-    return bool(s.dates) or any(n.counts or n.kind == "money" for n in s.numbers)
+    """A dated sentence, or one giving a figure of a thing in the world (not "one source", not "two nations")."""
+    counted = any(
+        n.kind == "money" or (n.counts and n.counts.lower() not in NOT_COUNTS and n.high >= 2) for n in s.numbers
+    )
+    return bool(s.dates) or counted
 
 
 def ach_evidence(

@@ -424,16 +424,22 @@ def ach_matrix(ctx: DraftContext, hyps: Sequence[Claim], rows: Sequence[Sentence
             cell = m.cell(h.id, e.id)
             cell.mark, cell.by = cast(AchMark, ACH_MARK[getattr(answer, f"h{k}")]), "model"
     marks = [c.mark for c in m.cells]
-    if ach.uniform(marks):
+    if ach.uninformative(m):
         given = next((x for x in marks if x), None)
+        if given is None:
+            m.note = "The model gave no marks; the cells are left for the analyst."
+        elif ach.uniform(marks):
+            m.note = (
+                f"The model marked every cell {ach.MARK_WORDS[given]}: not analysis, so the cells are left for the "
+                "analyst to mark."
+            )
+        else:
+            m.note = (
+                "The model marked every item the same way for each hypothesis: a judgment of the hypotheses, not of "
+                "the evidence, so the cells are left for the analyst to mark."
+            )
         for c in m.cells:
             c.mark, c.by = None, None
-        m.note = (
-            f"The model marked every cell {ach.MARK_WORDS.get(given or '', 'the same')}: not analysis, so the "
-            "cells are left for the analyst to mark."
-            if given
-            else "The model gave no marks; the cells are left for the analyst."
-        )
     else:
         m.note = "Marked by the model and checked by code (its marks discriminate); review each cell."
     return m, usage

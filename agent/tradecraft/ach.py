@@ -85,6 +85,16 @@ def uniform(marks: Sequence[AchMark | None]) -> bool:
     return len(set(given)) <= 1
 
 
+def uninformative(m: AchMatrix) -> bool:
+    """Marks that cannot be a reading of the evidence: all alike, or every row marked the same way (the model
+    judged the hypotheses, or their order, not each item: the embedded 1.5B model, measured on the seeds, marked
+    every row "consistent, inconsistent")."""
+    if uniform([c.mark for c in m.cells]):
+        return True
+    rows = {tuple(m.cell(h, e.id).mark for h in m.hypotheses) for e in m.evidence}
+    return len(m.evidence) >= 2 and len(rows) == 1
+
+
 def new_matrix(hypotheses: Sequence[str], evidence: Sequence[AchEvidence], note: str | None = None) -> AchMatrix:
     m = AchMatrix(hypotheses=list(hypotheses), evidence=list(evidence), note=note)
     for e in evidence:
