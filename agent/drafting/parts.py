@@ -391,8 +391,9 @@ ACH_MARK = {"consistent": "C", "inconsistent": "I", "not applicable": "N"}
 def ach_matrix(ctx: DraftContext, hyps: Sequence[Claim], rows: Sequence[Sentence]) -> tuple[AchMatrix, Usage]:
     """The hypotheses x evidence matrix. A capable model marks each row (one call per evidence sentence, an enum
     per hypothesis); marks that do not discriminate (all alike) are dropped: a uniform matrix is a guess, not
-    analysis. The embedded model is not asked (it called every pair "consistent" when measured): the analyst
-    marks the cells in the review UI, with the evidence already gathered per hypothesis."""
+    analysis, and so are rows all marked alike. The embedded model is not asked: measured on the seeds
+    (``bench/bench_ach.py``) it marked every row "consistent" for the first hypothesis and "inconsistent" for the
+    second. The analyst marks the cells in the review UI, with the evidence already gathered per hypothesis."""
     evidence = [
         AchEvidence(id=s.id, text=s.text, citation=ctx.base.citation(s), sources=len(ctx.base.independent_sources(i)))
         for s, i in ((s, ctx.base.index_of(s.id)) for s in rows)
