@@ -227,6 +227,7 @@ def test_key_dates_written_by_code_each_event_said_by_the_model_and_checked(serv
     assert usage.calls == 4  # three events, one re-asked
     assert "refused" in fake.calls[1][0][-1]["content"] and "99,999" not in claim.text
     dates = [p.split(":")[0] for p in claim.text.rstrip(".").split("; ")]
+    assert Flag.NUMBER_NOT_IN_EVIDENCE not in claim.flags  # a resolved year ("In February" -> 2025) is code's
     assert len(dates) == 3 and all(re.fullmatch(r"(\d{1,2} )?[A-Z][a-z]+ \d{4}", d) for d in dates), claim.text
     # in date order, each date the one its cited sentence states (resolved), each sentence quoted exactly
     from agent.drafting.parts import human_date

@@ -332,8 +332,13 @@ def _dates_part(
         text=text,
         label=part.label,
         citations=cites,
+        # the dates are code's (resolved), so they count as evidence beside the quotes
         flags=flags_for(
-            text, [c.quote for c in cites], analytic=False, instructions=[part.task], topic=ctx.draft.topic
+            text,
+            [f"({when}) {c.quote}" for (when, _, _), c in zip(said, cites, strict=True)],
+            analytic=False,
+            instructions=[part.task],
+            topic=ctx.draft.topic,
         ),
     )
     ctx.used.update(s.id for _, _, s in said)
