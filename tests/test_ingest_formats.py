@@ -201,7 +201,11 @@ def test_metadata_from_each_format_says_where_it_came_from(
         ("map.png", None, "not read: .png is not a source type"),
     ]
     # The attachment has no metadata of its own: it inherits the e-mail's.
-    assert (att.title, att.author, str(att.published)) == ("Fwd: brigade equipment report", "Jane Roe", "2025-02-14")
+    assert (att.title, att.author, str(att.published)) == (
+        "Fwd: brigade equipment report — brigade-report.pdf",
+        "Jane Roe",
+        "2025-02-14",
+    )
     assert att.field_sources == {"title": "inherited", "author": "inherited", "published": "inherited"}
     assert att.content_type == "application/pdf" and att.pages == [0]
     assert (page.title, page.outlet, page.author, str(page.published), page.url) == (

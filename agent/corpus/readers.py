@@ -136,11 +136,13 @@ class Meta:
                 self.put("published", value, source)
                 break
 
-    def inherit(self, parent: Meta) -> None:
-        """Fields this document has no value for, from the e-mail it came in."""
+    def inherit(self, parent: Meta, name: str) -> None:
+        """Fields this document (attachment ``name``) has no value for, from the e-mail it came in. Its title is
+        the e-mail's with its own name, so that it is not taken for the e-mail in a list of sources."""
         for key in META_FIELDS:
-            if getattr(self, key) is None and getattr(parent, key) is not None:
-                self.put(key, getattr(parent, key), "inherited")
+            value = getattr(parent, key)
+            if getattr(self, key) is None and value is not None:
+                self.put(key, f"{value} — {name}" if key == "title" else value, "inherited")
 
 
 _MONTHS = {
@@ -579,7 +581,7 @@ def read_sources(path: Path, *, max_bytes: int) -> list[SourceDocument | Attachm
             if len(att.data) > max_bytes:
                 raise IngestError(f"too large: {len(att.data) / 1e6:.1f} MB, limit {max_bytes / 1e6:.1f} MB")
             sub = read_bytes(att.data, kind)
-            sub.meta.inherit(got.meta)
+            sub.meta.inherit(got.meta, att.name)
             adoc = _document(where, att.data, sub, SUPPORTED[kind], id_parts=(doc.id, att.name))
         except IngestError as e:
             out.append(AttachmentFailure(where, str(e)))
