@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from agent.core.contracts import Citation, Claim, Draft, Provenance, SectionDraft, SourceDocument
-from agent.corpus.ingest import ingest_paths, read_document
+from agent.corpus.ingest import IngestError, ingest_paths, read_document
 from agent.services import Services, open_services
 from tests import docgen
 from tests.helpers import workspace
@@ -252,6 +252,20 @@ def test_a_folder_of_saved_pages_is_ingested_without_their_assets(tmp_path: Path
         assert "Home | Markets" not in radar.text
         (hit,) = services.retriever.search(docgen.SECOND_PAGE_PHRASE, 1)
         assert hit.chunk.doc_id == radar.id and docgen.SECOND_PAGE_PHRASE in hit.chunk.text
+
+
+def test_a_saved_page_in_its_declared_charset_is_read(tmp_path: Path) -> None:
+    page = tmp_path / "old.html"
+    page.write_bytes(
+        "<html><head><meta http-equiv='Content-Type' content='text/html; charset=windows-1252'><title>Caf\xe9</title>"
+        "</head><body><article><p>The caf\xe9 on the square reopened \u2013 after the shelling \u2013 in March."
+        "</p></article></body></html>".encode("windows-1252")
+    )
+    doc = read_document(page, max_bytes=10**6)
+    assert "The café on the square reopened – after the shelling – in March." in doc.text
+    (tmp_path / "bad.html").write_bytes(b"<html><body><p>caf\xe9</p></body></html>")
+    with pytest.raises(IngestError, match=r"not valid UTF-8 \(byte 0xe9"):
+        read_document(tmp_path / "bad.html", max_bytes=10**6)
 
 
 def test_reading_a_web_page_never_touches_the_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

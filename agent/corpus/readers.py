@@ -316,6 +316,23 @@ def _read_html(source: str) -> Read:
     return Read(normalise_text("\n\n".join(b for b in blocks if b)), meta)
 
 
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _decode_html(raw: bytes) -> str:
+    """UTF-8, or the charset the page declares (``<meta charset="windows-1252">``): saved pages often are not UTF-8."""
+    try:
+        return decode(raw)
+    except IngestError:
+        declared = _CHARSET.search(raw[:4096])
+        if not declared:
+            raise
+        try:
+            return raw.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError) as e:
+            raise IngestError(f"not valid {declared.group(1).decode('ascii')}, the charset the page declares") from e
+
+
 def _drop(el: Any) -> None:
     """Remove an element (or comment) with its content, keeping the text that follows it."""
     parent = el.getparent()
@@ -496,7 +513,7 @@ def read_bytes(raw: bytes, suffix: str) -> Read:
     elif suffix in (".mht", ".mhtml"):
         got = _read_mhtml(raw)
     elif suffix in (".html", ".htm"):
-        got = _read_html(decode(raw))
+        got = _read_html(_decode_html(raw))
     else:
         got = _read_text(raw)
     if not got.text.strip():
