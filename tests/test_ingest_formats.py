@@ -324,6 +324,34 @@ def test_an_email_reingested_unchanged_does_no_work(corpus: Path, tmp_path: Path
     assert [o.doc_id for o in again] == [o.doc_id for o in first]
 
 
+def test_an_attachment_dropped_from_a_changed_email_leaves_the_workspace(corpus: Path, tmp_path: Path) -> None:
+    from email import message_from_bytes, policy
+
+    mail = tmp_path / "forwarded.eml"
+    mail.write_bytes((corpus / "forwarded.eml").read_bytes())
+    ws, settings = workspace(tmp_path)
+    with open_services(ws, settings) as services:
+        first = ingest_paths(services, [mail])
+        attachment_id = first[1].doc_id or ""
+        assert services.store.has_document(attachment_id)
+        msg = message_from_bytes(mail.read_bytes(), policy=policy.default)
+        msg.set_payload([p for p in msg.get_payload() if p.get_filename() != "brigade-report.pdf"])  # type: ignore[union-attr]
+        mail.write_bytes(bytes(msg))
+        again = ingest_paths(services, [mail])
+        assert [(Path(o.path).name, o.status) for o in again] == [("forwarded.eml", "replaced")]
+        assert not services.store.has_document(attachment_id)
+        assert services.index.count() == services.store.count_chunks() == again[0].chunks
+        assert services.retriever.search(docgen.ATTACHMENT_PHRASE, 3)[0].chunk.doc_id == again[0].doc_id
+        assert services.store.get_document(again[0].doc_id or "").attachments[0].name == "map.png"
+        # Likewise a sidecar edited after the ingest: same text, new metadata.
+        (tmp_path / "forwarded.eml.meta.json").write_text('{"outlet": "Desk archive"}')
+        third = ingest_paths(services, [mail])
+        assert [o.status for o in third] == ["replaced"] and third[0].doc_id == again[0].doc_id
+        assert services.store.get_document(third[0].doc_id or "").outlet == "Desk archive"
+        assert services.index.count() == services.store.count_chunks() == third[0].chunks
+        assert [o.status for o in ingest_paths(services, [mail])] == ["unchanged"]
+
+
 def test_a_workspace_from_before_the_new_fields_still_loads(tmp_path: Path) -> None:
     from agent.corpus.store import Store
 

@@ -158,6 +158,7 @@ class _Pending:
     doc: SourceDocument
     chunks: list[Chunk]
     previous: str | None
+    replaces: bool = False  # an earlier version of this file is in the workspace
 
 
 def ingest_paths(
@@ -211,6 +212,7 @@ def _prepare(services: Services, path: Path, max_bytes: int, exclude: set[str]) 
     except IngestError as e:
         return [IngestOutcome(path=str(path), status="failed", error=str(e))]
     base = str(path.resolve())
+    _forget_dropped_attachments(services, base, {base + d.path[len(str(path)) :] for d in found})
     out: list[_Pending | IngestOutcome] = []
     for item in found:
         if isinstance(item, AttachmentFailure):
@@ -222,6 +224,19 @@ def _prepare(services: Services, path: Path, max_bytes: int, exclude: set[str]) 
     return out
 
 
+def _forget_dropped_attachments(services: Services, base: str, keys: set[str]) -> None:
+    """An e-mail read again without an attachment it had: that attachment's document goes (unless another file
+    holds the same document)."""
+    store = services.store
+    for key, doc_id in store.attachment_paths(base).items():
+        if key in keys:
+            continue
+        store.forget_path(key)
+        if not store.other_paths_for(doc_id, key):
+            services.index.delete_document(doc_id)
+            store.delete_document(doc_id)
+
+
 def _prepare_document(
     services: Services, shown: str, key: str, doc: SourceDocument, exclude: set[str]
 ) -> _Pending | IngestOutcome:
@@ -230,10 +245,22 @@ def _prepare_document(
     doc = doc.model_copy(update={"path": key})
     store = services.store
     previous = store.doc_id_for_path(key)
-    if previous == doc.id and store.has_document(doc.id):
+    stored = store.find_document(doc.id) if previous == doc.id else None
+    if stored is not None and _same_metadata(stored, doc):
         return IngestOutcome(path=shown, status="unchanged", doc_id=doc.id, chunks=len(store.chunk_ids_for(doc.id)))
     cfg = services.settings.index
-    return _Pending(shown, key, doc, chunk_document(doc, size=cfg.chunk_size, overlap=cfg.chunk_overlap), previous)
+    chunks = chunk_document(doc, size=cfg.chunk_size, overlap=cfg.chunk_overlap)
+    return _Pending(
+        shown, key, doc, chunks, previous, replaces=previous is not None and (stored is not None or previous != doc.id)
+    )
+
+
+_METADATA = {"title", "outlet", "author", "published", "url", "content_type", "field_sources", "pages", "attachments"}
+
+
+def _same_metadata(a: SourceDocument, b: SourceDocument) -> bool:
+    """Same text, same metadata: nothing to do. (A changed sidecar, or an e-mail that lost an attachment, is not.)"""
+    return a.model_dump(include=_METADATA) == b.model_dump(include=_METADATA)
 
 
 def _embed_and_write(services: Services, group: list[_Pending]) -> list[IngestOutcome]:
@@ -275,7 +302,7 @@ def _write(services: Services, p: _Pending, vectors: Any) -> IngestOutcome:
     store.put_document(p.doc, p.chunks, path_key=p.key)
     return IngestOutcome(
         path=str(p.path),
-        status="replaced" if p.previous and p.previous != p.doc.id else "added",
+        status="replaced" if p.replaces else "added",
         doc_id=p.doc.id,
         chunks=len(p.chunks),
     )

@@ -132,6 +132,16 @@ class Store:
         row = self._db.execute("SELECT doc_id FROM paths WHERE path = ?", (path_key,)).fetchone()
         return row[0] if row else None
 
+    def attachment_paths(self, path_key: str) -> dict[str, str]:
+        """``{path: doc_id}`` of the attachments stored for the e-mail at ``path_key`` (``path_key#name``)."""
+        rows = self._db.execute(
+            "SELECT path, doc_id FROM paths WHERE substr(path, 1, ?) = ?", (len(path_key) + 1, path_key + "#")
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def forget_path(self, path_key: str) -> None:
+        self._db.execute("DELETE FROM paths WHERE path = ?", (path_key,))
+
     def other_paths_for(self, doc_id: str, path_key: str) -> list[str]:
         rows = self._db.execute("SELECT path FROM paths WHERE doc_id = ? AND path != ?", (doc_id, path_key))
         return [r[0] for r in rows]
