@@ -173,7 +173,7 @@ def ingest_paths(
     Each file is read, checked and chunked on its own (a bad file is that file's failure only); the
     chunks of several files are embedded together, which is ~1.5x faster than file by file with the
     local model, and then each file is written to the index and the store. Unchanged files (same path,
-    same bytes) do no work; changed files replace their old chunks. ``exclude_sha256`` refuses files
+    same text, same metadata) do no work; changed files replace their old chunks. ``exclude_sha256`` refuses files
     with those contents (the eval harness passes the gold brief's). Outcomes come in file order.
     """
     settings = services.settings
@@ -212,7 +212,8 @@ def _prepare(services: Services, path: Path, max_bytes: int, exclude: set[str]) 
     except IngestError as e:
         return [IngestOutcome(path=str(path), status="failed", error=str(e))]
     base = str(path.resolve())
-    _forget_dropped_attachments(services, base, {base + d.path[len(str(path)) :] for d in found})
+    if path.suffix.lower() == ".eml":
+        _forget_dropped_attachments(services, base, {base + d.path[len(str(path)) :] for d in found})
     out: list[_Pending | IngestOutcome] = []
     for item in found:
         if isinstance(item, AttachmentFailure):

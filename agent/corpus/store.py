@@ -135,7 +135,7 @@ class Store:
     def attachment_paths(self, path_key: str) -> dict[str, str]:
         """``{path: doc_id}`` of the attachments stored for the e-mail at ``path_key`` (``path_key#name``)."""
         rows = self._db.execute(
-            "SELECT path, doc_id FROM paths WHERE substr(path, 1, ?) = ?", (len(path_key) + 1, path_key + "#")
+            "SELECT path, doc_id FROM paths WHERE path >= ? AND path < ?", (path_key + "#", path_key + "$")
         )
         return {r[0]: r[1] for r in rows}
 
