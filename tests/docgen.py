@@ -223,7 +223,7 @@ NEWS_PAGE = (
 <meta property="article:published_time" content="2025-02-14T08:00:00Z">
 <link rel="canonical" href="https://news.example.org/2025/kursk-story">
 <style>.banner{color:red}</style><script>var tracking = "script text is never evidence";</script>
-</head><body>
+</head><body class="cookie-consent-pending">
 <div class="cookie-banner" id="cookie-consent"><p>We use cookies to improve your experience.
 Accept cookies to continue browsing our site.</p><button>Accept cookies</button></div>
 <nav><ul><li><a href="/world">World news</a></li><li><a href="/sport">Sport results</a></li>

@@ -275,7 +275,9 @@ _HTML_DROP = " | ".join(
         "//*[@hidden]",
         "//*[@aria-hidden='true']",
         f"//*[contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')]",
-        f"//*[contains({_NAMES}, 'cookie') or contains({_NAMES}, 'consent') or contains({_NAMES}, 'gdpr')]",
+        # A consent banner; not the page around it (sites mark <body> "cookie-consent-pending" and the like).
+        f"//*[(contains({_NAMES}, 'cookie') or contains({_NAMES}, 'consent') or contains({_NAMES}, 'gdpr'))"
+        " and not(self::html or self::body or self::main or self::article or .//article or .//main)]",
         "//comment()",
     ]
 )
