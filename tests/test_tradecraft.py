@@ -397,3 +397,11 @@ def test_grades_set_after_drafting_apply_to_the_drafts_profiles(tmp_path: Path) 
         "analyst",
         "B6",
     )
+
+
+def test_profile_fields_say_where_ingest_found_them() -> None:
+    d = doc("Troops moved north across the river at dawn.", outlet="Reuters").model_copy(
+        update={"field_sources": {"outlet": "sidecar", "published": "inferred"}}
+    )
+    p = profile(d, [], Registry.load(None))
+    assert (p.outlet_from, p.published_from) == ("sidecar", "inferred")

@@ -103,6 +103,9 @@ def citation_block(
         head.append_text(source_line(doc, profile))
     else:
         head.append(f"source {cit.doc_id} unavailable", style="bold red")
+    page = doc.page_of(cit.start) if doc is not None else None
+    if page:
+        head.append(f" · p. {page}")
     if cit.match != "exact":
         head.append(f"  ({cit.match} match {cit.score:.2f})", style="yellow")
     if cit.reattributed_from:

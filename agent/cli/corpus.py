@@ -65,9 +65,11 @@ def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
         ) as progress,
     ):
         task = progress.add_task("", total=len(files))
+        given = {str(f) for f in files}
 
         def on_file(o: IngestOutcome) -> None:
-            progress.update(task, advance=1, description=Path(o.path).name)
+            # An e-mail's attachments (``mail.eml#report.pdf``) are outcomes of their own, not files of the count.
+            progress.update(task, advance=1 if o.path in given else 0, description=Path(o.path).name)
             if args.json:
                 print(o.model_dump_json(), flush=True)
             elif o.status == "failed":
@@ -80,7 +82,8 @@ def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     if not args.json and not args.quiet:
         counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("added", "replaced", "unchanged", "skipped")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        console.print(f"{len(outcomes)} files: {summary or 'nothing ingested'}; {len(failed)} failed")
+        attached = f" (attachments included: {len(outcomes) - len(files)})" if len(outcomes) > len(files) else ""
+        console.print(f"{len(outcomes)} files{attached}: {summary or 'nothing ingested'}; {len(failed)} failed")
     return 1 if failed or missing else 0
 
 

@@ -6,6 +6,7 @@ stop anywhere and resume. Ids are content hashes: the same input gives the same 
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -31,6 +32,21 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------- sources
 
 
+MetaSource = Literal["sidecar", "file", "inherited", "inferred", "analyst"]
+"""Where a metadata field came from: a ``NAME.meta.json`` sidecar; the file's own metadata (HTML meta tags, PDF
+info, DOCX core properties, e-mail headers, front matter); the e-mail an attachment came in; the text itself."""
+
+
+class Attachment(_Model):
+    """A file attached to an e-mail: ingested as its own document (``doc_id``) or only listed (``note`` says why)."""
+
+    name: str
+    content_type: str
+    size: int
+    doc_id: str | None = None
+    note: str | None = None
+
+
 class SourceDocument(_Model):
     """One source file, normalised. ``id`` is the hash of the normalised text."""
 
@@ -45,10 +61,28 @@ class SourceDocument(_Model):
     text: str
     sha256: str = Field(description="SHA-256 of the raw file bytes (change detection)")
     ingested_at: datetime = Field(default_factory=utcnow)
+    field_sources: dict[str, MetaSource] = Field(
+        default_factory=dict, description="where each known metadata field (title, outlet, ...) came from"
+    )
+    pages: list[int] = Field(
+        default_factory=list, description="start offset in ``text`` of each page (PDF); empty when not paged"
+    )
+    attachments: list[Attachment] = Field(default_factory=list, description="an e-mail's attachments")
 
     def label(self) -> str:
         """How the document is named to people: title, else file name."""
         return self.title or self.path.rsplit("/", 1)[-1]
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page holding character ``offset`` of the text; ``None`` for a document without pages."""
+        return page_of(self, offset)
+
+
+def page_of(doc: SourceDocument, offset: int) -> int | None:
+    """The 1-based page of ``doc`` that holds character ``offset``; ``None`` when the document has no pages."""
+    if not doc.pages:
+        return None
+    return max(1, bisect.bisect_right(doc.pages, offset))
 
 
 class Chunk(_Model):
@@ -324,7 +358,7 @@ RELIABILITY_TERMS: dict[str, str] = {
     "E": "unreliable",
     "F": "reliability cannot be judged",
 }
-FieldOrigin = Literal["analyst", "sidecar", "file", "registry", "inferred", "default"]
+FieldOrigin = Literal["analyst", "sidecar", "file", "inherited", "registry", "inferred", "default"]
 
 
 class SourceProfile(_Model):

@@ -1,25 +1,18 @@
 """Ingest: files -> SourceDocuments (with metadata) -> Chunks with stable ids and exact offsets.
 
-Each file is read, checked and normalised on its own; a bad file is reported with a specific
-reason and the rest of the ingest goes on. Metadata (title, outlet, author, published date, url)
-comes from the document itself where it is there: YAML-style front matter in .md/.txt, HTML
-``<title>``/``<meta>`` tags, a ``Published on: …`` or date line near the top of plain text, or a
-sidecar ``NAME.meta.json`` beside the file. What is not there stays unknown.
+Each file is read (:mod:`agent.corpus.readers`: text, Markdown, web pages, PDF, Word, e-mail), checked
+and normalised on its own; a bad file is reported with a specific reason and the rest of the ingest goes
+on. An e-mail's readable attachments are documents of their own (``mail.eml#report.pdf``). Chunks are
+cut from the re-flowed text (hard-wrap newlines read as spaces, same length), so a chunk is a paragraph's
+sentences rather than a wrapped line's, and every chunk is still an exact slice of the document text.
 """
 
 from __future__ import annotations
 
-import hashlib
-import html
-import json
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -27,7 +20,33 @@ from agent.core.contracts import Chunk, IngestOutcome, SourceDocument, stable_id
 from agent.core.settings import Settings
 from agent.corpus.embeddings import Embedder
 from agent.corpus.index import ChromaIndex
+from agent.corpus.readers import (
+    SIDECAR_SUFFIX,
+    SUPPORTED,
+    AttachmentFailure,
+    IngestError,
+    decode,
+    normalise_text,
+    parse_date,
+    read_document,
+    read_sources,
+)
+from agent.corpus.reflow import laid_out, reflow
 from agent.corpus.store import Store
+
+__all__ = [
+    "SUPPORTED",
+    "IngestError",
+    "IngestReport",
+    "chunk_document",
+    "decode",
+    "discover",
+    "ingest_paths",
+    "normalise_text",
+    "parse_date",
+    "read_document",
+    "read_sources",
+]
 
 
 class Services(Protocol):
@@ -43,29 +62,17 @@ class Services(Protocol):
     def index(self) -> ChromaIndex: ...
 
 
-SUPPORTED = {
-    ".txt": "text/plain",
-    ".md": "text/markdown",
-    ".markdown": "text/markdown",
-    ".html": "text/html",
-    ".htm": "text/html",
-}
-SIDECAR_SUFFIX = ".meta.json"
-
-
-class IngestError(ValueError):
-    """A file that cannot be ingested; the message says why, for that file only."""
-
-
 # --------------------------------------------------------------------------- reading
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files under the given paths, in a stable order. Sidecars and hidden files are not sources."""
+    """Files under the given paths, in a stable order. Sidecars and hidden files are not sources, nor the
+    ``NAME_files`` folder a browser saves a page's images and scripts in beside ``NAME.html``."""
     for p in paths:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and not _hidden(f.relative_to(p)) and not f.name.endswith(SIDECAR_SUFFIX):
+                rel = f.relative_to(p)
+                if f.is_file() and not _hidden(rel) and not f.name.endswith(SIDECAR_SUFFIX) and not _page_assets(f, p):
                     if f.name.lower() == "readme.md":
                         continue
                     yield f
@@ -77,270 +84,23 @@ def _hidden(rel: Path) -> bool:
     return any(part.startswith(".") for part in rel.parts)
 
 
-def normalise_text(text: str) -> str:
-    """The canonical form offsets refer to: NFC, ``\\n`` line ends, no trailing spaces, no NULs."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = "\n".join(line.rstrip() for line in text.split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
-
-
-def decode(raw: bytes, path: Path) -> str:
-    if not raw.strip():
-        raise IngestError("empty file")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    if b"\x00" in raw[:8192]:
-        raise IngestError("binary content (NUL bytes), not a text document")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise IngestError(
-            f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}); re-save it as UTF-8"
-        ) from e
-
-
-@dataclass
-class _Meta:
-    title: str | None = None
-    outlet: str | None = None
-    author: str | None = None
-    published: date | None = None
-    url: str | None = None
-
-    def merge(self, other: dict[str, object]) -> None:
-        for key in ("title", "outlet", "author", "url"):
-            value = other.get(key) or (other.get("source") if key == "outlet" else None)
-            if isinstance(value, str) and value.strip():
-                setattr(self, key, value.strip())
-        for key in ("published", "date"):
-            value = other.get(key)
-            if value:
-                parsed = parse_date(str(value))
-                if parsed:
-                    self.published = parsed
-                    break
-
-
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-        start=1,
-    )
-}
-_DATE_RES = [
-    re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
-    re.compile(r"\b(?P<mon>[A-Z][a-z]+)\.? (?P<d>\d{1,2})(?:st|nd|rd|th)?,? (?P<y>\d{4})\b"),
-    re.compile(r"\b(?P<d>\d{1,2}) (?P<mon>[A-Z][a-z]+)\.? (?P<y>\d{4})\b"),
-]
-
-
-def parse_date(text: str) -> date | None:
-    """The first date written as 2025-12-27, March 24th, 2025 or 24 March 2025 in ``text``."""
-    for rx in _DATE_RES:
-        for m in rx.finditer(text):
-            g = m.groupdict()
-            month = int(g["m"]) if g.get("m") else _month(g.get("mon") or "")
-            if not month:
-                continue
-            try:
-                return date(int(g["y"]), month, int(g["d"]))
-            except ValueError:
-                continue
-    return None
-
-
-def _month(name: str) -> int:
-    name = name.lower()
-    for full, n in _MONTHS.items():
-        if len(name) >= 3 and full.startswith(name):
-            return n
-    return 0
-
-
-_FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.S)
-
-
-def _front_matter(text: str) -> tuple[dict[str, object], str]:
-    m = _FRONT_MATTER.match(text)
-    if not m:
-        return {}, text
-    meta: dict[str, object] = {}
-    for line in m.group("body").splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            meta[key.strip().lower()] = value.strip().strip("'\"")
-    return meta, text[m.end() :]
-
-
-def _plain_text_meta(text: str, meta: _Meta) -> None:
-    """Title = a short first line; published = a date in the first few lines."""
-    lines = [ln.strip() for ln in text.split("\n")[:8] if ln.strip()]
-    if not lines:
-        return
-    if meta.title is None and len(lines[0]) <= 200 and not parse_date(lines[0]):
-        meta.title = lines[0].lstrip("# ").strip()
-    if meta.published is None:
-        for ln in lines[:6]:
-            if len(ln) <= 80 or ln.lower().startswith(("published", "date")):
-                d = parse_date(ln)
-                if d:
-                    meta.published = d
-                    break
-
-
-class _HTMLText(HTMLParser):
-    _SKIP: ClassVar[frozenset[str]] = frozenset(
-        {"script", "style", "noscript", "nav", "footer", "header", "aside", "form", "svg", "template"}
-    )
-    _BLOCK: ClassVar[frozenset[str]] = frozenset(
-        {
-            "p",
-            "div",
-            "br",
-            "li",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "tr",
-            "section",
-            "article",
-            "blockquote",
-            "pre",
-            "ul",
-            "ol",
-            "table",
-        }
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.meta: dict[str, str] = {}
-        self.title = ""
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k.lower(): (v or "") for k, v in attrs}
-        if tag == "meta":
-            key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
-            if key and a.get("content"):
-                self.meta.setdefault(key, a["content"])
-        elif tag == "link" and a.get("rel", "").lower() == "canonical" and a.get("href"):
-            self.meta.setdefault("canonical", a["href"])
-        elif tag == "time" and a.get("datetime"):
-            self.meta.setdefault("time", a["datetime"])
-        elif tag == "title":
-            self._in_title = True
-        if tag in self._SKIP:
-            self._skip += 1
-        if tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-        if tag in self._SKIP and self._skip:
-            self._skip -= 1
-        if tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
-        elif not self._skip:
-            self.parts.append(data)
-
-
-def _html_to_text(source: str, meta: _Meta) -> str:
-    parser = _HTMLText()
-    parser.feed(source)
-    parser.close()
-    m = parser.meta
-    meta.title = meta.title or m.get("og:title") or html.unescape(parser.title).strip() or None
-    meta.outlet = meta.outlet or m.get("og:site_name") or m.get("application-name") or None
-    meta.author = meta.author or m.get("author") or m.get("article:author") or None
-    meta.url = meta.url or m.get("og:url") or m.get("canonical") or None
-    for key in ("article:published_time", "datepublished", "date", "pubdate", "dc.date", "time"):
-        if key in m and meta.published is None:
-            meta.published = parse_date(m[key])
-    text = "".join(parser.parts)
-    text = re.sub(r"[ \t\f\v]+", " ", text)
-    return "\n".join(line.strip() for line in text.split("\n"))
-
-
-def read_document(path: Path, *, max_bytes: int) -> SourceDocument:
-    """Read one file into a SourceDocument, or raise :class:`IngestError` saying why not."""
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
-        raise IngestError(f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(sorted(SUPPORTED))}")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise IngestError(f"too large: {size / 1e6:.1f} MB, limit {max_bytes / 1e6:.1f} MB (ingest.max_file_mb)")
-        raw = path.read_bytes()
-    except PermissionError as e:
-        raise IngestError(f"unreadable: permission denied ({e.strerror})") from e
-    except FileNotFoundError as e:
-        raise IngestError("no such file") from e
-    except IsADirectoryError as e:
-        raise IngestError("is a directory") from e
-    except OSError as e:
-        raise IngestError(f"unreadable: {e.strerror or e}") from e
-    text = decode(raw, path)
-    meta = _Meta()
-    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
-    if suffix in (".html", ".htm"):
-        text = _html_to_text(text, meta)
-    else:
-        front, text = _front_matter(normalise_text(text))
-        meta.merge(front)
-    text = normalise_text(text)
-    if not text.strip():
-        raise IngestError("no text content")
-    _plain_text_meta(text, meta)
-    if sidecar.is_file():
-        try:
-            meta.merge(json.loads(sidecar.read_text(encoding="utf-8")))
-        except (ValueError, OSError) as e:
-            raise IngestError(f"sidecar {sidecar.name} is not valid JSON: {e}") from e
-    doc_id = stable_id("doc", text)
-    return SourceDocument(
-        id=doc_id,
-        path=str(path),
-        title=meta.title,
-        outlet=meta.outlet,
-        author=meta.author,
-        published=meta.published,
-        url=meta.url,
-        content_type=SUPPORTED[suffix],
-        text=text,
-        sha256=hashlib.sha256(raw).hexdigest(),
-    )
+def _page_assets(f: Path, root: Path) -> bool:
+    for folder in f.relative_to(root).parents:
+        if folder.name.endswith("_files"):
+            page = (root / folder).with_name(folder.name.removesuffix("_files"))
+            if any(page.with_name(page.name + ext).is_file() for ext in (".html", ".htm")):
+                return True
+    return False
 
 
 # --------------------------------------------------------------------------- chunking
 
 
 def chunk_document(doc: SourceDocument, *, size: int, overlap: int) -> list[Chunk]:
-    """Split on paragraphs, then sentences, then words; every chunk is an exact slice of the text."""
+    """Split on paragraphs, then sentences, then words; every chunk is an exact slice of the text.
+
+    Hard-wrapped paragraphs are split as the paragraphs they are (:func:`agent.corpus.reflow.reflow`).
+    """
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=size,
         chunk_overlap=overlap,
@@ -349,18 +109,26 @@ def chunk_document(doc: SourceDocument, *, size: int, overlap: int) -> list[Chun
         add_start_index=True,
         strip_whitespace=True,
     )
+    flowed = reflow(doc.text, laid_out=laid_out(doc))  # same length: offsets into it are offsets into the text
     chunks: list[Chunk] = []
-    for n, piece in enumerate(splitter.create_documents([doc.text])):
+    for n, piece in enumerate(splitter.create_documents([flowed])):
         start = int(piece.metadata["start_index"])
-        text = piece.page_content
-        if start < 0 or doc.text[start : start + len(text)] != text:
+        flat = piece.page_content
+        if start < 0 or flowed[start : start + len(flat)] != flat:
             # The splitter's offset is a search; fall back to our own, never to a wrong offset.
-            start = doc.text.find(text, chunks[-1].start if chunks else 0)
+            start = flowed.find(flat, chunks[-1].start if chunks else 0)
             if start < 0:
                 raise IngestError(f"internal: chunk {n} is not a slice of the document")
-        end = start + len(text)
+        end = start + len(flat)
         chunks.append(
-            Chunk(id=stable_id("chunk", doc.id, start, end), doc_id=doc.id, ordinal=n, text=text, start=start, end=end)
+            Chunk(
+                id=stable_id("chunk", doc.id, start, end),
+                doc_id=doc.id,
+                ordinal=n,
+                text=doc.text[start:end],
+                start=start,
+                end=end,
+            )
         )
     return chunks
 
@@ -385,11 +153,12 @@ EMBED_GROUP_CHUNKS = 512  # chunks embedded together across files: length-sorted
 
 @dataclass
 class _Pending:
-    path: Path
+    path: str
     key: str
     doc: SourceDocument
     chunks: list[Chunk]
     previous: str | None
+    replaces: bool = False  # an earlier version of this file is in the workspace
 
 
 def ingest_paths(
@@ -404,7 +173,7 @@ def ingest_paths(
     Each file is read, checked and chunked on its own (a bad file is that file's failure only); the
     chunks of several files are embedded together, which is ~1.5x faster than file by file with the
     local model, and then each file is written to the index and the store. Unchanged files (same path,
-    same bytes) do no work; changed files replace their old chunks. ``exclude_sha256`` refuses files
+    same text, same metadata) do no work; changed files replace their old chunks. ``exclude_sha256`` refuses files
     with those contents (the eval harness passes the gold brief's). Outcomes come in file order.
     """
     settings = services.settings
@@ -424,33 +193,75 @@ def ingest_paths(
         group.clear()
 
     for path in discover(paths):
-        prepared = _prepare(services, path, max_bytes, exclude)
-        if isinstance(prepared, IngestOutcome):
-            flush()  # keep outcomes in file order
-            emit(prepared)
-            continue
-        group.append(prepared)
-        if sum(len(p.chunks) for p in group) >= EMBED_GROUP_CHUNKS:
-            flush()
+        for prepared in _prepare(services, path, max_bytes, exclude):
+            if isinstance(prepared, IngestOutcome):
+                flush()  # keep outcomes in file order
+                emit(prepared)
+                continue
+            group.append(prepared)
+            if sum(len(p.chunks) for p in group) >= EMBED_GROUP_CHUNKS:
+                flush()
     flush()
     return outcomes
 
 
-def _prepare(services: Services, path: Path, max_bytes: int, exclude: set[str]) -> _Pending | IngestOutcome:
-    key = str(path.resolve())
+def _prepare(services: Services, path: Path, max_bytes: int, exclude: set[str]) -> list[_Pending | IngestOutcome]:
+    """The file's own document, then (an e-mail) its attachments', each ready to embed or with its outcome."""
     try:
-        doc = read_document(path, max_bytes=max_bytes)
+        found = read_sources(path, max_bytes=max_bytes)
     except IngestError as e:
-        return IngestOutcome(path=str(path), status="failed", error=str(e))
+        return [IngestOutcome(path=str(path), status="failed", error=str(e))]
+    base = str(path.resolve())
+    if path.suffix.lower() == ".eml":
+        _forget_dropped_attachments(services, base, {base + d.path[len(str(path)) :] for d in found})
+    out: list[_Pending | IngestOutcome] = []
+    for item in found:
+        if isinstance(item, AttachmentFailure):
+            out.append(IngestOutcome(path=item.path, status="failed", error=item.error))
+            continue
+        shown = item.path  # the path as given, with ``#attachment`` for an attachment
+        key = base + shown[len(str(path)) :]
+        out.append(_prepare_document(services, shown, key, item, exclude))
+    return out
+
+
+def _forget_dropped_attachments(services: Services, base: str, keys: set[str]) -> None:
+    """An e-mail read again without an attachment it had: that attachment's document goes (unless another file
+    holds the same document)."""
+    store = services.store
+    for key, doc_id in store.attachment_paths(base).items():
+        if key in keys:
+            continue
+        store.forget_path(key)
+        if not store.other_paths_for(doc_id, key):
+            services.index.delete_document(doc_id)
+            store.delete_document(doc_id)
+
+
+def _prepare_document(
+    services: Services, shown: str, key: str, doc: SourceDocument, exclude: set[str]
+) -> _Pending | IngestOutcome:
     if doc.sha256 in exclude:
-        return IngestOutcome(path=str(path), status="skipped", error="excluded (e.g. a gold brief is never a source)")
+        return IngestOutcome(path=shown, status="skipped", error="excluded (e.g. a gold brief is never a source)")
     doc = doc.model_copy(update={"path": key})
     store = services.store
     previous = store.doc_id_for_path(key)
-    if previous == doc.id and store.has_document(doc.id):
-        return IngestOutcome(path=str(path), status="unchanged", doc_id=doc.id, chunks=len(store.chunk_ids_for(doc.id)))
+    stored = store.find_document(doc.id) if previous == doc.id else None
+    if stored is not None and _same_metadata(stored, doc):
+        return IngestOutcome(path=shown, status="unchanged", doc_id=doc.id, chunks=len(store.chunk_ids_for(doc.id)))
     cfg = services.settings.index
-    return _Pending(path, key, doc, chunk_document(doc, size=cfg.chunk_size, overlap=cfg.chunk_overlap), previous)
+    chunks = chunk_document(doc, size=cfg.chunk_size, overlap=cfg.chunk_overlap)
+    return _Pending(
+        shown, key, doc, chunks, previous, replaces=previous is not None and (stored is not None or previous != doc.id)
+    )
+
+
+_METADATA = {"title", "outlet", "author", "published", "url", "content_type", "field_sources", "pages", "attachments"}
+
+
+def _same_metadata(a: SourceDocument, b: SourceDocument) -> bool:
+    """Same text, same metadata: nothing to do. (A changed sidecar, or an e-mail that lost an attachment, is not.)"""
+    return a.model_dump(include=_METADATA) == b.model_dump(include=_METADATA)
 
 
 def _embed_and_write(services: Services, group: list[_Pending]) -> list[IngestOutcome]:
@@ -492,7 +303,7 @@ def _write(services: Services, p: _Pending, vectors: Any) -> IngestOutcome:
     store.put_document(p.doc, p.chunks, path_key=p.key)
     return IngestOutcome(
         path=str(p.path),
-        status="replaced" if p.previous and p.previous != p.doc.id else "added",
+        status="replaced" if p.replaces else "added",
         doc_id=p.doc.id,
         chunks=len(p.chunks),
     )

@@ -39,6 +39,10 @@ from agent.core.contracts import (
     SentenceKind,
     SourceDocument,
 )
+from agent.corpus.reflow import BULLET_RE as _BULLET_RE
+from agent.corpus.reflow import is_bullet_line as _is_bullet_line
+from agent.corpus.reflow import laid_out, reflow
+from agent.corpus.reflow import looks_like_title as _looks_like_title
 from agent.corpus.store import Store
 
 
@@ -58,97 +62,6 @@ def load_nlp(model_dir: Path) -> Language:
     ``senter`` is disabled in its config: sentence boundaries come from the parser.
     """
     return spacy.load(model_dir, exclude=["lemmatizer", "senter"])
-
-
-# --------------------------------------------------------------------------------------------
-# Reflow of hard-wrapped text
-# --------------------------------------------------------------------------------------------
-
-_BULLET_RE = re.compile(r"[ \t]*(?:[•◦▪‣●○■□·*\-\u2013—]|\d{1,3}[.)]|[a-zA-Z][.)])[ \t]+")
-_LONG_LINE = 100  # lines longer than this are never hard-wrapped ones
-_SMALL_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "but",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "vs",
-        "via",
-        "with",
-        "nor",
-        "per",
-        "up",
-        "over",
-        "upon",
-    ]
-)
-
-
-def _is_bullet_line(line: str) -> bool:
-    return bool(_BULLET_RE.match(line))
-
-
-def _looks_like_title(line: str) -> bool:
-    """Short line, no end punctuation, (mostly) capitalised words: a heading/title/byline."""
-    s = line.strip()
-    if not s or len(s) > 120 or s[-1] in ".!?;,":
-        return False
-    words = re.findall(r"[^\s]+", s.rstrip(":"))
-    if not words or len(words) > 20:
-        return False
-    significant = [w for w in words if w.lower().strip("“”\"'\u2018\u2019()") not in _SMALL_WORDS]
-    if not significant:
-        return False
-    caps = sum(1 for w in significant if w[0].isupper() or w[0].isdigit() or not w[0].isalpha())
-    return caps / len(significant) >= 0.75
-
-
-def reflow(text: str) -> str:
-    """Return a copy of ``text`` (same length) where hard-wrap newlines inside paragraphs are spaces.
-
-    A newline is a hard wrap when the document shows evidence of wrapping (at least three lines
-    close to the wrap width W, the longest line of at most 100 chars) and the first word of the
-    next line would not have fit on the current line (how textwrap/e-mail clients break), the
-    current line is not a title-like line, and the next line is not blank or a bullet item.
-    """
-    lines = text.split("\n")
-    short = [len(ln.rstrip("\r")) for ln in lines if 0 < len(ln.rstrip("\r")) <= _LONG_LINE]
-    if not short:
-        return text
-    width = max(short)
-    near = sum(1 for n in short if n >= 0.7 * width)
-    if width < 30 or near < 3:
-        return text
-    out = list(text)
-    pos = 0
-    for i, line in enumerate(lines[:-1]):
-        nl = pos + len(line)  # index of the "\n" ending this line
-        pos = nl + 1
-        body = line.rstrip("\r")
-        nxt = lines[i + 1]
-        if not body.strip() or not nxt.strip() or len(body) > _LONG_LINE:
-            continue
-        if _is_bullet_line(nxt) or (_looks_like_title(body) and not _is_bullet_line(body)):
-            continue
-        first_word = nxt.split()[0]
-        if len(body.rstrip()) + 1 + len(first_word) <= width - 2:
-            continue  # the next word would have fitted: a real line break
-        out[nl] = " "
-        if body.endswith("\r"):
-            out[nl - 1] = " "
-    return "".join(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -824,9 +737,11 @@ def _in(s: int, e: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(a <= s and e <= b for a, b in spans)
 
 
-def analyse(nlp: Language, doc_id: str, text: str, published: date | None) -> list[Sentence]:
-    """Segment ``text`` into sentences with exact offsets and annotate each one."""
-    flowed = reflow(text)
+def analyse(nlp: Language, doc_id: str, text: str, published: date | None, *, laid_out: bool = False) -> list[Sentence]:
+    """Segment ``text`` into sentences with exact offsets and annotate each one.
+
+    ``laid_out``: the text is a PDF's, wrapped line by line by construction (see :func:`reflow`)."""
+    flowed = reflow(text, laid_out=laid_out)
     assert len(flowed) == len(text)
     doc = nlp(flowed)
     spans = _repair(flowed, _raw_spans(doc, flowed))
@@ -929,7 +844,7 @@ class SentenceAnalyser:
         return self._nlp
 
     def analyse(self, doc: SourceDocument) -> list[Sentence]:
-        return analyse(self.nlp, doc.id, doc.text, doc.published)
+        return analyse(self.nlp, doc.id, doc.text, doc.published, laid_out=laid_out(doc))
 
     def sentences(self, store: Store, docs: Iterable[SourceDocument]) -> dict[str, list[Sentence]]:
         """Every document's sentences, from the store or analysed now (and stored)."""

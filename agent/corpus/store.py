@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -21,7 +22,7 @@ _SCHEMA = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY, path TEXT NOT NULL, title TEXT, outlet TEXT, author TEXT, published TEXT, url TEXT,
-    content_type TEXT NOT NULL, text TEXT NOT NULL, sha256 TEXT NOT NULL, ingested_at TEXT NOT NULL
+    content_type TEXT NOT NULL, text TEXT NOT NULL, sha256 TEXT NOT NULL, ingested_at TEXT NOT NULL, extra TEXT
 );
 CREATE TABLE IF NOT EXISTS paths (path TEXT PRIMARY KEY, doc_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -36,6 +37,9 @@ INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 
 
 _SENTENCES = TypeAdapter(list[Sentence])
+# Document fields kept as one JSON column (``extra``): rows written before they existed load with their defaults.
+_EXTRA_FIELDS = ("field_sources", "pages", "attachments")
+_EXTRA = TypeAdapter(dict[str, Any])
 
 
 def keyword_terms(query: str) -> list[str]:
@@ -49,6 +53,9 @@ class Store:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.executescript(_SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
+        if "extra" not in columns:  # a workspace from before field sources, pages and attachments
+            self._db.execute("ALTER TABLE documents ADD COLUMN extra TEXT")
         self._keyword: BM25Index | None = None
         self.keyword_cache = path.with_name("keyword.npz")
 
@@ -64,7 +71,8 @@ class Store:
         try:
             db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc.id,))
             db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO documents (id, path, title, outlet, author, published, url, content_type,"
+                " text, sha256, ingested_at, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     doc.id,
                     doc.path,
@@ -77,6 +85,7 @@ class Store:
                     doc.text,
                     doc.sha256,
                     doc.ingested_at.isoformat(),
+                    _EXTRA.dump_json(doc.model_dump(include=set(_EXTRA_FIELDS))).decode("utf-8"),
                 ),
             )
             db.executemany(
@@ -122,6 +131,16 @@ class Store:
     def doc_id_for_path(self, path_key: str) -> str | None:
         row = self._db.execute("SELECT doc_id FROM paths WHERE path = ?", (path_key,)).fetchone()
         return row[0] if row else None
+
+    def attachment_paths(self, path_key: str) -> dict[str, str]:
+        """``{path: doc_id}`` of the attachments stored for the e-mail at ``path_key`` (``path_key#name``)."""
+        rows = self._db.execute(
+            "SELECT path, doc_id FROM paths WHERE path >= ? AND path < ?", (path_key + "#", path_key + "$")
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def forget_path(self, path_key: str) -> None:
+        self._db.execute("DELETE FROM paths WHERE path = ?", (path_key,))
 
     def other_paths_for(self, doc_id: str, path_key: str) -> list[str]:
         rows = self._db.execute("SELECT path FROM paths WHERE doc_id = ? AND path != ?", (doc_id, path_key))
@@ -251,6 +270,7 @@ def _doc(row: sqlite3.Row) -> SourceDocument:
         text=row["text"],
         sha256=row["sha256"],
         ingested_at=row["ingested_at"],
+        **(_EXTRA.validate_json(row["extra"]) if row["extra"] else {}),
     )
 
 

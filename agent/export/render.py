@@ -43,6 +43,11 @@ class _Note:
     doc: SourceDocument | None
     quote: str
     doc_id: str
+    page: int | None = None  # of a paged source (PDF): "p. 3"
+
+    @property
+    def where(self) -> str:
+        return f", p. {self.page}" if self.page else ""
 
 
 def _included(claim: Claim, include_pending: bool) -> bool:
@@ -68,7 +73,8 @@ class _Builder:
     def cite_all(self, citations: list[Citation]) -> list[int]:
         refs = []
         for c in citations:
-            note = _Note(len(self.notes) + 1, self.doc(c.doc_id), c.quote, c.doc_id)
+            doc = self.doc(c.doc_id)
+            note = _Note(len(self.notes) + 1, doc, c.quote, c.doc_id, doc.page_of(c.start) if doc else None)
             self.notes.append(note)
             refs.append(note.n)
             if c.doc_id not in self.used_docs:
@@ -195,7 +201,9 @@ def render_markdown(
         lines += ["", "Notes"]
         for note in b.notes:
             title, outlet, date = _doc_line(note.doc, note.doc_id, b.profiles.get(note.doc_id))
-            lines.append(f"[^{note.n}]: {md_escape(outlet)}, {date} — “{md_escape(note.quote)}” ({md_escape(title)})")
+            lines.append(
+                f"[^{note.n}]: {md_escape(outlet)}, {date}{note.where} — “{md_escape(note.quote)}” ({md_escape(title)})"
+            )
     if b.used_docs:
         lines += ["", "Sources"]
         for doc_id in b.used_docs:
@@ -285,6 +293,7 @@ def render_json(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
                             {
                                 "note": r,
                                 **cit.model_dump(mode="json", include={"doc_id", "chunk_id", "quote", "start", "end"}),
+                                "page": b.notes[r - 1].page,
                             }
                             for cit, r in zip(c.citations, refs, strict=True)
                         ],
@@ -365,7 +374,7 @@ def render_html(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
         for note in b.notes:
             title, outlet, date = _doc_line(note.doc, note.doc_id, b.profiles.get(note.doc_id))
             parts.append(
-                f'<li id="n{note.n}">{e(outlet)}, {e(date)} — <q>{e(note.quote)}</q> ({e(title)}) '
+                f'<li id="n{note.n}">{e(outlet)}, {e(date)}{e(note.where)} — <q>{e(note.quote)}</q> ({e(title)}) '
                 f'<a href="#r{note.n}">↩</a></li>'
             )
         parts.append("</ol>")

@@ -280,10 +280,15 @@ def profile(
     """The profile of one document: analyst > file metadata > registry > inferred, each field saying which."""
     grade = registry.documents.get(doc.id) or DocumentGrade()
     guess = infer(doc)
-    outlet, outlet_from = _pick((grade.outlet, "analyst"), (doc.outlet, "file"), (guess.outlet, "inferred"))
-    author, author_from = _pick((grade.author, "analyst"), (doc.author, "file"), (guess.author, "inferred"))
+    came = doc.field_sources  # where ingest found each field: sidecar, the file itself, the e-mail, the text
+    outlet, outlet_from = _pick(
+        (grade.outlet, "analyst"), (doc.outlet, came.get("outlet", "file")), (guess.outlet, "inferred")
+    )
+    author, author_from = _pick(
+        (grade.author, "analyst"), (doc.author, came.get("author", "file")), (guess.author, "inferred")
+    )
     published, published_from = _pick(
-        (grade.published, "analyst"), (doc.published, "file"), (guess.published, "inferred")
+        (grade.published, "analyst"), (doc.published, came.get("published", "file")), (guess.published, "inferred")
     )
     known = registry.find(outlet, doc.url)
     stype, type_from = _pick(

@@ -1,0 +1,620 @@
+"""Readers: one file -> its text (the canonical form every offset refers to) and its metadata.
+
+Plain text and Markdown are decoded as they are; the other formats go through well-kept libraries:
+PDF through pypdf (text layer, page by page: the page map is kept so a citation can say "p. 3"),
+Word through python-docx (paragraphs, headings, lists and tables in reading order), e-mail through the
+standard library's ``email`` (headers give author, date and subject; readable attachments become
+documents of their own), web pages (``.html``, and ``.mht``/``.mhtml`` single-file archives) through
+trafilatura's main-content extractor, after elements a reader never sees (``hidden``, ``display:none``,
+``aria-hidden``, ``<template>``, scripts, styles, comments) and site furniture (navigation, footers,
+cookie banners) are removed.
+
+Every metadata field says where it came from (:data:`agent.core.contracts.MetaSource`): a sidecar
+``NAME.meta.json`` beats the file's own metadata, which beats what is inferred from the text. A file
+that cannot be read raises :class:`IngestError` with a reason a user can act on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import io
+import json
+import logging
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any, cast
+
+from agent.core.contracts import Attachment, MetaSource, SourceDocument, stable_id
+from agent.corpus.reflow import reflow
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+SUPPORTED = {
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".mht": "multipart/related",
+    ".mhtml": "multipart/related",
+    ".pdf": "application/pdf",
+    ".docx": DOCX,
+    ".eml": "message/rfc822",
+}
+# What an e-mail attachment may be to be ingested as a document of its own (no e-mails inside e-mails).
+ATTACHMENT_TYPES = {".pdf", ".docx", ".txt", ".md", ".html", ".htm"}
+_BY_CONTENT_TYPE = {
+    "application/pdf": ".pdf",
+    DOCX: ".docx",
+    "text/plain": ".txt",
+    "text/markdown": ".md",
+    "text/html": ".html",
+}
+SIDECAR_SUFFIX = ".meta.json"
+META_FIELDS = ("title", "outlet", "author", "published", "url")
+
+
+class IngestError(ValueError):
+    """A file that cannot be ingested; the message says why, for that file only."""
+
+
+# --------------------------------------------------------------------------- text
+
+
+def normalise_text(text: str) -> str:
+    """The canonical form offsets refer to: NFC, ``\\n`` line ends, no trailing spaces, no NULs."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+def decode(raw: bytes, path: Path | str = "") -> str:
+    if not raw.strip():
+        raise IngestError("empty file")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    if b"\x00" in raw[:8192]:
+        raise IngestError("binary content (NUL bytes), not a text document")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise IngestError(
+            f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}); re-save it as UTF-8"
+        ) from e
+
+
+# --------------------------------------------------------------------------- metadata
+
+# Higher wins; at equal rank the first value found stays.
+_RANK: dict[MetaSource, int] = {"inferred": 0, "inherited": 1, "file": 2, "sidecar": 3, "analyst": 4}
+
+
+@dataclass
+class Meta:
+    title: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    published: date | None = None
+    url: str | None = None
+    sources: dict[str, MetaSource] = field(default_factory=dict)
+
+    def put(self, key: str, value: object, source: MetaSource) -> None:
+        """Set ``key`` from ``source`` unless a value from a source of equal or higher rank is already there."""
+        if key == "published":
+            if isinstance(value, datetime):
+                value = value.date()
+            elif not isinstance(value, date):
+                value = parse_date(str(value)) if value else None
+        elif isinstance(value, str):
+            value = " ".join(value.split()) or None
+        else:
+            value = None
+        if value is None:
+            return
+        held = self.sources.get(key)
+        if held is not None and _RANK[held] >= _RANK[source]:
+            return
+        setattr(self, key, value)
+        self.sources[key] = source
+
+    def merge(self, other: dict[str, object], source: MetaSource) -> None:
+        for key in ("title", "outlet", "author", "url"):
+            value = other.get(key) or (other.get("source") if key == "outlet" else None)
+            if isinstance(value, str):
+                self.put(key, value, source)
+        for key in ("published", "date"):
+            value = other.get(key)
+            if value and parse_date(str(value)):
+                self.put("published", value, source)
+                break
+
+    def inherit(self, parent: Meta, name: str) -> None:
+        """Fields this document (attachment ``name``) has no value for, from the e-mail it came in. Its title is
+        the e-mail's with its own name, so that it is not taken for the e-mail in a list of sources."""
+        for key in META_FIELDS:
+            value = getattr(parent, key)
+            if getattr(self, key) is None and value is not None:
+                self.put(key, f"{value} — {name}" if key == "title" else value, "inherited")
+
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
+_DATE_RES = [
+    re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
+    re.compile(r"\b(?P<mon>[A-Z][a-z]+)\.? (?P<d>\d{1,2})(?:st|nd|rd|th)?,? (?P<y>\d{4})\b"),
+    re.compile(r"\b(?P<d>\d{1,2}) (?P<mon>[A-Z][a-z]+)\.? (?P<y>\d{4})\b"),
+]
+
+
+def parse_date(text: str) -> date | None:
+    """The first date written as 2025-12-27, March 24th, 2025 or 24 March 2025 in ``text``."""
+    for rx in _DATE_RES:
+        for m in rx.finditer(text):
+            g = m.groupdict()
+            month = int(g["m"]) if g.get("m") else _month(g.get("mon") or "")
+            if not month:
+                continue
+            try:
+                return date(int(g["y"]), month, int(g["d"]))
+            except ValueError:
+                continue
+    return None
+
+
+def _month(name: str) -> int:
+    name = name.lower()
+    for full, n in _MONTHS.items():
+        if len(name) >= 3 and full.startswith(name):
+            return n
+    return 0
+
+
+_FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.S)
+
+
+def _front_matter(text: str) -> tuple[dict[str, object], str]:
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}, text
+    meta: dict[str, object] = {}
+    for line in m.group("body").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            meta[key.strip().lower()] = value.strip().strip("'\"")
+    return meta, text[m.end() :]
+
+
+def _infer_from_text(text: str, meta: Meta, *, laid_out: bool = False) -> None:
+    """Title = a short first line that is a line of its own (not the start of a wrapped paragraph);
+    published = a date in the first few lines."""
+    lines = [ln.strip() for ln in text.split("\n")[:8] if ln.strip()]
+    if not lines:
+        return
+    first_end = text.find("\n")
+    alone = first_end < 0 or reflow(text, laid_out=laid_out)[first_end] == "\n"
+    if len(lines[0]) <= 200 and not parse_date(lines[0]) and alone:
+        meta.put("title", lines[0].lstrip("# ").strip(), "inferred")
+    for ln in lines[:6]:
+        if len(ln) <= 80 or ln.lower().startswith(("published", "date")):
+            d = parse_date(ln)
+            if d:
+                meta.put("published", d, "inferred")
+                break
+
+
+# --------------------------------------------------------------------------- formats
+
+
+@dataclass
+class _Attached:
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Read:
+    """What a reader took from one file: normalised text, metadata, page starts, attachments."""
+
+    text: str
+    meta: Meta
+    pages: list[int] = field(default_factory=list)
+    attachments: list[_Attached] = field(default_factory=list)
+
+
+def _read_text(raw: bytes) -> Read:
+    meta = Meta()
+    front, text = _front_matter(normalise_text(decode(raw)))
+    meta.merge(front, "file")
+    return Read(normalise_text(text), meta)
+
+
+# HTML: what no reader of the page sees, and the site furniture around the article, never become evidence.
+_LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_STYLE = _LOWER.format("translate(@style, ' ', '')")
+_NAMES = "concat(' ', " + _LOWER.format("@id") + ", ' ', " + _LOWER.format("@class") + ")"
+_HTML_DROP = " | ".join(
+    [
+        "//script",
+        "//style",
+        "//noscript",
+        "//template",
+        "//svg",
+        "//iframe",
+        "//nav",
+        "//footer",
+        "//aside",
+        "//form",
+        "//header[not(ancestor::article or ancestor::main)]",
+        "//*[@hidden]",
+        "//*[@aria-hidden='true']",
+        f"//*[contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')]",
+        # A consent banner; not the page around it (sites mark <body> "cookie-consent-pending" and the like).
+        f"//*[(contains({_NAMES}, 'cookie') or contains({_NAMES}, 'consent') or contains({_NAMES}, 'gdpr'))"
+        " and not(self::html or self::body or self::main or self::article or .//article or .//main)]",
+        "//comment()",
+    ]
+)
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(\S+?)\s*-->", re.I)
+
+
+def _read_html(source: str) -> Read:
+    import trafilatura  # imported here: loading it takes a moment and only web pages need it
+
+    meta = Meta()
+    saved = _SAVED_FROM.search(source[:4096])  # the mark browsers put on a saved page: where it came from
+    if saved:
+        meta.put("url", saved.group(1), "file")
+    tree = trafilatura.load_html(source)
+    if tree is None:
+        raise IngestError("not an HTML page (nothing to parse)")
+    for el in list(tree.xpath(_HTML_DROP)):
+        _drop(el)
+    found = trafilatura.extract_metadata(copy.deepcopy(tree), extensive=False)
+    if found is not None:
+        meta.put("title", found.title, "file")
+        meta.put("outlet", found.sitename, "file")
+        meta.put("author", found.author, "file")
+        meta.put("published", found.date, "file")
+        meta.put("url", found.url, "file")
+    body = trafilatura.extract(
+        tree,
+        output_format="txt",
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        with_metadata=False,
+        deduplicate=False,
+    )
+    # One block (paragraph, heading, list item, table row) per line: paragraphs for chunking and sentences.
+    blocks = [b.strip() for b in (body or "").split("\n")]
+    return Read(normalise_text("\n\n".join(b for b in blocks if b)), meta)
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _decode_html(raw: bytes) -> str:
+    """UTF-8, or the charset the page declares (``<meta charset="windows-1252">``): saved pages often are not UTF-8."""
+    try:
+        return decode(raw)
+    except IngestError:
+        declared = _CHARSET.search(raw[:4096])
+        if not declared:
+            raise
+        try:
+            return raw.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError) as e:
+            raise IngestError(f"not valid {declared.group(1).decode('ascii')}, the charset the page declares") from e
+
+
+def _drop(el: Any) -> None:
+    """Remove an element (or comment) with its content, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _read_mhtml(raw: bytes) -> Read:
+    """A page saved as one file by a browser (MHTML): the HTML part, read as a web page."""
+    msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+    part = msg.get_body(preferencelist=("html",))
+    if part is None:
+        raise IngestError("no HTML page inside this MHTML archive")
+    got = _read_html(_part_text(cast(EmailMessage, part)))
+    got.meta.put("url", str(msg.get("Snapshot-Content-Location") or part.get("Content-Location") or ""), "file")
+    return got
+
+
+def _read_pdf(raw: bytes) -> Read:
+    import pypdf
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file is reported once, as its IngestError
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")  # a PDF with only an owner password opens without one
+            except DependencyError as e:
+                raise IngestError(f"encrypted PDF this install cannot open ({e})") from e
+            if not opened:
+                raise IngestError(
+                    "encrypted PDF: it needs a password; save a decrypted copy (e.g. `qpdf --decrypt`) and ingest that"
+                )
+        texts = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+    except IngestError:
+        raise
+    except FileNotDecryptedError as e:
+        raise IngestError("encrypted PDF: it needs a password; save a decrypted copy and ingest that") from e
+    except Exception as e:  # pypdf raises many kinds of error on a damaged file; each is this file's failure
+        raise IngestError(f"not a readable PDF, damaged or truncated ({type(e).__name__}: {e})") from e
+    parts: list[str] = []
+    pages: list[int] = []
+    at = 0
+    for t in texts:
+        t = normalise_text(t)
+        if parts and t:
+            at += 2  # the blank line between pages
+        pages.append(at)
+        if t:
+            parts.append(t)
+            at += len(t)
+    if not parts:
+        raise IngestError(
+            f"no text layer ({len(texts)} page(s) of images: a scan?): OCR it first "
+            "(e.g. `ocrmypdf in.pdf out.pdf`) and ingest the result"
+        )
+    meta = Meta()
+    if info is not None:
+        title = str(info.title or "")
+        if not _looks_like_file_name(title):
+            meta.put("title", title, "file")
+        meta.put("author", str(info.author or ""), "file")
+        with contextlib.suppress(Exception):  # a malformed date in the info dictionary is no date, not a failure
+            meta.put("published", info.creation_date, "file")
+    return Read("\n\n".join(parts), meta, pages=pages)
+
+
+def _looks_like_file_name(title: str) -> bool:
+    """Producers often put the source file's name in a PDF's title ("Microsoft Word - memo.docx")."""
+    t = title.strip().lower()
+    return t.startswith("microsoft word - ") or bool(re.search(r"\.(docx?|pdf|txt|rtf|odt|indd|pptx?)$", t))
+
+
+# python-docx's own template: a document it wrote without setting these carries them, and they say nothing.
+_DOCX_TEMPLATE_AUTHOR = "python-docx"
+_DOCX_TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15)
+
+
+def _read_docx(raw: bytes) -> Read:
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(raw))
+    except zipfile.BadZipFile as e:
+        raise IngestError(
+            "not a Word .docx file (not a zip package); if it is an old .doc or another format, save it as .docx"
+        ) from e
+    except Exception as e:  # a zip without a Word document inside, or a damaged one
+        raise IngestError(f"not a readable .docx ({type(e).__name__}: {e})") from e
+    blocks: list[str] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            rows = []
+            for row in item.rows:
+                cells: list[str] = []
+                seen: set[int] = set()
+                for cell in row.cells:  # a merged cell is listed once per grid column it spans
+                    if id(cell._tc) in seen:
+                        continue
+                    seen.add(id(cell._tc))
+                    cells.append(" ".join(cell.text.split()))
+                if any(cells):
+                    rows.append(" | ".join(cells))
+            if rows:
+                blocks.append("\n".join(rows))
+            continue
+        text = item.text.strip()
+        if not text:
+            continue
+        style = (item.style.name if item.style is not None else "") or ""
+        blocks.append(f"• {text}" if style.startswith("List") else text)
+    props = document.core_properties
+    meta = Meta()
+    meta.put("title", props.title, "file")
+    if props.author != _DOCX_TEMPLATE_AUTHOR:
+        meta.put("author", props.author, "file")
+    created = props.created
+    if created is not None and created.replace(tzinfo=None) != _DOCX_TEMPLATE_CREATED:
+        meta.put("published", created, "file")
+    return Read(normalise_text("\n\n".join(blocks)), meta)
+
+
+def _part_text(part: EmailMessage) -> str:
+    try:
+        return str(part.get_content())
+    except (LookupError, UnicodeError):  # an unknown or wrong charset: keep what decodes
+        payload = part.get_payload(decode=True)
+        return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+
+
+def _read_eml(raw: bytes) -> Read:
+    if not raw.strip():
+        raise IngestError("empty file")
+    msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+    if not any(msg.get(h) for h in ("From", "Subject", "Date")):
+        raise IngestError("not an e-mail message: no From, Subject or Date header")
+    meta = Meta()
+    meta.put("title", str(msg.get("Subject") or ""), "file")
+    sender = msg.get("From")
+    addresses = getattr(sender, "addresses", ())
+    if addresses:
+        meta.put("author", addresses[0].display_name or addresses[0].addr_spec, "file")
+    sent = msg.get("Date")
+    meta.put("published", getattr(sent, "datetime", None), "file")
+    text = ""
+    body = msg.get_body(preferencelist=("plain", "html"))
+    if body is not None:
+        content = _part_text(cast(EmailMessage, body))
+        text = _read_html(content).text if body.get_content_type() == "text/html" else normalise_text(content)
+    if not text.strip():  # a forwarded report with an empty body: the e-mail still stands for its attachments
+        text = "\n".join(f"{h}: {msg.get(h)}" for h in ("Subject", "From", "Date") if msg.get(h))
+    attached: list[_Attached] = []
+    for n, part in enumerate(msg.iter_attachments(), start=1):
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else bytes(part)
+        attached.append(_Attached(part.get_filename() or f"attachment-{n}", part.get_content_type(), data))
+    return Read(text, meta, attachments=attached)
+
+
+def read_bytes(raw: bytes, suffix: str) -> Read:
+    """Read one file's bytes by its type (``suffix`` is one of :data:`SUPPORTED`)."""
+    if suffix == ".pdf":
+        got = _read_pdf(raw)
+    elif suffix == ".docx":
+        got = _read_docx(raw)
+    elif suffix == ".eml":
+        got = _read_eml(raw)
+    elif suffix in (".mht", ".mhtml"):
+        got = _read_mhtml(raw)
+    elif suffix in (".html", ".htm"):
+        got = _read_html(_decode_html(raw))
+    else:
+        got = _read_text(raw)
+    if not got.text.strip():
+        raise IngestError("no text content")
+    _infer_from_text(got.text, got.meta, laid_out=suffix == ".pdf")
+    return got
+
+
+# --------------------------------------------------------------------------- files -> documents
+
+
+@dataclass
+class AttachmentFailure:
+    """An e-mail attachment that could not be ingested (the e-mail itself was)."""
+
+    path: str
+    error: str
+
+
+def _load(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IngestError(f"too large: {size / 1e6:.1f} MB, limit {max_bytes / 1e6:.1f} MB (ingest.max_file_mb)")
+        return path.read_bytes()
+    except PermissionError as e:
+        raise IngestError(f"unreadable: permission denied ({e.strerror})") from e
+    except FileNotFoundError as e:
+        raise IngestError("no such file") from e
+    except IsADirectoryError as e:
+        raise IngestError("is a directory") from e
+    except OSError as e:
+        raise IngestError(f"unreadable: {e.strerror or e}") from e
+
+
+def _document(path: str, raw: bytes, got: Read, content_type: str, *, id_parts: tuple[str, ...] = ()) -> SourceDocument:
+    m = got.meta
+    return SourceDocument(
+        id=stable_id("doc", *id_parts, got.text),
+        path=path,
+        title=m.title,
+        outlet=m.outlet,
+        author=m.author,
+        published=m.published,
+        url=m.url,
+        content_type=content_type,
+        text=got.text,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        field_sources={k: v for k, v in m.sources.items() if getattr(m, k) is not None},
+        pages=got.pages,
+    )
+
+
+def read_sources(path: Path, *, max_bytes: int) -> list[SourceDocument | AttachmentFailure]:
+    """The documents in one file: the file's own first, then (e-mail) each readable attachment's, or why not.
+
+    Raises :class:`IngestError` when the file itself cannot be read.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise IngestError(f"unsupported file type {suffix or '(none)'!r}; supported: {', '.join(sorted(SUPPORTED))}")
+    raw = _load(path, max_bytes)
+    got = read_bytes(raw, suffix)
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    if sidecar.is_file():
+        try:
+            got.meta.merge(json.loads(sidecar.read_text(encoding="utf-8")), "sidecar")
+        except (ValueError, OSError) as e:
+            raise IngestError(f"sidecar {sidecar.name} is not valid JSON: {e}") from e
+    doc = _document(str(path), raw, got, SUPPORTED[suffix])
+    out: list[SourceDocument | AttachmentFailure] = [doc]
+    listed: list[Attachment] = []
+    for att in got.attachments:
+        kind = Path(att.name).suffix.lower() or _BY_CONTENT_TYPE.get(att.content_type, "")
+        where = f"{path}#{att.name}"
+        info = Attachment(name=att.name, content_type=att.content_type, size=len(att.data))
+        if kind not in ATTACHMENT_TYPES:
+            note = f"not read: {kind or att.content_type} is not a source type"
+            listed.append(info.model_copy(update={"note": note}))
+            continue
+        try:
+            if len(att.data) > max_bytes:
+                raise IngestError(f"too large: {len(att.data) / 1e6:.1f} MB, limit {max_bytes / 1e6:.1f} MB")
+            sub = read_bytes(att.data, kind)
+            sub.meta.inherit(got.meta, att.name)
+            adoc = _document(where, att.data, sub, SUPPORTED[kind], id_parts=(doc.id, att.name))
+        except IngestError as e:
+            out.append(AttachmentFailure(where, str(e)))
+            listed.append(info.model_copy(update={"note": f"not ingested: {e}"}))
+            continue
+        out.append(adoc)
+        listed.append(info.model_copy(update={"doc_id": adoc.id}))
+    if listed:
+        out[0] = doc.model_copy(update={"attachments": listed})
+    return out
+
+
+def read_document(path: Path, *, max_bytes: int) -> SourceDocument:
+    """Read one file into a SourceDocument, or raise :class:`IngestError` saying why not."""
+    first = read_sources(path, max_bytes=max_bytes)[0]
+    assert isinstance(first, SourceDocument)
+    return first
