@@ -695,10 +695,10 @@ def detect_cues(text: str, offset: int = 0) -> list[Cue]:
             continue
         add("attributed", m.start("who") + who.index(parts[0]), m.end(), " ".join(parts))
     for m in _VERB_SUBJ_RE.finditer(text):
-        who = m.group("who")
+        who = m.group("who").rstrip(".")  # the sentence's full stop is not part of the name
         if who.split()[0] in _NOT_A_NAME:
             continue
-        add("attributed", m.start(), m.end(), who)
+        add("attributed", m.start(), m.start("who") + len(who), who)
     for m in _PRONOUN_VERB_RE.finditer(text):
         add("attributed", m.start(), m.end(), None)
 
