@@ -52,6 +52,8 @@ def _check_llm(settings: Settings, workspace: Workspace, out: Callable[[str], ob
         out(f"LLM endpoint: {cfg.base_url} (configured)")
         out(f"  model: {cfg.model or '(the endpoint default)'}")
         out(f"  API key: {'set' if cfg.api_key else 'not set'}")
+        if cfg.key_notice:
+            out(f"  API key WITHHELD: {cfg.key_notice}")
     else:
         out("LLM endpoint: embedded llama-server (no llm.base_url / OPENAI_BASE_URL set)")
         try:
@@ -96,6 +98,8 @@ def _check_embeddings(settings: Settings, out: Callable[[str], object]) -> bool:
     cfg = settings.embeddings
     if cfg.provider == "openai":
         out(f"Embeddings: {cfg.model} at {cfg.base_url or '(embeddings.base_url not set)'}")
+        if cfg.key_notice:
+            out(f"  API key WITHHELD: {cfg.key_notice}")
     else:
         out("Embeddings: all-MiniLM-L6-v2 int8 ONNX, local")
         for name in ("minilm-l6-v2-int8", "minilm-l6-v2-tokenizer"):

@@ -53,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as e:
         Console(stderr=True).print(f"[red]configuration error:[/] {e}")
         return 2
+    for notice in (settings.llm.key_notice, settings.embeddings.key_notice):
+        if notice:
+            Console(stderr=True).print(f"warning: {notice}", markup=False, highlight=False)
     handler: Handler = args.handler
     try:
         return handler(args, ws, settings, console)

@@ -29,6 +29,14 @@ def cache_dir() -> Path:
     return base / "briefwright"
 
 
+def user_config_file() -> Path:
+    """The user's own settings (``$XDG_CONFIG_HOME/briefwright/config.toml``, default ``~/.config/…``): trusted,
+    unlike a workspace's ``config.toml``, which may come with a case folder from someone else."""
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
+    return base / "briefwright" / CONFIG_NAME
+
+
 def models_dir() -> Path:
     return cache_dir() / "models"
 

@@ -263,11 +263,13 @@ class OpenAICompatibleLLM:
         price_per_mtok_out: float | None = None,
         log_path: Path | None = None,
         kind: str | None = None,
+        key_notice: str | None = None,
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
+        self.key_notice = key_notice  # why the user's key is withheld from this endpoint (settings), if it is
         self.model = model
         self.sampling: dict[str, Any] = {"temperature": temperature, "top_p": top_p, "max_tokens": max_tokens}
         if seed is not None:
@@ -320,6 +322,7 @@ class OpenAICompatibleLLM:
             price_per_mtok_out=settings.price_per_mtok_out,
             log_path=log_path,
             kind=kind,
+            key_notice=None if base_url else settings.key_notice,
             **kwargs,
         )
 
@@ -539,7 +542,9 @@ class OpenAICompatibleLLM:
         detail = self._scrub(_status_detail(exc))
         status = exc.status_code
         where = f"{self.base_url} (model {self.model!r})"
-        if status == 401:
+        if status == 401 and self.key_notice:
+            msg = f"{where} asks for an API key (HTTP 401: {detail}), and {self.key_notice}"
+        elif status == 401:
             msg = (
                 f"{where} refused the API key (HTTP 401: {detail}). "
                 "Set OPENAI_API_KEY, or llm.api_key in the workspace config.toml, to a valid key for this endpoint."
