@@ -208,7 +208,7 @@ class DroppedCitation(_Model):
 
     chunk_ref: str
     quote: str
-    reason: Literal["unknown-chunk", "quote-not-found", "empty-quote", "too-short", "heading"]
+    reason: Literal["unknown-chunk", "quote-not-found", "empty-quote", "too-short", "heading", "instruction"]
 
 
 class Claim(_Model):

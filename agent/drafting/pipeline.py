@@ -29,7 +29,14 @@ from agent.drafting.checks import is_repeat, names_in, unsupported_names
 from agent.drafting.evidence import SentenceBase
 from agent.drafting.parts import DraftContext, draft_section_parts
 from agent.drafting.template import Prompt, SectionSpec, Template, load_prompt, load_template
-from agent.drafting.verify import EvidenceItem, EvidencePack, GivenCitation, is_heading_line, numbers_in, verify_claim
+from agent.drafting.verify import (
+    EvidenceItem,
+    EvidencePack,
+    GivenCitation,
+    numbers_in,
+    verify_claim,
+    without_headings,
+)
 from agent.llm.seam import LLM, LLMError
 
 
@@ -138,8 +145,7 @@ def format_evidence(pack: EvidencePack) -> str:
     out of the body (the title is an attribute): they assert nothing, and small models like to quote them."""
     parts = []
     for item in pack.items:
-        lines = [ln for ln in item.chunk.text.split("\n") if not is_heading_line(ln)]
-        body = "\n".join(lines).strip().replace("<", "‹").replace(">", "›") or "(no body text)"
+        body = without_headings(item.chunk.text).strip().replace("<", "‹").replace(">", "›") or "(no body text)"
         parts.append(
             f'<source id="{item.label}" title="{_attr(item.title)}" outlet="{_attr(item.outlet)}" '
             f'published="{_attr(item.published)}">\n{body}\n</source>'
