@@ -428,3 +428,31 @@ def test_history_reads_the_journal(ws: Workspace, draft: Draft) -> None:
 def test_fake_backend_satisfies_the_protocol() -> None:
     _, docs, chunks = seed_draft()
     assert isinstance(FakeBackend(docs, chunks), ReviewBackend)
+
+
+def test_a_short_write_is_not_reported_saved(ws: Workspace, draft: Draft, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.write may write less than asked (a full disk, a signal): the decision is then not saved, the journal
+    keeps no fragment, and the next decision is readable."""
+    a, b = draft.claims()[0], draft.claims()[1]
+    real_write = os.write
+    calls: list[int] = []
+
+    def short_then_full(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real_write(fd, bytes(data)[: len(data) // 2])
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr("agent.core.atomic.os.write", short_then_full)
+    with open_session(ws, draft) as s:
+        with pytest.raises(OSError):
+            s.accept(a.id)
+        assert s.claim(a.id).status == "pending"
+        s.reject(b.id, "wrong")
+    monkeypatch.undo()
+    with open_session(ws, draft) as s:
+        assert (s.claim(a.id).status, s.claim(b.id).status) == ("pending", "rejected")
+        assert not s.warnings
+    assert [e["action"] for e in journal(ws, draft)] == ["reject"]
