@@ -125,3 +125,53 @@ def test_embeddings_key_is_bound_too(tmp_path: Path, monkeypatch) -> None:
     (case / "config.toml").write_text('[embeddings]\nprovider = "openai"\nbase_url = "http://127.0.0.1:3/v1"\n')
     s = load_settings(Workspace.at(case))
     assert s.embeddings.api_key is None and s.embeddings.key_notice
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def _reviewed(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from agent.review.session import ReviewSession
+    from tests.test_review_support import seed_draft
+
+    draft, docs, _ = seed_draft()
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    flagged = next(c for c in draft.claims() if c.flags)
+    with ReviewSession(ws, draft, reviewer="Dana Analyst") as s:
+        s.accept(flagged.id)
+        bare = s.add_claim("bluf", "My own hunch, with no source.").after
+        reviewed = s.current_draft()
+    assert bare is not None
+    cited = next(d for d in docs if d.id == flagged.citations[0].doc_id)
+    evil = cited.model_copy(update={"url": "javascript:alert(document.cookie)"})
+    by_id = {d.id: d for d in docs} | {evil.id: evil}
+    return reviewed, by_id.get, flagged, bare
+
+
+def test_exports_name_the_reviewer_show_flags_and_never_pass_an_unsupported_claim_as_verified(tmp_path: Path) -> None:
+    import json
+
+    from agent.export.render import render
+
+    draft, get_doc, flagged, bare = _reviewed(tmp_path)
+    md, page = render(draft, get_doc, "md"), render(draft, get_doc, "html")
+    data = json.loads(render(draft, get_doc, "json"))
+    for text in (md, page):
+        assert "Dana Analyst" in text and "a human analyst" not in text
+        assert all(str(f) in text for f in flagged.flags)
+        line = next(ln for ln in text.splitlines() if "My own hunch" in ln)
+        assert "NO SOURCE" in line, line
+        assert "1 of" in text and "verified" in text  # the hand-added claim is not counted as verified
+    claims = {c["id"]: c for s in data["sections"] for c in s["claims"]}
+    assert claims[bare.id]["verified"] is False and claims[flagged.id]["verified"] is True
+    assert claims[flagged.id]["reviewed_by"] == "Dana Analyst"
+
+
+def test_a_javascript_url_from_source_metadata_is_never_a_link(tmp_path: Path) -> None:
+    from agent.export.render import render
+
+    draft, get_doc, _, _ = _reviewed(tmp_path)
+    page = render(draft, get_doc, "html").lower()
+    md = render(draft, get_doc, "md").lower()
+    assert 'href="javascript:' not in page and "<javascript:" not in md
+    assert "javascript:alert" in page  # still shown, as text

@@ -3,7 +3,9 @@
 By default only verified claims (accepted or edited) are exported. ``include_pending`` adds the
 claims not yet reviewed, each marked, under a banner that says the brief is an unverified preview;
 rejected claims are never exported. Each claim's quotes become footnotes (outlet, date, title, the
-quote), and a sources list closes the brief.
+quote), and a sources list closes the brief. The reviewers who verified the claims are named, each
+claim's flags are shown, and a claim that stands on no source (``unsupported``, e.g. added by hand without
+evidence) is marked so and not counted as verified. Only http(s) URLs become links.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from agent.core.atomic import atomic_write_text
-from agent.core.contracts import Claim, Draft, SectionDraft, SourceDocument
+from agent.core.contracts import Claim, Draft, Flag, SectionDraft, SourceDocument
 
 Format = Literal["md", "json", "html"]
 FORMATS: tuple[Format, ...] = ("md", "json", "html")
@@ -34,6 +36,23 @@ class _Note:
 
 def _included(claim: Claim, include_pending: bool) -> bool:
     return claim.status in ("accepted", "edited") or (include_pending and claim.status == "pending")
+
+
+def _verified(claim: Claim) -> bool:
+    """Accepted or edited by an analyst, and standing on source evidence."""
+    return claim.status in ("accepted", "edited") and Flag.UNSUPPORTED not in claim.flags
+
+
+NO_SOURCE = "[NO SOURCE: the analyst's own judgment, not verified against the sources]"
+
+
+def _flags(claim: Claim) -> str:
+    return ", ".join(str(f) for f in claim.flags if f != Flag.UNSUPPORTED)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it may be a link (http or https), else None: a source's metadata is not trusted."""
+    return url if url and re.match(r"https?://[^\s<>\"'`]+$", url.strip(), re.I) else None
 
 
 class _Builder:
@@ -84,7 +103,12 @@ def md_escape(text: str) -> str:
 
 
 def _status_mark(claim: Claim) -> str:
-    return " **[UNVERIFIED]**" if claim.status == "pending" else ""
+    mark = " **[UNVERIFIED]**" if claim.status == "pending" else ""
+    if Flag.UNSUPPORTED in claim.flags:
+        mark += f" **{md_escape(NO_SOURCE)}**"
+    if _flags(claim):
+        mark += f" _(flags: {md_escape(_flags(claim))})_"
+    return mark
 
 
 def render_markdown(
@@ -93,14 +117,14 @@ def render_markdown(
     b = _Builder(draft, get_doc, include_pending)
     sections = b.sections()
     total = len(draft.claims())
-    verified = sum(1 for c in draft.claims() if c.status in ("accepted", "edited"))
+    verified = sum(1 for c in draft.claims() if _verified(c))
     lines = [md_escape(draft.topic), f"Drafted on: {draft.created:%Y-%m-%d}"]
     if include_pending:
         lines.append("")
         lines.append("> **UNVERIFIED PREVIEW** — claims marked [UNVERIFIED] have not been reviewed by an analyst.")
     lines += [
         f"AI-drafted brief from open sources; {verified} of {total} claims verified by "
-        f"{_reviewers(draft)}. Model: {md_escape(draft.provenance.model)}.",
+        f"{md_escape(_reviewers(draft))}. Model: {md_escape(draft.provenance.model)}.",
         f"Intelligence Report: {md_escape(draft.topic)}",
     ]
     n = 0
@@ -136,7 +160,10 @@ def render_markdown(
         for doc_id in b.used_docs:
             doc = b.doc(doc_id)
             title, outlet, date = _doc_line(doc, doc_id)
-            url = f" <{doc.url}>" if doc is not None and doc.url else ""
+            url = ""
+            if doc is not None and doc.url:
+                link = safe_url(doc.url)
+                url = f" <{link}>" if link else f" (url: {md_escape(doc.url)})"
             lines.append(f"- {md_escape(title)} — {md_escape(outlet)}, {date}{url} (id {doc_id})")
     return "\n".join(lines) + "\n"
 
@@ -146,7 +173,8 @@ def _refs(refs: list[int]) -> str:
 
 
 def _reviewers(draft: Draft) -> str:
-    return "a human analyst"
+    names = sorted({c.reviewed_by for c in draft.claims() if _verified(c) and c.reviewed_by})
+    return ", ".join(names) if names else "no analyst yet"
 
 
 def render_json(draft: Draft, get_doc: Callable[[str], SourceDocument | None], include_pending: bool = False) -> str:
@@ -157,6 +185,7 @@ def render_json(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
         "created": draft.created.isoformat(),
         "verified_only": not include_pending,
         "overall_confidence": draft.confidence,
+        "reviewers": _reviewers(draft),
         "provenance": draft.provenance.model_dump(mode="json"),
         "sections": [],
     }
@@ -172,6 +201,8 @@ def render_json(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
                         "text": c.final_text,
                         "original_text": c.text,
                         "status": c.status,
+                        "verified": _verified(c),
+                        "reviewed_by": c.reviewed_by,
                         "confidence": c.confidence,
                         "flags": [str(f) for f in c.flags],
                         "reviewer_note": c.reviewer_note,
@@ -214,7 +245,9 @@ def render_html(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
         ".unverified{background:#fff3cd;padding:.5em}.pending{color:#8a6d3b}sup a{text-decoration:none}"
         "blockquote{margin:.2em 0 .2em 1em;color:#444}</style></head><body>",
         f"<h1>{e(draft.topic)}</h1>",
-        f"<p>Drafted on {draft.created:%Y-%m-%d}. Model: {e(draft.provenance.model)}.</p>",
+        f"<p>Drafted on {draft.created:%Y-%m-%d}. Model: {e(draft.provenance.model)}. "
+        f"{sum(1 for c in draft.claims() if _verified(c))} of {len(draft.claims())} claims verified by "
+        f"{e(_reviewers(draft))}.</p>",
     ]
     if include_pending:
         parts.append(
@@ -231,6 +264,10 @@ def render_html(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
             label = f"<strong>{e(c.label)}:</strong> " if c.label else ""
             sup = "".join(f'<sup><a href="#n{r}" id="r{r}">{r}</a></sup>' for r in refs)
             mark = ' <span class="pending">[UNVERIFIED]</span>' if c.status == "pending" else ""
+            if Flag.UNSUPPORTED in c.flags:
+                mark += f' <strong class="nosource">{e(NO_SOURCE)}</strong>'
+            if _flags(c):
+                mark += f' <span class="flags">(flags: {e(_flags(c))})</span>'
             parts.append(f"<li>{label}{e(c.final_text)}{sup}{mark}</li>")
         parts.append("</ul>")
         if s.key == "bluf" and draft.confidence:
@@ -249,7 +286,10 @@ def render_html(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
         for doc_id in b.used_docs:
             doc = b.doc(doc_id)
             title, outlet, date = _doc_line(doc, doc_id)
-            link = f' <a href="{e(doc.url)}">{e(doc.url)}</a>' if doc is not None and doc.url else ""
+            link = ""
+            if doc is not None and doc.url:
+                url = safe_url(doc.url)
+                link = f' <a href="{e(url)}">{e(url)}</a>' if url else f" (url: {e(doc.url)})"
             parts.append(f"<li>{e(title)} — {e(outlet)}, {e(date)}{link}</li>")
         parts.append("</ul>")
     parts.append("</body></html>")

@@ -532,6 +532,8 @@ class ReviewSession:
 
     def _decide(self, action: ReviewAction, claim_id: str, note: str | None = None, **update: object) -> ReviewEvent:
         before = self.claim(claim_id)
+        if action != "note":  # who decided goes with the decision (and into the exports)
+            update.setdefault("reviewed_by", self.reviewer if update.get("status") != "pending" else None)
         after = before.model_copy(update=update)
         return self._record(action, claim_id, before.section, before, after, note)
 
@@ -613,6 +615,7 @@ class ReviewSession:
             flags=flags,
             status="accepted",
             origin="manual",
+            reviewed_by=self.reviewer,
         )
         return self._record("add", claim.id, section, None, claim, None)
 
@@ -630,6 +633,7 @@ class ReviewSession:
                 "status": "pending",
                 "edited_text": None,
                 "reviewer_note": old.reviewer_note,
+                "reviewed_by": None,
                 "origin": "redrafted",
             }
         )
