@@ -175,3 +175,30 @@ def test_a_javascript_url_from_source_metadata_is_never_a_link(tmp_path: Path) -
     md = render(draft, get_doc, "md").lower()
     assert 'href="javascript:' not in page and "<javascript:" not in md
     assert "javascript:alert" in page  # still shown, as text
+
+
+# --------------------------------------------------------------------------- draft ids are not paths
+
+
+@pytest.mark.parametrize("bad", ["../../outside", "/tmp/abs", "a/b", "..", "", "x\x00y", "a\\b"])
+def test_a_draft_id_is_never_a_path(tmp_path: Path, bad: str) -> None:
+    from agent.core.paths import UnsafeName
+    from agent.export.render import export_draft
+    from agent.review.session import ReviewSession
+    from tests.test_review_support import seed_draft
+
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    for make in (ws.draft_file, ws.journal_file, ws.lock_file):
+        with pytest.raises(UnsafeName):
+            make(bad)
+    draft = seed_draft()[0]
+    hostile = draft.model_copy(update={"id": bad})
+    with pytest.raises(UnsafeName):
+        ReviewSession(ws, hostile, reviewer="x")
+    with pytest.raises(UnsafeName):
+        export_draft(hostile, lambda _: None, "md", ws.exports_dir)
+    before = {p for p in tmp_path.rglob("*")}
+    # a draft file handed over with such an id inside is refused when loaded by the CLI
+    (ws.drafts_dir / "20260101-000000-abcdef.json").write_text(hostile.model_dump_json())
+    assert main(["-w", str(ws.root), "export"]) != 0
+    assert {p for p in tmp_path.rglob("*")} - before == {ws.drafts_dir / "20260101-000000-abcdef.json"}

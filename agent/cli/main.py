@@ -70,11 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is the whole story for the user: no traceback."""
     from agent.core.model_files import AssetError
+    from agent.core.paths import UnsafeName
     from agent.corpus.embeddings import EmbeddingError
     from agent.corpus.index import IndexError_
     from agent.llm.seam import LLMError
 
-    return (AssetError, EmbeddingError, IndexError_, LLMError)
+    return (AssetError, EmbeddingError, IndexError_, LLMError, UnsafeName)
 
 
 if __name__ == "__main__":

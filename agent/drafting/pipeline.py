@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, create_model
 from agent import __version__
 from agent.core.atomic import atomic_write_text
 from agent.core.contracts import Claim, Confidence, Draft, Provenance, SearchHit, SectionDraft, Usage, stable_id
-from agent.core.paths import Workspace
+from agent.core.paths import Workspace, safe_name
 from agent.core.settings import Settings
 from agent.corpus.embeddings import Embedder
 from agent.corpus.index import ChromaIndex
@@ -214,7 +214,9 @@ def load_draft(ws: Workspace, draft_id: str | None = None) -> Draft:
         if not drafts:
             raise FileNotFoundError(f"no drafts in {ws.drafts_dir}: run `brief draft --topic ...` first")
         path = drafts[-1]
-    return Draft.model_validate_json(path.read_text(encoding="utf-8"))
+    draft = Draft.model_validate_json(path.read_text(encoding="utf-8"))
+    safe_name(draft.id)  # the id names the journal, lock and export files
+    return draft
 
 
 def draft_brief(

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from agent.core.atomic import atomic_write_text
 from agent.core.contracts import Claim, Draft, Flag, SectionDraft, SourceDocument
+from agent.core.paths import safe_name
 
 Format = Literal["md", "json", "html"]
 FORMATS: tuple[Format, ...] = ("md", "json", "html")
@@ -322,6 +323,6 @@ def export_draft(
 ) -> Path:
     """Render and write atomically to ``out`` or ``out_dir/<draft id>[.preview].<fmt>``."""
     text = render(draft, get_doc, fmt, include_pending)
-    path = out or out_dir / f"{draft.id}{'.preview' if include_pending else ''}.{fmt}"
+    path = out or out_dir / f"{safe_name(draft.id)}{'.preview' if include_pending else ''}.{fmt}"
     atomic_write_text(path, text)
     return path
