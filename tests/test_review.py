@@ -456,3 +456,18 @@ def test_a_short_write_is_not_reported_saved(ws: Workspace, draft: Draft, monkey
         assert (s.claim(a.id).status, s.claim(b.id).status) == ("pending", "rejected")
         assert not s.warnings
     assert [e["action"] for e in journal(ws, draft)] == ["reject"]
+
+
+def test_a_stale_redraft_is_refused(ws: Workspace) -> None:
+    from agent.review.session import StaleRedraft
+
+    draft, docs, chunks = seed_draft()
+    claim = draft.claims()[3]
+    new = FakeBackend(docs, chunks).redraft_claim(draft, claim, "hedge it")
+    with open_session(ws, draft) as s:
+        asked = s.claim(claim.id)
+        s.reject(claim.id, "wrong")
+        with pytest.raises(StaleRedraft):
+            s.take_redraft(claim.id, new, expected=asked)
+        assert s.claim(claim.id).status == "rejected"
+    assert [e["action"] for e in journal(ws, draft)] == ["reject"]

@@ -89,6 +89,10 @@ class JournalError(ReviewError):
     """The journal cannot be replayed (corrupt line in the middle, or another draft's journal)."""
 
 
+class StaleRedraft(ReviewError):
+    """The claim was decided after its redraft was asked for: taking the redraft would undo that decision."""
+
+
 class NothingToUndo(ReviewError):
     pass
 
@@ -619,12 +623,16 @@ class ReviewSession:
         )
         return self._record("add", claim.id, section, None, claim, None)
 
-    def take_redraft(self, claim_id: str, new_claim: Claim) -> ReviewEvent:
+    def take_redraft(self, claim_id: str, new_claim: Claim, *, expected: Claim | None = None) -> ReviewEvent:
         """Replace a claim by its redrafted version, in place (same id, so the journal replays by id).
 
         The new version is pending: its text and evidence changed, so it needs verifying like any draft.
+        ``expected`` is the claim as it was when the redraft was asked for: if it changed since (a decision,
+        an edit), the redraft is refused with :class:`StaleRedraft` rather than replacing that decision.
         """
         old = self.claim(claim_id)
+        if expected is not None and old != expected:
+            raise StaleRedraft(f"the claim was decided since its redraft was asked for ({old.status}); ask again")
         after = new_claim.model_copy(
             update={
                 "id": old.id,
