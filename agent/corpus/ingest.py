@@ -9,6 +9,7 @@ sidecar ``NAME.meta.json`` beside the file. What is not there stays unknown.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -447,7 +448,7 @@ def _prepare(services: Services, path: Path, max_bytes: int, exclude: set[str]) 
     doc = doc.model_copy(update={"path": key})
     store = services.store
     previous = store.doc_id_for_path(key)
-    if previous == doc.id and store.has_document(doc.id):
+    if previous == doc.id and _same_record(store.find_document(doc.id), doc):
         return IngestOutcome(path=str(path), status="unchanged", doc_id=doc.id, chunks=len(store.chunk_ids_for(doc.id)))
     cfg = services.settings.index
     return _Pending(path, key, doc, chunk_document(doc, size=cfg.chunk_size, overlap=cfg.chunk_overlap), previous)
@@ -483,16 +484,32 @@ def _embed_and_write(services: Services, group: list[_Pending]) -> list[IngestOu
     return out
 
 
+_RECORD_FIELDS = ("sha256", "title", "outlet", "author", "published", "url", "content_type")
+
+
+def _same_record(stored: SourceDocument | None, doc: SourceDocument) -> bool:
+    """Same text is not enough: an edited front matter (other bytes) or sidecar (other metadata) is a change."""
+    return stored is not None and all(getattr(stored, f) == getattr(doc, f) for f in _RECORD_FIELDS)
+
+
 def _write(services: Services, p: _Pending, vectors: Any) -> IngestOutcome:
+    """The new version first, then the old one goes: a failure on the way leaves the old version searchable."""
     store, index = services.store, services.index
+    new_id = p.previous != p.doc.id and not store.has_document(p.doc.id)
+    try:
+        index.upsert(p.doc, p.chunks, vectors)
+        store.put_document(p.doc, p.chunks, path_key=p.key)
+    except Exception as e:  # this file's failure (a full disk, a locked database), not the run's
+        if new_id:
+            with contextlib.suppress(Exception):
+                index.delete_document(p.doc.id)  # no vectors without their store rows
+        return IngestOutcome(path=str(p.path), status="failed", doc_id=p.doc.id, error=f"not written: {e}")
     if p.previous and p.previous != p.doc.id and not store.other_paths_for(p.previous, p.key):
         index.delete_document(p.previous)
         store.delete_document(p.previous)
-    index.upsert(p.doc, p.chunks, vectors)
-    store.put_document(p.doc, p.chunks, path_key=p.key)
     return IngestOutcome(
         path=str(p.path),
-        status="replaced" if p.previous and p.previous != p.doc.id else "added",
+        status="replaced" if p.previous else "added",
         doc_id=p.doc.id,
         chunks=len(p.chunks),
     )
