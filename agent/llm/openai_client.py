@@ -151,9 +151,13 @@ def _mentions_format(exc: openai.APIStatusError) -> bool:
     return any(word in text for word in ("response_format", "json_schema", "json schema", "grammar"))
 
 
+class BadResponse(Exception):
+    """The endpoint answered 200 with a body that is not a chat completion: truncated, HTML from a proxy, …"""
+
+
 def retryable(exc: BaseException) -> bool:
-    """Errors a later attempt can fix: transport failures, timeouts, rate limits, server errors."""
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+    """Errors a later attempt can fix: transport failures, timeouts, rate limits, server errors, cut-off bodies."""
+    if isinstance(exc, openai.APIConnectionError | BadResponse):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code == 429 or exc.status_code >= 500
@@ -495,6 +499,10 @@ class OpenAICompatibleLLM:
                 ):
                     raise _FormatRejected(e.status_code, self._scrub(_status_detail(e))) from e
                 raise
+            except (json.JSONDecodeError, openai.APIResponseValidationError) as e:
+                raise BadResponse(f"a body that is not a complete JSON chat completion ({type(e).__name__})") from e
+            if not hasattr(completion, "choices"):
+                raise BadResponse("a body that is not a JSON chat completion")
             usage = completion.usage
             if usage is not None:
                 state.prompt_tokens += usage.prompt_tokens or 0
@@ -640,7 +648,7 @@ class OpenAICompatibleLLM:
                 if e.status_code in (400, 401, 403, 404):
                     raise self._config_error(e) from e
                 raise LLMError(f"{self.base_url}: {self._scrub(_describe(e))}") from e
-            except openai.APIConnectionError as e:
+            except (openai.APIConnectionError, BadResponse) as e:
                 raise LLMError(self._exhausted(state, e)) from e
             try:
                 return parse_answer(content, schema), content
