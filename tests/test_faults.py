@@ -331,3 +331,36 @@ def test_a_full_disk_while_deciding_leaves_no_fragment(tmp_path: Path, monkeypat
         assert journal.read_bytes() == before
     with ReviewSession(ws, draft, reviewer="ana") as s:
         assert not s.warnings and s.claim(draft.claims()[1].id).status == "pending"
+
+
+# --------------------------------------------------------------------------- damaged state
+
+
+def _saved_draft(tmp_path: Path) -> tuple[Workspace, Draft]:
+    from agent.drafting.pipeline import save_draft
+    from tests.test_review_support import seed_draft
+
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft = seed_draft()[0]
+    save_draft(ws, draft)
+    return ws, draft
+
+
+@pytest.mark.parametrize("command", [["export"], ["export", "--format", "json"]])
+def test_a_damaged_journal_is_reported_with_the_way_out(tmp_path: Path, capsys: Any, command: list[str]) -> None:
+    ws, draft = _saved_draft(tmp_path)
+    ws.journal_file(draft.id).write_text('{"not": "an event"}\n{"x": 1}\n')
+    assert main(["-w", str(ws.root), *command]) != 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "line 1 is not a review event" in err
+    assert f"mv{ws.journal_file(draft.id)}" in "".join(err.split())  # the way out: set it aside
+
+
+@pytest.mark.parametrize("damage", ['{"id": "', "", "not json at all", '{"id": "x"}'])
+def test_a_damaged_draft_is_reported_with_the_way_out(tmp_path: Path, capsys: Any, damage: str) -> None:
+    ws, draft = _saved_draft(tmp_path)
+    ws.draft_file(draft.id).write_text(damage)
+    for command in (["export"], ["export", draft.id], ["review", "--read-only"], ["draft", "--resume"]):
+        assert main(["-w", str(ws.root), *command]) != 0
+        err = " ".join(capsys.readouterr().err.split())
+        assert "Traceback" not in err and "damaged" in err and "brief draft --topic" in err, (command, err)

@@ -73,9 +73,11 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from agent.core.paths import UnsafeName
     from agent.corpus.embeddings import EmbeddingError
     from agent.corpus.index import IndexError_
+    from agent.drafting.pipeline import DraftFileError
     from agent.llm.seam import LLMError
+    from agent.review.session import ReviewError
 
-    return (AssetError, EmbeddingError, IndexError_, LLMError, UnsafeName)
+    return (AssetError, EmbeddingError, IndexError_, LLMError, UnsafeName, DraftFileError, ReviewError)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from agent import __version__
 from agent.core.atomic import atomic_write_text
@@ -214,9 +214,26 @@ def load_draft(ws: Workspace, draft_id: str | None = None) -> Draft:
         if not drafts:
             raise FileNotFoundError(f"no drafts in {ws.drafts_dir}: run `brief draft --topic ...` first")
         path = drafts[-1]
-    draft = Draft.model_validate_json(path.read_text(encoding="utf-8"))
+    try:
+        draft = Draft.model_validate_json(path.read_text(encoding="utf-8"))
+    except (ValidationError, UnicodeDecodeError) as e:
+        raise DraftFileError(
+            f"{path} is damaged ({_first_error(e)}) and cannot be read. Restore it from a backup, or draft again "
+            f'with `brief draft --topic "…"`; its review journal, if any, is in {ws.journals_dir} and is not touched.'
+        ) from e
     safe_name(draft.id)  # the id names the journal, lock and export files
     return draft
+
+
+class DraftFileError(ValueError):
+    """A draft file that cannot be read (damaged, truncated, edited by hand)."""
+
+
+def _first_error(e: Exception) -> str:
+    if isinstance(e, ValidationError):
+        err = e.errors()[0]
+        return f"{'.'.join(str(x) for x in err['loc']) or 'file'}: {err['msg']}"
+    return str(e)
 
 
 def draft_brief(

@@ -89,6 +89,14 @@ class JournalError(ReviewError):
     """The journal cannot be replayed (corrupt line in the middle, or another draft's journal)."""
 
 
+def _way_out(path: Path) -> str:
+    return (
+        f"The decisions in it are not replayed. To review the draft from its last good state, set the journal "
+        f"aside (`mv {path} {path}.damaged`) and repeat the decisions after the damaged line; fix the line by "
+        f"hand to keep them all."
+    )
+
+
 class StaleRedraft(ReviewError):
     """The claim was decided after its redraft was asked for: taking the redraft would undo that decision."""
 
@@ -357,9 +365,13 @@ class ReviewSession:
             try:
                 event = ReviewEvent.model_validate_json(line)
             except ValidationError as e:
-                raise JournalError(f"{path}: line {n} is not a review event: {e.errors()[0]['msg']}") from e
+                raise JournalError(
+                    f"{path}: line {n} is not a review event: {e.errors()[0]['msg']}. {_way_out(path)}"
+                ) from e
             if event.draft_id != self.base.id:
-                raise JournalError(f"{path}: line {n} belongs to draft {event.draft_id}, not {self.base.id}")
+                raise JournalError(
+                    f"{path}: line {n} belongs to draft {event.draft_id}, not {self.base.id}. {_way_out(path)}"
+                )
             self._apply(event)
             self._track(event)
             self._events += 1
