@@ -364,3 +364,35 @@ def test_a_damaged_draft_is_reported_with_the_way_out(tmp_path: Path, capsys: An
         assert main(["-w", str(ws.root), *command]) != 0
         err = " ".join(capsys.readouterr().err.split())
         assert "Traceback" not in err and "damaged" in err and "brief draft --topic" in err, (command, err)
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def test_no_secret_in_anything_a_run_writes_or_prints(
+    services: Services, endpoint: tuple[str, Script], monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """A key in the environment and credentials in the endpoint's URL: neither is in the logs, the draft, the
+    journal, the exports, the output or an error message."""
+    url, script = endpoint
+    with_creds = url.replace("http://", "http://alice:pw-SECRET-4242@") + "?api_key=q-SECRET-77"
+    script.fault = lambda n: "500" if n in (2, 3) else ("not-json" if n == 5 else None)
+    monkeypatch.setenv("OPENAI_BASE_URL", with_creds)
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.setenv("BRIEF_LLM__MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("BRIEF_LLM__MODEL", "m")
+    monkeypatch.setenv("BRIEF_LLM__STRUCTURED_OUTPUT", "json_schema")
+    ws = services.workspace
+    services.close()
+    printed = []
+    main(["-w", str(ws.root), "draft", "--topic", "North Korea and Russia"])
+    script.fault = lambda n: None
+    assert main(["-w", str(ws.root), "draft", "--resume"]) == 0
+    for args in (["doctor"], ["status"], ["export"], ["export", "--format", "json", "--include-pending"]):
+        main(["-w", str(ws.root), *args])
+        out = capsys.readouterr()
+        printed.append(out.out + out.err)
+    everything = _written(ws) + "".join(printed)
+    assert "llm_calls" in str(list(ws.logs_dir.iterdir()))
+    for secret in (SECRET, "pw-SECRET-4242", "q-SECRET-77"):
+        assert secret not in everything, secret

@@ -202,3 +202,11 @@ def test_a_draft_id_is_never_a_path(tmp_path: Path, bad: str) -> None:
     (ws.drafts_dir / "20260101-000000-abcdef.json").write_text(hostile.model_dump_json())
     assert main(["-w", str(ws.root), "export"]) != 0
     assert {p for p in tmp_path.rglob("*")} - before == {ws.drafts_dir / "20260101-000000-abcdef.json"}
+
+
+def test_redact_url() -> None:
+    from agent.core.settings import redact_url
+
+    assert redact_url("https://u:p4ss@host:8/v1?key=abc&x=1") == "https://***@host:8/v1?key=***&x=***"
+    assert redact_url("http://127.0.0.1:8080/v1") == "http://127.0.0.1:8080/v1"
+    assert redact_url(None) == ""

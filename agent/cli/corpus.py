@@ -12,7 +12,7 @@ from rich.table import Table
 
 from agent.cli.main import parse_date
 from agent.core.paths import Workspace
-from agent.core.settings import Settings
+from agent.core.settings import Settings, redact_url
 
 
 def register(sub: Any) -> None:
@@ -130,9 +130,9 @@ def cmd_status(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
             "workspace": str(ws.root),
             "documents": len(docs),
             "chunks": n_chunks,
-            "index": settings.index.chroma_url or str(ws.chroma_dir),
+            "index": redact_url(settings.index.chroma_url) or str(ws.chroma_dir),
             "drafts": [p.stem for p in drafts],
-            "llm": settings.llm.base_url or f"embedded llama-server ({settings.llm.local_model})",
+            "llm": redact_url(settings.llm.base_url) or f"embedded llama-server ({settings.llm.local_model})",
         }
     if args.json:
         print(json.dumps(info, indent=2))

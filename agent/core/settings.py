@@ -233,6 +233,23 @@ def _build(workspace_config: Path | None, overrides: dict[str, Any]) -> Settings
         _CONFIG_PATH.clear()
 
 
+def redact_url(url: str | None) -> str:
+    """``url`` as it may be shown, logged or saved: no user/password, no query values (keys travel there too)."""
+    if not url:
+        return ""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        if "@" in parts.netloc:
+            netloc = f"***@{netloc}"
+        query = urlencode([(k, "***") for k, _ in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    except ValueError:
+        return "(an endpoint URL that cannot be parsed)"
+
+
 def normalise_endpoint(url: str) -> str:
     return url.strip().rstrip("/").lower()
 
@@ -268,9 +285,9 @@ def _bind_key(
         return
     theirs.api_key = None
     theirs._key_notice = (
-        f"your API key was NOT sent to {url}: that {name} endpoint is chosen by the workspace's {config}, "
+        f"your API key was NOT sent to {redact_url(url)}: that {name} endpoint is chosen by the workspace's {config}, "
         f"and a key you set (environment or your own config) goes only to endpoints you configured yourself. "
-        f"If you trust {url}, add it to trusted_endpoints in {user_config_file()} "
+        f"If you trust {redact_url(url)}, add it to trusted_endpoints in {user_config_file()} "
         f"(or BRIEF_TRUSTED_ENDPOINTS), or set it yourself with "
         + ("OPENAI_BASE_URL." if name == "llm" else "BRIEF_EMBEDDINGS__BASE_URL.")
     )

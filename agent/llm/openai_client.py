@@ -47,7 +47,7 @@ from tenacity import (
 
 from agent.core.atomic import append_json_line
 from agent.core.contracts import Usage
-from agent.core.settings import LLMSettings, StructuredMode
+from agent.core.settings import LLMSettings, StructuredMode, redact_url
 from agent.llm.seam import EndpointInfo, LLMConfigError, LLMError, LLMOutputError, LLMResult, Message, T
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,17 @@ def _status_detail(exc: openai.APIStatusError) -> str:
 def _mentions_format(exc: openai.APIStatusError) -> bool:
     text = (_status_detail(exc) + " " + str(exc)).lower()
     return any(word in text for word in ("response_format", "json_schema", "json schema", "grammar"))
+
+
+def _url_secrets(url: str) -> list[str]:
+    """The password and the query values of a URL (where credentials travel when not in a header)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return [x for x in (parts.password, *(v for _, v in parse_qsl(parts.query))) if x]
+    except ValueError:
+        return []
 
 
 class BadResponse(Exception):
@@ -271,7 +282,8 @@ class OpenAICompatibleLLM:
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self._url = base_url.rstrip("/")  # what requests go to; never shown, logged or saved
+        self.base_url = redact_url(self._url)  # the same without credentials: for messages, logs, provenance
         self._api_key = api_key
         self.key_notice = key_notice  # why the user's key is withheld from this endpoint (settings), if it is
         self.model = model
@@ -333,7 +345,7 @@ class OpenAICompatibleLLM:
     # ------------------------------------------------------------------ lifecycle
 
     def _kind_from_url(self) -> str:
-        return "openai" if "api.openai.com" in self.base_url else "openai-compatible"
+        return "openai" if "api.openai.com" in self._url else "openai-compatible"
 
     def _make_info(self) -> EndpointInfo:
         return EndpointInfo(
@@ -364,7 +376,7 @@ class OpenAICompatibleLLM:
     def _openai(self) -> openai.OpenAI:
         if self._client is None:
             self._client = openai.OpenAI(
-                base_url=self.base_url,
+                base_url=self._url,
                 api_key=self._api_key or _PLACEHOLDER_KEY,
                 max_retries=0,  # ours are the only retries
                 timeout=self.timeout_s,
@@ -388,15 +400,19 @@ class OpenAICompatibleLLM:
         self.close()
 
     def _scrub(self, text: str) -> str:
-        """Remove the API key from anything we log or raise (servers sometimes echo it)."""
-        if self._api_key and len(self._api_key) >= 4:
-            text = text.replace(self._api_key, "***")
+        """Remove the API key and the URL's credentials from anything we log or raise (servers and transport
+        errors sometimes echo them)."""
+        if self._url != self.base_url:
+            text = text.replace(self._url, self.base_url)
+        for secret in (self._api_key, *_url_secrets(self._url)):
+            if secret and len(secret) >= 4:
+                text = text.replace(secret, "***")
         return text
 
     # ------------------------------------------------------------------ detection
 
     def _root_url(self) -> str:
-        return self.base_url[: -len("/v1")] if self.base_url.endswith("/v1") else self.base_url
+        return self._url[: -len("/v1")] if self._url.endswith("/v1") else self._url
 
     def _get_json(self, url: str, timeout: float = 5.0) -> Any | None:
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
@@ -413,7 +429,7 @@ class OpenAICompatibleLLM:
 
     def list_models(self) -> list[str] | None:
         """Model ids from ``GET /models``, or ``None`` if the endpoint does not answer it."""
-        data = self._get_json(f"{self.base_url}/models")
+        data = self._get_json(f"{self._url}/models")
         if not isinstance(data, dict) or not isinstance(data.get("data"), list):
             return None
         return [str(m.get("id")) for m in data["data"] if isinstance(m, dict) and m.get("id")]
@@ -430,7 +446,7 @@ class OpenAICompatibleLLM:
         if not self._detected:
             self._detected = True
             if self._kind != "openai":
-                listing = self._get_json(f"{self.base_url}/models")
+                listing = self._get_json(f"{self._url}/models")
                 data = listing.get("data") if isinstance(listing, dict) else None
                 entries = [m for m in data if isinstance(m, dict)] if isinstance(data, list) else []
                 owners = {str(m.get("owned_by", "")).lower() for m in entries}

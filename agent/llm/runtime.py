@@ -50,7 +50,7 @@ from pydantic import SecretStr
 
 from agent.core import model_files
 from agent.core.paths import Workspace
-from agent.core.settings import Settings
+from agent.core.settings import Settings, redact_url
 from agent.llm.openai_client import OpenAICompatibleLLM
 from agent.llm.seam import LLM, LLMError
 
@@ -472,7 +472,7 @@ class _PortTaken(Exception):
 def describe_endpoint(settings: Settings) -> str:
     """One line for status output: which endpoint a run would use (no I/O, no secrets)."""
     if settings.llm.base_url:
-        return f"{settings.llm.base_url} (model {settings.llm.model or 'endpoint default'})"
+        return f"{redact_url(settings.llm.base_url)} (model {settings.llm.model or 'endpoint default'})"
     return f"embedded llama-server ({settings.llm.local_model})"
 
 
