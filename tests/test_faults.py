@@ -396,3 +396,39 @@ def test_no_secret_in_anything_a_run_writes_or_prints(
     assert "llm_calls" in str(list(ws.logs_dir.iterdir()))
     for secret in (SECRET, "pw-SECRET-4242", "q-SECRET-77"):
         assert secret not in everything, secret
+
+
+def test_an_index_of_another_embedding_model_is_detected_with_the_command_that_recovers(
+    tmp_path: Path, capsys: Any
+) -> None:
+    """Sources ingested with one embedding model, then the workspace set to another (a new, empty collection),
+    or a collection whose vectors have another dimension: drafting and search say so and name `--reindex`,
+    which embeds the stored chunks again."""
+    import numpy as np
+
+    from agent.corpus.ingest import ingest_paths
+    from agent.services import open_services
+    from tests.helpers import SOURCES, workspace
+
+    ws, settings = workspace(tmp_path)
+    with open_services(ws, settings) as s:
+        ingest_paths(s, SOURCES[:1])
+        n = s.store.count_chunks()
+        # Another model's vectors under this collection's name: wrong dimension.
+        ids = s.store.chunk_ids_for(s.store.documents()[0].id)
+        s.index.client.delete_collection(s.index.name)
+        other = s.index.client.create_collection(s.index.name, embedding_function=None)
+        other.upsert(ids=ids, embeddings=np.ones((len(ids), 8), dtype=np.float32))  # type: ignore[arg-type]
+    for command in (["search", "Kursk"], ["draft", "--topic", "Kursk"]):
+        assert main(["-w", str(ws.root), *command]) != 0
+        err = " ".join(capsys.readouterr().err.split())
+        assert "Traceback" not in err and "another embedding model" in err and "--reindex" in err, err
+    assert main(["-w", str(ws.root), "ingest", "--reindex"]) == 0
+    with open_services(ws, settings) as s:
+        assert s.index.count() == n == s.store.count_chunks()
+        assert s.retriever.search("North Korea", 3, mode="dense")
+    # and a collection holding fewer vectors than the store has chunks (a switched or damaged index)
+    with open_services(ws, settings) as s:
+        s.index.collection.delete(ids=ids[:1])
+    assert main(["-w", str(ws.root), "draft", "--topic", "Kursk"]) != 0
+    assert "--reindex" in " ".join(capsys.readouterr().err.split())

@@ -513,3 +513,22 @@ def _write(services: Services, p: _Pending, vectors: Any) -> IngestOutcome:
         doc_id=p.doc.id,
         chunks=len(p.chunks),
     )
+
+
+def reindex(services: Services, *, on_doc: Callable[[IngestOutcome], None] | None = None) -> list[IngestOutcome]:
+    """Embed every stored document's chunks again into a fresh collection of the configured embedding model (after
+    switching models, or when the index is damaged). The store is not touched."""
+    store, index = services.store, services.index
+    index.reset()
+    outcomes = []
+    for doc in store.documents():
+        chunks = store.chunks_for(doc.id)
+        try:
+            index.upsert(doc, chunks, services.embedder.embed([c.text for c in chunks]))
+            outcome = IngestOutcome(path=doc.path, status="replaced", doc_id=doc.id, chunks=len(chunks))
+        except Exception as e:  # that document's failure; the others go on
+            outcome = IngestOutcome(path=doc.path, status="failed", doc_id=doc.id, error=f"not indexed: {e}")
+        outcomes.append(outcome)
+        if on_doc:
+            on_doc(outcome)
+    return outcomes
