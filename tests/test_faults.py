@@ -432,3 +432,60 @@ def test_an_index_of_another_embedding_model_is_detected_with_the_command_that_r
         s.index.collection.delete(ids=ids[:1])
     assert main(["-w", str(ws.root), "draft", "--topic", "Kursk"]) != 0
     assert "--reindex" in " ".join(capsys.readouterr().err.split())
+
+
+# --------------------------------------------------------------------------- the real embedded server dies
+
+
+@pytest.mark.slow
+def test_the_embedded_server_killed_mid_draft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kill -9 of the real llama-server after the first section: the rest fail with the reason, the finished
+    section is kept, and --resume (which starts a new server) completes the draft."""
+    import os
+    import signal
+
+    from agent.corpus.ingest import ingest_paths
+    from agent.drafting.pipeline import DraftProgress
+    from agent.services import open_services
+    from tests.helpers import SOURCES, workspace
+    from tests.test_runtime import LLAMA_SERVER, TINY, _server_pid
+
+    if LLAMA_SERVER is None:
+        pytest.skip("llama-server is not installed")
+    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("BRIEF_LOCAL_MODEL", TINY)
+    monkeypatch.setenv("BRIEF_LLM__MAX_TOKENS", "200")
+    monkeypatch.setenv("BRIEF_LLM__LOCAL_CTX", "4096")
+    monkeypatch.setenv("BRIEF_LLM__MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("BRIEF_LLM__MAX_RETRY_TIME_S", "5")
+    ws, settings = workspace(tmp_path)
+    killed: list[int] = []
+
+    class KillAfterFirst(DraftProgress):
+        def section_finished(self, section: Any) -> None:
+            if not killed:
+                pid = _server_pid(services.llm.info.base_url or "")
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+    with open_services(ws, settings) as services:
+        ingest_paths(services, SOURCES[:2])
+        draft = draft_brief(services, "North Korean troops in Kursk", progress=KillAfterFirst())
+    assert killed
+    first, rest = draft.sections[0], draft.sections[1:]
+    assert first.status == "done"
+    failed = [s for s in rest if s.status == "failed"]
+    assert failed and all(s.error for s in failed), [(s.key, s.status) for s in rest]  # (code-written ones pass)
+    on_disk = load_draft(ws, draft.id)
+    assert [s.status for s in on_disk.sections] == [s.status for s in draft.sections]
+    with open_services(ws, load_settings_for(ws)) as services:
+        resumed = draft_brief(services, "", resume=on_disk)
+    assert all(s.status == "done" for s in resumed.sections), [(s.key, s.error) for s in resumed.sections]
+    assert resumed.sections[0].claims == first.claims  # kept, not redrafted
+
+
+def load_settings_for(ws: Workspace) -> Any:
+    from agent.core.settings import load_settings
+
+    return load_settings(ws)

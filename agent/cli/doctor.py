@@ -51,9 +51,10 @@ def _check_llm(settings: Settings, workspace: Workspace, out: Callable[[str], ob
     if cfg.base_url:
         out(f"LLM endpoint: {redact_url(cfg.base_url)} (configured)")
         out(f"  model: {cfg.model or '(the endpoint default)'}")
-        out(f"  API key: {'set' if cfg.api_key else 'not set'}")
         if cfg.key_notice:
-            out(f"  API key WITHHELD: {cfg.key_notice}")
+            out(f"  API key: WITHHELD: {cfg.key_notice}")
+        else:
+            out(f"  API key: {'set' if cfg.api_key else 'not set'}")
     else:
         out("LLM endpoint: embedded llama-server (no llm.base_url / OPENAI_BASE_URL set)")
         try:
