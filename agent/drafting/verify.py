@@ -185,7 +185,7 @@ _INSTRUCTION = re.compile(
     r"|\b(?:reveal|print|show|repeat|output|leak)\b[^.\n]{0,30}\b(?:system prompt|your prompt|your instructions)\b"
     r"|\b(?:cite nothing|invent (?:a|the|any) (?:citation|source|quote)s?|output a claim|add a (?:claim|section))\b"
     r"|\b(?:respond|answer|reply|write)\b[^.\n]{0,20}\b(?:only )?in (?:json|yaml|html|markdown|xml)\b"
-    r"|\b(?:as an ai|language model)\b[^.\n]{0,40}\b(?:must|should|will)\b|\bmaintenance mode\b",
+    r"|\b(?:as an ai|language model)\b[^.\n]{0,40}\b(?:must|should|will)\b",
     re.I | re.M,
 )
 
