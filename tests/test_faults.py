@@ -439,8 +439,9 @@ def test_an_index_of_another_embedding_model_is_detected_with_the_command_that_r
 
 @pytest.mark.slow
 def test_the_embedded_server_killed_mid_draft(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """kill -9 of the real llama-server after the first section: the rest fail with the reason, the finished
-    section is kept, and --resume (which starts a new server) completes the draft."""
+    """kill -9 of the real llama-server after the first section: the sections after it fail with the reason,
+    what was finished is kept, and --resume (which starts a new server) drafts them again. (The tiny model may
+    fail a section on its own merits; what is checked is that no section is left failed for want of a server.)"""
     import os
     import signal
 
@@ -469,20 +470,26 @@ def test_the_embedded_server_killed_mid_draft(tmp_path: Path, monkeypatch: pytes
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
 
+    import dataclasses
+
+    from agent.drafting.template import load_template
+
+    full = load_template("brief_template_quotes")
+    short = dataclasses.replace(full, sections=full.sections[:3])  # three model-drafted sections: minutes, not tens
     with open_services(ws, settings) as services:
         ingest_paths(services, SOURCES[:2])
-        draft = draft_brief(services, "North Korean troops in Kursk", progress=KillAfterFirst())
+        draft = draft_brief(services, "North Korean troops in Kursk", progress=KillAfterFirst(), template=short)
     assert killed
-    first, rest = draft.sections[0], draft.sections[1:]
-    assert first.status == "done"
-    failed = [s for s in rest if s.status == "failed"]
-    assert failed and all(s.error for s in failed), [(s.key, s.status) for s in rest]  # (code-written ones pass)
+    rest = draft.sections[1:]
+    lost = [x for x in rest if x.status == "failed" and "did not answer" in (x.error or "")]
+    assert lost, [(x.key, x.status, x.error) for x in rest]  # the failure is recorded, with its reason
     on_disk = load_draft(ws, draft.id)
-    assert [s.status for s in on_disk.sections] == [s.status for s in draft.sections]
+    assert [x.status for x in on_disk.sections] == [x.status for x in draft.sections]
+    kept = {x.key: x.claims for x in on_disk.sections if x.status == "done"}
     with open_services(ws, load_settings_for(ws)) as services:
-        resumed = draft_brief(services, "", resume=on_disk)
-    assert all(s.status == "done" for s in resumed.sections), [(s.key, s.error) for s in resumed.sections]
-    assert resumed.sections[0].claims == first.claims  # kept, not redrafted
+        resumed = draft_brief(services, "", resume=on_disk, template=short)  # starts a new server
+    assert not [x.key for x in resumed.sections if "did not answer" in (x.error or "")]
+    assert all(x.claims == kept[x.key] for x in resumed.sections if x.key in kept)  # finished ones kept
 
 
 def load_settings_for(ws: Workspace) -> Any:
