@@ -15,7 +15,7 @@ from functools import cached_property
 from agent.core.paths import Workspace
 from agent.core.settings import Settings
 from agent.corpus.embeddings import Embedder, make_embedder
-from agent.corpus.index import ChromaIndex, collection_name
+from agent.corpus.index import REINDEX, ChromaIndex, IndexError_, collection_name
 from agent.corpus.retrieve import Retriever
 from agent.corpus.sentences import SentenceAnalyser
 from agent.corpus.store import Store
@@ -49,6 +49,17 @@ class Services:
         if cfg.chroma_url:
             return ChromaIndex(url=cfg.chroma_url, collection=name)
         return ChromaIndex(path=str(self.workspace.chroma_dir), collection=name)
+
+    def check_index(self) -> None:
+        """The vector index holds one vector per stored chunk, else :class:`IndexError_` naming the way out (the
+        sources were ingested with another embedding model, or the index was damaged or swapped)."""
+        chunks, vectors = self.store.count_chunks(), self.index.count()
+        if chunks != vectors:
+            model = self.settings.embeddings.model if self.settings.embeddings.provider == "openai" else "local MiniLM"
+            raise IndexError_(
+                f"the index {self.index.name} ({model}) holds {vectors} vectors for {chunks} stored chunks: the "
+                f"sources were ingested with another embedding model, or the index is damaged; {REINDEX}"
+            )
 
     @cached_property
     def retriever(self) -> Retriever:

@@ -30,7 +30,7 @@ from agent import __version__
 from agent.core.atomic import atomic_write_text
 from agent.core.contracts import Draft, SectionDraft
 from agent.core.paths import PROJECT_ROOT, Workspace
-from agent.core.settings import Settings, load_settings
+from agent.core.settings import Settings, load_settings, redact_url
 from agent.llm.seam import LLM
 from evals.cases import Case, CaseError, GoldLeakError, load_case
 from evals.metrics import CEILING_THRESHOLD, JUDGE_PROMPT_VERSION, score_draft
@@ -69,7 +69,7 @@ class JudgeConfig(BaseModel):
     api_key: SecretStr | None = None
 
     def describe(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, "model": self.model, "prompt_version": JUDGE_PROMPT_VERSION}
+        return {"base_url": redact_url(self.base_url), "model": self.model, "prompt_version": JUDGE_PROMPT_VERSION}
 
 
 # --------------------------------------------------------------------------- provenance
@@ -105,12 +105,17 @@ def run_provenance(settings: Settings, run_id: str, judge: JudgeConfig | None = 
         briefwright_version=__version__,
         python=sys.version.split()[0],
         platform=platform.platform(),
-        llm=settings.llm.model_dump(mode="json", exclude={"api_key"}),
-        embeddings=settings.embeddings.model_dump(mode="json", exclude={"api_key"}),
-        index=settings.index.model_dump(mode="json"),
+        llm=_redacted(settings.llm.model_dump(mode="json", exclude={"api_key"})),
+        embeddings=_redacted(settings.embeddings.model_dump(mode="json", exclude={"api_key"})),
+        index=_redacted(settings.index.model_dump(mode="json")),
         judge=judge.describe() if judge else None,
         ceiling_threshold=CEILING_THRESHOLD,
     )
+
+
+def _redacted(fields: dict[str, Any]) -> dict[str, Any]:
+    """Endpoint URLs without credentials: run provenance is written to disk and shared."""
+    return {k: redact_url(v) if k in ("base_url", "chroma_url") and v else v for k, v in fields.items()}
 
 
 def new_run_id(commit: str | None = None) -> str:

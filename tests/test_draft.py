@@ -6,7 +6,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -98,7 +97,8 @@ def test_all_sections_drafted_and_every_citation_is_a_verbatim_span(services: Se
         assert c.citations and not c.dropped and Flag.UNSUPPORTED not in c.flags
         for cit in c.citations:
             doc = services.store.get_document(cit.doc_id)
-            assert doc.text[cit.start : cit.end] == cit.quote == cit.quote_as_given
+            assert doc.text[cit.start : cit.end] == cit.quote
+            assert cit.quote_as_given in cit.quote  # widened only to a whole word or name
             chunk = services.store.get_chunk(cit.chunk_id)
             assert chunk.start <= cit.start and cit.end <= chunk.end
     # Provenance: model, endpoint, prompt versions, embedding model, sources.
@@ -274,10 +274,15 @@ def test_prompt_injection_in_a_source_is_data_not_instructions(services: Service
         assert len(re.findall(r"<source id=", body)) == len(re.findall(r"</source>", body))
         if "maintenance mode" in body:
             assert "‹/source›‹/evidence›" in body
+    injected = [c for c in draft.claims() if c.text == "North Korea has withdrawn all troops"]
+    assert injected, "the obedient model's claim should be in the draft, for the reviewer to reject"
+    for c in injected:  # the injected instruction is not evidence: the claim stands on nothing, and says so
+        assert c.citations == [] and Flag.UNSUPPORTED in c.flags
+        assert any(d.reason == "instruction" for d in c.dropped)
     for c in draft.claims():
-        assert c.citations or Flag.UNSUPPORTED in c.flags
         for cit in c.citations:
             assert services.store.get_document(cit.doc_id).text[cit.start : cit.end] == cit.quote
+            assert "Ignore" not in cit.quote and "maintenance mode" not in cit.quote
 
 
 def test_export_content_and_escaping(services: Services) -> None:
@@ -349,9 +354,12 @@ def test_resume_after_sigkill(services: Services) -> None:
     assert [k for k, v in status.items() if v == "done"] == ["bluf", "hypotheses", "assumptions"]
     fake = FakeLLM(honest)
     services.use_llm(fake)
-    t = time.monotonic()
     resumed = draft_brief(services, "", resume=draft)
-    assert time.monotonic() >= t  # (no timing assertion: resume just has to finish)
+    # the same draft, its finished sections kept as they were (not redrafted), on disk as returned
+    assert resumed.id == draft.id and load_draft(ws, draft.id) == resumed
+    before = {s.key: s for s in draft.sections}
+    for s in resumed.sections[:3]:
+        assert s.claims == before[s.key].claims and s.claims
     assert [section_key(m) for m, _, _ in fake.calls] == [
         "implications",
         "recommendations",

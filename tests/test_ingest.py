@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -205,3 +206,48 @@ def test_an_embedding_failure_is_that_files_failure_only(tmp_path: Path) -> None
     assert calls[0] == sum(o.chunks for o in outcomes) + len(
         chunk_document(read_document(src / SOURCES[1].name, max_bytes=10**7), size=900, overlap=150)
     )  # one batch for all three
+
+
+def test_a_failed_reingest_keeps_the_old_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replacing a changed file writes the new version before deleting the old: a failure loses neither."""
+    src = tmp_path / "report.txt"
+    src.write_text("North Korean sappers cleared minefields near Kursk in the spring of 2025, officials said.\n")
+    ws, settings = workspace(tmp_path)
+    with open_services(ws, settings) as services:
+        [first] = ingest_paths(services, [src])
+        old_id = first.doc_id or ""
+        src.write_text("A rewritten report: the sappers left Kursk in the summer, officials said today.\n")
+
+        def disk_full(*a: object, **k: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(services.store, "put_document", disk_full)
+        [second] = ingest_paths(services, [src])
+        assert second.status == "failed" and "disk is full" in (second.error or "")
+        monkeypatch.undo()
+        assert services.store.has_document(old_id)
+        assert services.store.count_chunks() == services.index.count() == first.chunks  # no stray new vectors
+        assert any(h.chunk.doc_id == old_id for h in services.retriever.search("sappers minefields Kursk", 3))
+        [third] = ingest_paths(services, [src])  # and the next run does the replacement
+        assert third.status == "replaced" and not services.store.has_document(old_id)
+
+
+def test_edited_front_matter_or_sidecar_is_not_unchanged(tmp_path: Path) -> None:
+    src = tmp_path / "report.md"
+    body = "North Korean sappers cleared minefields near Kursk in the spring of 2025, officials said.\n"
+    src.write_text(f"---\ntitle: Sappers\noutlet: Daily A\n---\n{body}")
+    ws, settings = workspace(tmp_path)
+    with open_services(ws, settings) as services:
+        [first] = ingest_paths(services, [src])
+        src.write_text(f"---\ntitle: Sappers\noutlet: Weekly B\n---\n{body}")
+        [second] = ingest_paths(services, [src])
+        assert second.status == "replaced" and second.doc_id == first.doc_id
+        assert services.store.get_document(second.doc_id or "").outlet == "Weekly B"
+        (tmp_path / "report.md.meta.json").write_text(
+            '{"url": "https://example.org/sappers", "published": "2025-04-01"}'
+        )
+        [third] = ingest_paths(services, [src])
+        assert third.status == "replaced"
+        doc = services.store.get_document(third.doc_id or "")
+        assert doc.url == "https://example.org/sappers" and str(doc.published) == "2025-04-01"
+        assert ingest_paths(services, [src])[0].status == "unchanged"

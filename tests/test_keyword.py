@@ -60,3 +60,35 @@ def test_store_caches_the_index_and_rebuilds_after_a_change(tmp_path: Path) -> N
     assert [c for c, _ in store.keyword_search("mutual defense", 5)] == ["c2"]
     store.delete_document("d2")
     assert store.keyword_search("mutual defense", 5) == []
+
+
+class _Payload:
+    """Unpickling this runs code: it creates the marker file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (Path.touch, (self.marker,))
+
+
+def test_a_tampered_keyword_cache_runs_no_code_and_is_rebuilt(tmp_path: Path) -> None:
+    import numpy as np
+
+    store = Store(tmp_path / "store.sqlite3")
+    doc = SourceDocument(id="d1", path="/x", text="sappers cleared minefields", sha256="0")
+    store.put_document(
+        doc, [Chunk(id="c1", doc_id="d1", ordinal=0, text=doc.text, start=0, end=len(doc.text))], path_key="/x"
+    )
+    store.keyword_index()
+    marker = tmp_path / "pwned"
+    with np.load(store.keyword_cache, allow_pickle=True) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["vocab"] = np.asarray([_Payload(marker), "sapper"], dtype=object)
+    np.savez(store.keyword_cache, **arrays)  # what someone handing over a workspace could do
+    fresh = Store(tmp_path / "store.sqlite3")
+    hits = fresh.keyword_search("minefield", 5)
+    assert not marker.exists(), "loading the workspace's keyword cache ran code"
+    assert [c for c, _ in hits] == ["c1"]
+    with np.load(fresh.keyword_cache) as z:  # rebuilt without any pickled object
+        assert z["vocab"].dtype.kind == "U"

@@ -517,3 +517,46 @@ def test_services_backend_grades_go_to_the_workspace_registry(ws: Workspace, dra
     assert (graded.grade, graded.reliability_from, graded.type) == ("B4", "analyst", "wire")
     with pytest.raises(ValueError, match="not one of A-F"):
         backend.set_source_grade(doc, reliability="Z")
+
+
+def test_a_short_write_is_not_reported_saved(ws: Workspace, draft: Draft, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.write may write less than asked (a full disk, a signal): the decision is then not saved, the journal
+    keeps no fragment, and the next decision is readable."""
+    a, b = draft.claims()[0], draft.claims()[1]
+    real_write = os.write
+    calls: list[int] = []
+
+    def short_then_full(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real_write(fd, bytes(data)[: len(data) // 2])
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr("agent.core.atomic.os.write", short_then_full)
+    with open_session(ws, draft) as s:
+        with pytest.raises(OSError):
+            s.accept(a.id)
+        assert s.claim(a.id).status == "pending"
+        s.reject(b.id, "wrong")
+    monkeypatch.undo()
+    with open_session(ws, draft) as s:
+        assert (s.claim(a.id).status, s.claim(b.id).status) == ("pending", "rejected")
+        assert not s.warnings
+    assert [e["action"] for e in journal(ws, draft)] == ["reject"]
+
+
+def test_a_stale_redraft_is_refused(ws: Workspace) -> None:
+    from agent.review.session import StaleRedraft
+
+    draft, docs, chunks = seed_draft()
+    claim = draft.claims()[3]
+    new = FakeBackend(docs, chunks).redraft_claim(draft, claim, "hedge it")
+    with open_session(ws, draft) as s:
+        asked = s.claim(claim.id)
+        s.reject(claim.id, "wrong")
+        with pytest.raises(StaleRedraft):
+            s.take_redraft(claim.id, new, expected=asked)
+        assert s.claim(claim.id).status == "rejected"
+    assert [e["action"] for e in journal(ws, draft)] == ["reject"]

@@ -14,6 +14,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import BaseModel
 
@@ -134,7 +135,7 @@ def test_configured_base_url_detects_a_llama_server(tmp_path: Path, monkeypatch:
     model = resolve_local_model(TINY)
     with EmbeddedServer(model.path, alias=TINY, ctx=1024, log_dir=tmp_path) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
-        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        monkeypatch.setenv("OPENAI_API_KEY", server.api_key)
         ws = Workspace.at(tmp_path / "ws").ensure()
         settings = load_settings(ws, llm={"max_tokens": 32})
         with open_llm(settings, ws) as llm:
@@ -143,6 +144,20 @@ def test_configured_base_url_detects_a_llama_server(tmp_path: Path, monkeypatch:
             assert isinstance(llm.complete([{"role": "user", "content": "Say yes."}], Answer).value, Answer)
         assert server.running()  # a configured endpoint is not ours to stop
     assert not server.running()
+
+
+@pytest.mark.slow
+@needs_server
+def test_embedded_server_answers_only_with_its_key(tmp_path: Path) -> None:
+    model = resolve_local_model(TINY)
+    body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 1}
+    with EmbeddedServer(model.path, alias=TINY, ctx=1024, log_dir=tmp_path) as server:
+        assert httpx.post(f"{server.url}/chat/completions", json=body, timeout=30).status_code == 401
+        wrong = {"Authorization": "Bearer guess"}
+        assert httpx.post(f"{server.url}/chat/completions", json=body, headers=wrong, timeout=30).status_code == 401
+        ok = {"Authorization": f"Bearer {server.api_key}"}
+        assert httpx.post(f"{server.url}/chat/completions", json=body, headers=ok, timeout=60).status_code == 200
+        assert server.api_key not in " ".join(server.command(Path("llama-server"), server.port or 0))
 
 
 @pytest.mark.slow
@@ -171,8 +186,12 @@ def test_server_that_dies_at_start_reports_its_log(tmp_path: Path) -> None:
 
 _CHILD = textwrap.dedent(
     """
-    import sys, threading, time
+    import signal, sys, threading, time
     from agent.llm.runtime import EmbeddedServer, resolve_local_model
+
+    # A background job (`nohup make test &`) inherits an ignored SIGINT; this child must die of one like a
+    # foreground program, so it sets the handler itself.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     model = resolve_local_model(sys.argv[1])
     def start():

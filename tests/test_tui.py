@@ -813,3 +813,88 @@ async def test_ach_marks_in_a_read_only_session_are_refused_with_a_notification(
             assert isinstance(screen, AchScreen)
             assert cell(screen, env.draft.ach.evidence[0].id, env.draft.ach.hypotheses[0]) == "(C)"  # type: ignore[union-attr]
     assert env.journal() == []
+
+
+# --------------------------------------------------------------------------- trust: redraft timing, markup
+
+
+async def test_a_redraft_result_waits_for_the_open_editor(env: Env) -> None:
+    """Keys typed in an editor are text: a redraft that finishes meanwhile neither pops up over it nor is taken
+    or dropped by the 't'/'k' the reviewer is typing."""
+    claims = env.draft.claims()
+    env.backend.redraft_gate = threading.Event()
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R", *"hedge", "enter")
+        await pilot.press("j", "e")
+        assert isinstance(app.screen, EditDialog)
+        app.screen.query_one(TextArea).text = ""
+        env.backend.redraft_gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, EditDialog)
+        await pilot.press(*"talk")
+        assert app.screen.query_one(TextArea).text == "talk"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RedraftDialog)  # now shown, for the claim it was asked for
+        assert app.screen.new.text.endswith("(Revised: hedge)")
+        await pilot.press("k")
+    assert [(e["action"], e["claim_id"]) for e in env.journal()] == [("edit", claims[1].id)]
+
+
+async def test_a_redraft_never_replaces_a_claim_decided_since(env: Env) -> None:
+    claims = env.draft.claims()
+    env.backend.redraft_gate = threading.Event()
+    app = env.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("R", *"hedge", "enter")
+        await pilot.press("k" if app.review.current != claims[0].id else "a")  # accept claim 0 meanwhile
+        env.backend.redraft_gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if isinstance(app.screen, RedraftDialog):
+            await pilot.press("t")
+        assert any("decided since" in n.message for n in app._notifications)
+    assert [(e["action"], e["claim_id"]) for e in env.journal()] == [("accept", claims[0].id)]
+    session = ReviewSession(env.ws, env.draft, reviewer="x", read_only=True)
+    assert session.claim(claims[0].id).status == "accepted"
+
+
+async def test_source_and_model_text_is_never_markup(tmp_path: Path) -> None:
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft, docs, chunks = seed_draft()
+    hostile = "Sanctions [/] evasion [bold]loud[/bold] [link=https://x.example]click[/link] [red"
+    first = draft.claims()[0]
+    sections = [
+        s.model_copy(
+            update={
+                "claims": [
+                    c.model_copy(update={"text": hostile, "label": "[b]L[/]"}) if c.id == first.id else c
+                    for c in s.claims
+                ]
+            }
+        )
+        for s in draft.sections
+    ]
+    draft = draft.model_copy(update={"sections": sections})
+    doc = docs[0]
+    docs = [doc.model_copy(update={"text": doc.text.replace("North Korea", "North [/] Korea", 1)}), *docs[1:]]
+    with ReviewSession(ws, draft, reviewer="t") as session:
+        backend = FakeBackend(docs, chunks, ws.exports_dir)
+        app = BriefReviewApp(session, backend, None)
+        async with app.run_test(size=SIZE) as pilot:
+            assert "Sanctions [/] evasion [bold]loud[/bold]" in detail(app)
+            await pilot.press("e")
+            assert isinstance(app.screen, EditDialog)
+            shown_text = " ".join(
+                line.text
+                for w in app.screen.query("Static, Label")
+                for line in w.render_lines(Region(0, 0, w.size.width, w.size.height))
+            )
+            assert "[/]" in shown_text and "[bold]loud[/bold]" in shown_text and "[b]L[/]" in shown_text
+            await pilot.press("escape", "plus")
+            assert isinstance(app.screen, AddClaimDialog)
+            await pilot.press("escape")
+            app.review.notify("Redraft failed: bad [/] markup [red")
+            await pilot.pause()

@@ -116,3 +116,100 @@ def test_evidence_shown_to_the_model_leaves_out_headings_and_cannot_break_out() 
     assert "Mapping the Kursk Incursion" not in shown and "mutual defense treaty" in shown
     assert shown.count("</source>") == 1 and "</evidence>" not in shown and "‹/evidence›" in shown
     assert "title=\"A 'quoted' ‹title›\"" in shown
+
+
+SENT = (
+    "Officials in Seoul said North Korea did send 12,000 troops to the Kursk region in late 2024. "
+    "North Korea’s alliance with Russia represents a significant shift in the regional balance."
+)
+
+
+def test_a_fuzzy_match_never_flips_a_negation_a_number_or_a_name() -> None:
+    good = locate("North Korea did send 12,000 troops to the Kursk area in late 2024", SENT)
+    assert good is not None and good.kind == "fuzzy"  # a changed common word is still found
+    for changed in (
+        "North Korea did not send 12,000 troops to the Kursk region in late 2024",  # negation added
+        "North Korea didn't send 12,000 troops to the Kursk region in late 2024",
+        "North Korea did send 15,000 troops to the Kursk region in late 2024",  # number changed
+        "North Korea did send 12,000 troops to the Kursk region in late 2023",
+        "South Korea did send 12,000 troops to the Kursk region in late 2024",  # name changed
+        "North Korea did send 12,000 troops to the Donbas region in late 2024",
+        "Russia’s alliance with Russia represents a significant shift in the regional balance",
+    ):
+        assert locate(changed, SENT) is None, changed
+    assert locate("North Korea did never send troops to the Kursk region in late 2024", SENT) is None
+    c = verify_claim(
+        claim_id="x",
+        section="bluf",
+        text="North Korea did not send troops.",
+        label=None,
+        confidence="low",
+        given=[GivenCitation("S1", "North Korea did not send 12,000 troops to the Kursk region in late 2024")],
+        pack=EvidencePack(
+            [EvidenceItem("S1", Chunk(id="c", doc_id="d", ordinal=0, text=SENT, start=0, end=len(SENT)))]
+        ),
+    )
+    assert c.citations == [] and c.dropped[0].reason == "quote-not-found"
+
+
+def test_a_resolved_span_starts_and_ends_on_name_boundaries() -> None:
+    pack = EvidencePack([EvidenceItem("S1", Chunk(id="c", doc_id="d", ordinal=0, text=SENT, start=0, end=len(SENT)))])
+    for quote, expected in (
+        ("Korea’s alliance with Russia represents a significant shift", "North Korea’s alliance with Russia"),
+        ("Officials in Seoul said North", "Officials in Seoul said North Korea"),
+    ):
+        c = verify_claim(
+            claim_id="x",
+            section="bluf",
+            text="t",
+            label=None,
+            confidence="low",
+            given=[GivenCitation("S1", quote)],
+            pack=pack,
+        )
+        (cit,) = c.citations
+        assert cit.quote.startswith(expected) or cit.quote.endswith(expected), cit.quote
+
+
+WRAPPED = (
+    "Kursk update\n"
+    "\n"
+    "North Korean troops were first reported in the Kursk region in\n"
+    "late October, according to officials in Seoul who spoke to reporters\n"
+    "on condition of anonymity. The deployment followed the signing of a\n"
+    "mutual defence treaty in June 2024 between the two countries and\n"
+    "marked the first time Pyongyang sent ground forces abroad in decades\n"
+    "\n"
+    "Analysts expect more troops to follow in the spring\n"
+)
+
+
+def test_hard_wrapped_text_keeps_its_body() -> None:
+    from agent.drafting.pipeline import format_evidence
+
+    chunk = Chunk(id="c", doc_id="d", ordinal=0, text=WRAPPED, start=0, end=len(WRAPPED))
+    pack = EvidencePack([EvidenceItem("S1", chunk)])
+    shown = format_evidence(pack)
+    for line in WRAPPED.splitlines()[2:]:
+        assert " ".join(line.split()[:4]) in shown, line
+    assert "Kursk update" not in shown  # a title is still left out
+    c = verify_claim(
+        claim_id="x",
+        section="bluf",
+        text="Seoul officials said so.",
+        label=None,
+        confidence="low",
+        given=[GivenCitation("S1", "late October, according to officials in Seoul who spoke to reporters")],
+        pack=pack,
+    )
+    assert c.citations and not c.dropped, c.dropped
+    c = verify_claim(
+        claim_id="x",
+        section="bluf",
+        text="Sent abroad.",
+        label=None,
+        confidence="low",
+        given=[GivenCitation("S1", "marked the first time Pyongyang sent ground forces abroad in decades")],
+        pack=pack,
+    )
+    assert c.citations and not c.dropped, c.dropped

@@ -57,9 +57,11 @@ class EditDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog edit"):
-            yield Label(f"Edit claim{f' — {self.claim.label}' if self.claim.label else ''}", classes="dialog-title")
+            yield Label(
+                Text(f"Edit claim{f' — {self.claim.label}' if self.claim.label else ''}"), classes="dialog-title"
+            )
             yield Label("Original (drafted):", classes="dialog-hint")
-            yield Static(self.claim.text, id="edit-original")
+            yield Static(Text(self.claim.text), id="edit-original")  # model text: never markup
             yield Label("Your wording (kept beside the original):", classes="dialog-hint")
             yield TextArea(self.claim.edited_text or self.claim.text, id="edit-text", soft_wrap=True)
             yield Label("ctrl+l clears the text to write it anew · f7 selects all", classes="dialog-hint")
@@ -152,7 +154,7 @@ class AddClaimDialog(ModalScreen[tuple[str, list[str]] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog add"):
-            yield Label(f"Add a claim to {self.section_title}", classes="dialog-title")
+            yield Label(Text(f"Add a claim to {self.section_title}"), classes="dialog-title")
             yield TextArea("", id="add-text", soft_wrap=True)
             yield Label(
                 "Evidence from this section's pack (space to tick; none = flagged unsupported):",
@@ -160,7 +162,7 @@ class AddClaimDialog(ModalScreen[tuple[str, list[str]] | None]):
             )
             yield SelectionList[str](
                 *(
-                    Selection(f"{label}: {chunk.text[:90].replace(chr(10), ' ')}…", chunk.id)
+                    Selection(Text(f"{label}: {chunk.text[:90].replace(chr(10), ' ')}…"), chunk.id)
                     for chunk, label in self.chunks
                 ),
                 id="add-evidence",
@@ -182,7 +184,7 @@ class AddClaimDialog(ModalScreen[tuple[str, list[str]] | None]):
     def action_save(self) -> None:
         text = self.query_one(TextArea).text.strip()
         if not text:
-            self.notify("Write the claim first.", severity="warning")
+            self.notify("Write the claim first.", severity="warning", markup=False)
             return
         self.dismiss((text, list(self.query_one(SelectionList).selected)))
 

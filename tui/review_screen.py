@@ -18,6 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -79,8 +80,24 @@ class ReviewScreen(Screen[None]):
         self.current: str | None = None
         self.last_event: ReviewEvent | None = None
         self.redrafting: set[str] = set()
+        # Redrafts that came back, each with the claim as it was when asked for: shown one at a time, and only
+        # while no dialog is open (keys typed in an editor are text, not "take"/"keep").
+        self._ready: list[tuple[Claim, Claim, str]] = []
+        self._offering = False
         self._docs: dict[str, SourceDocument] = {}
         self.profiles: dict[str, SourceProfile] = {}
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Messages here carry source, model and file text: plain text unless a caller says otherwise."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     @property
     def review_app(self) -> BriefReviewApp:
@@ -462,7 +479,7 @@ class ReviewScreen(Screen[None]):
             except Exception as e:
                 self.app.call_from_thread(self._redraft_failed, claim.id, e)
                 continue
-            self.app.call_from_thread(self._redraft_ready, claim.id, new, guidance)
+            self.app.call_from_thread(self._redraft_ready, claim, new, guidance)
 
     @work(thread=True, group="redraft", exit_on_error=False)
     def _redraft(self, claim: Claim, guidance: str) -> None:
@@ -472,24 +489,46 @@ class ReviewScreen(Screen[None]):
         except Exception as e:
             self.app.call_from_thread(self._redraft_failed, claim.id, e)
             return
-        self.app.call_from_thread(self._redraft_ready, claim.id, new, guidance)
+        self.app.call_from_thread(self._redraft_ready, claim, new, guidance)
 
     def _redraft_failed(self, claim_id: str, error: Exception) -> None:
         self.redrafting.discard(claim_id)
         self.refresh_progress()
         self.notify(f"Redraft failed: {error}", severity="error", timeout=10)
 
-    def _redraft_ready(self, claim_id: str, new: Claim, guidance: str) -> None:
-        self.redrafting.discard(claim_id)
+    def _redraft_ready(self, asked: Claim, new: Claim, guidance: str) -> None:
+        self.redrafting.discard(asked.id)
         self.refresh_progress()
-        old = self.session.claim(claim_id)
+        self._ready.append((asked, new, guidance))
+        if self.app.screen is not self:
+            self.notify("A redraft is ready: it is shown when you close this dialog.", timeout=4)
+        self._offer_next_redraft()
 
-        def done(take: bool | None) -> None:
-            if take and (ev := self.guard(lambda: self.session.take_redraft(claim_id, new))):
-                self.notify("Took the redrafted version (now pending).", timeout=3)
-                self.after_decision(ev)
+    def on_screen_resume(self) -> None:
+        self._offer_next_redraft()
 
-        self.app.push_screen(RedraftDialog(old, new, guidance), done)
+    def _offer_next_redraft(self) -> None:
+        """Show the next redraft, if no dialog is open and its claim has not been decided since it was asked for."""
+        while self._ready and not self._offering and self.app.screen is self:
+            asked, new, guidance = self._ready.pop(0)
+            old = self.session.claim(asked.id)
+            if old != asked:
+                self.notify(
+                    f"The redraft of a claim you decided since ({old.status}) was dropped; press R to ask again.",
+                    severity="warning",
+                    timeout=6,
+                )
+                continue
+            self._offering = True
+
+            def done(take: bool | None, asked: Claim = asked, new: Claim = new) -> None:
+                self._offering = False
+                if take and (ev := self.guard(lambda: self.session.take_redraft(asked.id, new, expected=asked))):
+                    self.notify("Took the redrafted version (now pending).", timeout=3)
+                    self.after_decision(ev)
+                self.call_later(self._offer_next_redraft)
+
+            self.app.push_screen(RedraftDialog(old, new, guidance), done)
 
     def action_add_claim(self) -> None:
         if self.current is None and not self.session.sections:

@@ -12,12 +12,17 @@ from rich.table import Table
 
 from agent.cli.main import parse_date
 from agent.core.paths import Workspace
-from agent.core.settings import Settings
+from agent.core.settings import Settings, redact_url
 
 
 def register(sub: Any) -> None:
     s = sub.add_parser("ingest", help="read source documents into the workspace's index")
-    s.add_argument("paths", nargs="+", type=Path, help="files or folders (.txt, .md, .html)")
+    s.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt, .md, .html)")
+    s.add_argument(
+        "--reindex",
+        action="store_true",
+        help="embed every stored source again with the configured embedding model (after switching models)",
+    )
     s.add_argument("-q", "--quiet", action="store_true", help="no progress; print only failures")
     s.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
     s.set_defaults(handler=cmd_ingest)
@@ -44,6 +49,19 @@ def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     from agent.corpus.ingest import discover, ingest_paths
     from agent.services import open_services
 
+    if args.reindex:
+        from agent.corpus.ingest import reindex
+
+        with open_services(ws, settings) as services:
+            done = reindex(services)
+        failed = [o for o in done if o.status == "failed"]
+        for o in failed:
+            Console(stderr=True).print(f"✗ {o.path}: {o.error}", markup=False)
+        console.print(f"re-embedded {len(done) - len(failed)} sources; {len(failed)} failed")
+        return 1 if failed else 0
+    if not args.paths:
+        Console(stderr=True).print("error: give files or folders to ingest (or --reindex)")
+        return 2
     missing = [p for p in args.paths if not p.exists()]
     for p in missing:
         console.print(f"[red]✗[/] {p}: no such file or folder")
@@ -94,6 +112,7 @@ def cmd_search(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
         if services.store.count_chunks() == 0:
             Console(stderr=True).print(f"The workspace {ws.root} has no documents yet: run `brief ingest PATH` first.")
             return 1
+        services.check_index()
         hits = services.retriever.search(
             args.query, args.k, doc_ids=args.docs, since=args.since, until=args.until, mode=args.mode
         )
@@ -133,9 +152,9 @@ def cmd_status(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
             "workspace": str(ws.root),
             "documents": len(docs),
             "chunks": n_chunks,
-            "index": settings.index.chroma_url or str(ws.chroma_dir),
+            "index": redact_url(settings.index.chroma_url) or str(ws.chroma_dir),
             "drafts": [p.stem for p in drafts],
-            "llm": settings.llm.base_url or f"embedded llama-server ({settings.llm.local_model})",
+            "llm": redact_url(settings.llm.base_url) or f"embedded llama-server ({settings.llm.local_model})",
         }
     if args.json:
         print(json.dumps(info, indent=2))

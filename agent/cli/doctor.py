@@ -18,7 +18,7 @@ from rich.console import Console
 
 from agent.core import model_files
 from agent.core.paths import Workspace
-from agent.core.settings import Settings
+from agent.core.settings import Settings, redact_url
 from agent.llm.seam import LLMError
 
 
@@ -49,9 +49,12 @@ def _check_llm(settings: Settings, workspace: Workspace, out: Callable[[str], ob
 
     cfg = settings.llm
     if cfg.base_url:
-        out(f"LLM endpoint: {cfg.base_url} (configured)")
+        out(f"LLM endpoint: {redact_url(cfg.base_url)} (configured)")
         out(f"  model: {cfg.model or '(the endpoint default)'}")
-        out(f"  API key: {'set' if cfg.api_key else 'not set'}")
+        if cfg.key_notice:
+            out(f"  API key: WITHHELD: {cfg.key_notice}")
+        else:
+            out(f"  API key: {'set' if cfg.api_key else 'not set'}")
     else:
         out("LLM endpoint: embedded llama-server (no llm.base_url / OPENAI_BASE_URL set)")
         try:
@@ -95,7 +98,9 @@ def _check_llm(settings: Settings, workspace: Workspace, out: Callable[[str], ob
 def _check_embeddings(settings: Settings, out: Callable[[str], object]) -> bool:
     cfg = settings.embeddings
     if cfg.provider == "openai":
-        out(f"Embeddings: {cfg.model} at {cfg.base_url or '(embeddings.base_url not set)'}")
+        out(f"Embeddings: {cfg.model} at {redact_url(cfg.base_url) or '(embeddings.base_url not set)'}")
+        if cfg.key_notice:
+            out(f"  API key WITHHELD: {cfg.key_notice}")
     else:
         out("Embeddings: all-MiniLM-L6-v2 int8 ONNX, local")
         for name in ("minilm-l6-v2-int8", "minilm-l6-v2-tokenizer"):
@@ -122,7 +127,7 @@ def _check_index(settings: Settings, workspace: Workspace, out: Callable[[str], 
     if not url:
         out(f"Index: Chroma embedded, at {workspace.chroma_dir}")
         return True
-    out(f"Index: Chroma server at {url}")
+    out(f"Index: Chroma server at {redact_url(url)}")
     base = url.rstrip("/")
     for path in ("/api/v2/heartbeat", "/api/v1/heartbeat"):
         try:

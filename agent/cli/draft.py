@@ -110,6 +110,7 @@ def cmd_draft(args: argparse.Namespace, ws: Workspace, settings: Settings, conso
         if services.store.count_chunks() == 0:
             err.print(f"[red]error:[/] the workspace {ws.root} has no documents: run `brief ingest PATH` first")
             return 1
+        services.check_index()
         show = console.is_terminal and not (args.quiet or args.json)
         if show:
             console.print(f"[dim]LLM: {services.llm.info.model} ({services.llm.info.kind})[/]")

@@ -53,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as e:
         Console(stderr=True).print(f"[red]configuration error:[/] {e}")
         return 2
+    for notice in (settings.llm.key_notice, settings.embeddings.key_notice):
+        if notice:
+            Console(stderr=True).print(f"warning: {notice}", markup=False, highlight=False)
     handler: Handler = args.handler
     try:
         return handler(args, ws, settings, console)
@@ -68,12 +71,25 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is the whole story for the user: no traceback."""
     from agent.cli.tradecraft import NothingToAnalyse
     from agent.core.model_files import AssetError
+    from agent.core.paths import UnsafeName
     from agent.corpus.embeddings import EmbeddingError
     from agent.corpus.index import IndexError_
+    from agent.drafting.pipeline import DraftFileError
     from agent.llm.seam import LLMError
+    from agent.review.session import ReviewError
     from agent.tradecraft.profiles import RegistryError
 
-    return (AssetError, EmbeddingError, IndexError_, LLMError, RegistryError, NothingToAnalyse)
+    return (
+        AssetError,
+        EmbeddingError,
+        IndexError_,
+        LLMError,
+        UnsafeName,
+        DraftFileError,
+        ReviewError,
+        RegistryError,
+        NothingToAnalyse,
+    )
 
 
 if __name__ == "__main__":

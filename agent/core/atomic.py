@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -28,14 +30,29 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def append_line_durable(path: Path, line: str) -> None:
-    """Append one line and fsync before returning: the line is on disk when this returns."""
+    """Append one line and fsync before returning: the whole line is on disk when this returns.
+
+    ``os.write`` may write less than asked; the rest is written until done. If anything fails (a full disk),
+    the file is cut back to its length before the append and the error raised: no fragment is left for the
+    next line to be glued onto."""
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists()
-    data = (line.rstrip("\n") + "\n").encode("utf-8")
+    data = memoryview((line.rstrip("\n") + "\n").encode("utf-8"))
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, data)
-        os.fsync(fd)
+        size = os.fstat(fd).st_size
+        try:
+            while data:
+                n = os.write(fd, data)
+                if n <= 0:
+                    raise OSError(errno.EIO, f"{path}: write made no progress")
+                data = data[n:]
+            os.fsync(fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+            raise
     finally:
         os.close(fd)
     if new:

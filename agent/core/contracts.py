@@ -255,7 +255,7 @@ class DroppedCitation(_Model):
 
     chunk_ref: str
     quote: str
-    reason: Literal["unknown-chunk", "quote-not-found", "empty-quote", "too-short", "heading"]
+    reason: Literal["unknown-chunk", "quote-not-found", "empty-quote", "too-short", "heading", "instruction"]
 
 
 class Claim(_Model):
@@ -271,6 +271,7 @@ class Claim(_Model):
     status: ReviewStatus = "pending"
     edited_text: str | None = None
     reviewer_note: str | None = None
+    reviewed_by: str | None = Field(default=None, description="Who made the claim's current review decision")
     origin: Literal["drafted", "redrafted", "manual", "computed"] = Field(
         default="drafted", description="'computed': written by code from the pipeline's results, not by a model"
     )

@@ -8,6 +8,7 @@ shared by all workspaces (default ``~/.cache/briefwright``, or ``$BRIEF_CACHE_DI
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,21 @@ DEFAULT_WORKSPACE = Path(".brief")
 CONFIG_NAME = "config.toml"
 
 
+class UnsafeName(ValueError):
+    """A name used as a file name (a draft id) that could reach outside its folder."""
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def safe_name(name: str, what: str = "draft id") -> str:
+    """``name`` if it can be a file name inside a folder (letters, digits, ``.``, ``_``, ``-``; not starting with
+    a dot), else :class:`UnsafeName`: ids come from files a workspace holds, which may come from someone else."""
+    if not _SAFE_NAME.fullmatch(name or "") or ".." in name:
+        raise UnsafeName(f"not a valid {what}: {name!r} (letters, digits, '.', '_' and '-' only)")
+    return name
+
+
 def cache_dir() -> Path:
     """Where verified model files live (shared between workspaces)."""
     env = os.environ.get("BRIEF_CACHE_DIR")
@@ -27,6 +43,14 @@ def cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "briefwright"
+
+
+def user_config_file() -> Path:
+    """The user's own settings (``$XDG_CONFIG_HOME/briefwright/config.toml``, default ``~/.config/…``): trusted,
+    unlike a workspace's ``config.toml``, which may come with a case folder from someone else."""
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
+    return base / "briefwright" / CONFIG_NAME
 
 
 def models_dir() -> Path:
@@ -80,13 +104,13 @@ class Workspace:
         return self.logs_dir / "llm_calls.jsonl"
 
     def draft_file(self, draft_id: str) -> Path:
-        return self.drafts_dir / f"{draft_id}.json"
+        return self.drafts_dir / f"{safe_name(draft_id)}.json"
 
     def journal_file(self, draft_id: str) -> Path:
-        return self.journals_dir / f"{draft_id}.jsonl"
+        return self.journals_dir / f"{safe_name(draft_id)}.jsonl"
 
     def lock_file(self, draft_id: str) -> Path:
-        return self.journals_dir / f"{draft_id}.lock"
+        return self.journals_dir / f"{safe_name(draft_id)}.lock"
 
     def ensure(self) -> Workspace:
         for d in (self.root, self.drafts_dir, self.journals_dir, self.exports_dir, self.logs_dir):

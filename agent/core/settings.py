@@ -4,7 +4,12 @@ Sources, highest first: explicit arguments, ``BRIEF_<SECTION>__<FIELD>`` environ
 variables, the documented shortcuts (``OPENAI_BASE_URL``, ``OPENAI_API_KEY``,
 ``BRIEF_CHROMA_URL``, ``BRIEF_LOCAL_MODEL``, ``BRIEF_REVIEWER``), the workspace's
 ``config.toml`` (sections ``[llm]``, ``[embeddings]``, ``[index]``, ``[ingest]``, ``[review]``),
-then the defaults below.
+the user's own ``~/.config/briefwright/config.toml``, then the defaults below.
+
+A key is bound to the endpoint it was configured with. A workspace is a case folder that may come from
+someone else, so when its ``config.toml`` chooses an endpoint, a key the user set (environment or user
+config) is not sent there unless the user named that endpoint too (``trusted_endpoints``, or the endpoint
+in the environment); the key is withheld and :attr:`LLMSettings.key_notice` says why.
 """
 
 from __future__ import annotations
@@ -13,12 +18,12 @@ import getpass
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-from agent.core.paths import Workspace
+from agent.core.paths import Workspace, user_config_file
 
 StructuredMode = Literal["auto", "json_schema", "json_object_schema", "prompt"]
 
@@ -64,6 +69,13 @@ class LLMSettings(BaseModel):
     price_per_mtok_out: float | None = None
     """USD per million completion tokens, to show cost (optional)."""
 
+    _key_notice: str | None = PrivateAttr(default=None)
+
+    @property
+    def key_notice(self) -> str | None:
+        """Why the user's API key is withheld from ``base_url`` (a workspace chose it), or None."""
+        return self._key_notice
+
 
 class EmbeddingSettings(BaseModel):
     provider: Literal["local", "openai"] = "local"
@@ -76,6 +88,13 @@ class EmbeddingSettings(BaseModel):
     """Embedding model name (for ``openai``: the name the endpoint expects)."""
     batch_size: int = 32
     """Texts per embedding batch."""
+
+    _key_notice: str | None = PrivateAttr(default=None)
+
+    @property
+    def key_notice(self) -> str | None:
+        """Why the user's API key is withheld from ``base_url`` (a workspace chose it), or None."""
+        return self._key_notice
 
 
 class IndexSettings(BaseModel):
@@ -171,6 +190,16 @@ class Settings(BaseSettings):
     index: IndexSettings = Field(default_factory=IndexSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    trusted_endpoints: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Endpoints your API keys may be sent to when a workspace's ``config.toml`` chooses them, besides
+    ``https://api.openai.com/v1`` (an OpenAI key's own home)
+    (``BRIEF_TRUSTED_ENDPOINTS``, comma-separated, or your own ``~/.config/briefwright/config.toml``).
+    Read only from the environment and your user config, never from a workspace."""
+
+    @field_validator("trusted_endpoints", mode="before")
+    @classmethod
+    def _split(cls, v: Any) -> Any:
+        return [u.strip() for u in v.split(",") if u.strip()] if isinstance(v, str) else v
 
     _config_path: Path | None = None
 
@@ -188,16 +217,77 @@ class Settings(BaseSettings):
             env_settings,
             _ShortcutSource(settings_cls),
             _TomlSource(settings_cls, _CONFIG_PATH.get("path")),
+            _TomlSource(settings_cls, _CONFIG_PATH.get("user")),
         )
 
 
 _CONFIG_PATH: dict[str, Path | None] = {}
 
 
-def load_settings(workspace: Workspace | None = None, **overrides: Any) -> Settings:
-    """Settings for a workspace: its ``config.toml`` under the environment and explicit overrides."""
-    _CONFIG_PATH["path"] = workspace.config_file if workspace else None
+def _build(workspace_config: Path | None, overrides: dict[str, Any]) -> Settings:
+    _CONFIG_PATH["path"] = workspace_config
+    _CONFIG_PATH["user"] = user_config_file()
     try:
         return Settings(**overrides)
     finally:
-        _CONFIG_PATH.pop("path", None)
+        _CONFIG_PATH.clear()
+
+
+def redact_url(url: str | None) -> str:
+    """``url`` as it may be shown, logged or saved: no user/password, no query values (keys travel there too)."""
+    if not url:
+        return ""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        if "@" in parts.netloc:
+            netloc = f"***@{netloc}"
+        query = urlencode([(k, "***") for k, _ in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    except ValueError:
+        return "(an endpoint URL that cannot be parsed)"
+
+
+def normalise_endpoint(url: str) -> str:
+    return url.strip().rstrip("/").lower()
+
+
+def load_settings(workspace: Workspace | None = None, **overrides: Any) -> Settings:
+    """Settings for a workspace: its ``config.toml`` under the environment and explicit overrides, over the
+    user's own config. A key the user set is withheld from an endpoint only the workspace named."""
+    trusted = _build(None, overrides)
+    if workspace is None or not workspace.config_file.is_file():
+        return trusted
+    full = _build(workspace.config_file, overrides)
+    full.trusted_endpoints = trusted.trusted_endpoints  # a workspace cannot vouch for its own endpoint
+    allowed = {normalise_endpoint(u) for u in [*trusted.trusted_endpoints, "https://api.openai.com/v1"]}
+    for name, mine, theirs in (("llm", trusted.llm, full.llm), ("embeddings", trusted.embeddings, full.embeddings)):
+        _bind_key(name, mine, theirs, allowed, workspace.config_file)
+    return full
+
+
+def _bind_key(
+    name: str,
+    mine: LLMSettings | EmbeddingSettings,
+    theirs: LLMSettings | EmbeddingSettings,
+    allowed: set[str],
+    config: Path,
+) -> None:
+    """Withhold the user's key from an endpoint the workspace chose (see the module docstring)."""
+    url, key = theirs.base_url, theirs.api_key
+    if not url or key is None or url == mine.base_url:
+        return  # no key, or the endpoint is the user's own choice
+    if mine.api_key is None or mine.api_key.get_secret_value() != key.get_secret_value():
+        return  # the workspace brought its own key for its own endpoint
+    if normalise_endpoint(url) in allowed:
+        return
+    theirs.api_key = None
+    theirs._key_notice = (
+        f"your API key was NOT sent to {redact_url(url)}: that {name} endpoint is chosen by the workspace's {config}, "
+        f"and a key you set (environment or your own config) goes only to endpoints you configured yourself. "
+        f"If you trust {redact_url(url)}, add it to trusted_endpoints in {user_config_file()} "
+        f"(or BRIEF_TRUSTED_ENDPOINTS), or set it yourself with "
+        + ("OPENAI_BASE_URL." if name == "llm" else "BRIEF_EMBEDDINGS__BASE_URL.")
+    )

@@ -22,6 +22,13 @@ class IndexError_(RuntimeError):
     """The index could not be opened or queried; the message says what to check."""
 
 
+REINDEX = "run `brief ingest --reindex` to embed the stored sources again with the configured model"
+
+
+def _wrong_model(e: Exception) -> bool:
+    return "dimension" in str(e).lower()
+
+
 def collection_name(prefix: str, embedding_model: str) -> str:
     slug = re.sub(r"[^a-zA-Z0-9._-]+", "-", f"{prefix}-{embedding_model}").strip("-._")
     return slug[:200] or "briefwright"
@@ -85,11 +92,18 @@ class ChromaIndex:
         vectors = np.concatenate([np.asarray(v, dtype=np.float32) for _, _, v in items])
         for b in range(0, len(chunks), self._max_batch):
             sl = slice(b, b + self._max_batch)
-            self.collection.upsert(
-                ids=[c.id for c in chunks[sl]],
-                embeddings=np.asarray(vectors[sl], dtype=np.float32),
-                metadatas=metas[sl],  # type: ignore[arg-type]
-            )
+            try:
+                self.collection.upsert(
+                    ids=[c.id for c in chunks[sl]],
+                    embeddings=np.asarray(vectors[sl], dtype=np.float32),
+                    metadatas=metas[sl],  # type: ignore[arg-type]
+                )
+            except Exception as e:
+                if _wrong_model(e):
+                    raise IndexError_(
+                        f"the index {self.name} holds vectors of another embedding model ({e}): {REINDEX}"
+                    ) from e
+                raise
 
     def upsert_raw(self, ids: list[str], vectors: np.ndarray, metas: list[dict[str, Any]]) -> None:
         """Bulk insert without documents (benchmarks)."""
@@ -99,6 +113,14 @@ class ChromaIndex:
 
     def delete_document(self, doc_id: str) -> None:
         self.collection.delete(where={"doc_id": doc_id})
+
+    def reset(self) -> None:
+        """Drop every vector (and the collection's dimension): before embedding everything again."""
+        meta = self.collection.metadata
+        self.client.delete_collection(self.name)
+        self.collection = self.client.get_or_create_collection(
+            self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=meta
+        )
 
     def count(self) -> int:
         return int(self.collection.count())
@@ -128,12 +150,19 @@ class ChromaIndex:
         n = self.count()
         if n == 0:
             return []
-        res = self.collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],  # type: ignore[arg-type]
-            n_results=min(k, n),
-            where=where,
-            include=["distances"],
-        )
+        try:
+            res = self.collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],  # type: ignore[arg-type]
+                n_results=min(k, n),
+                where=where,
+                include=["distances"],
+            )
+        except Exception as e:
+            if _wrong_model(e):
+                raise IndexError_(
+                    f"the index {self.name} holds vectors of another embedding model ({e}): {REINDEX}"
+                ) from e
+            raise
         ids = res["ids"][0]
         dists = (res.get("distances") or [[1.0] * len(ids)])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True)]

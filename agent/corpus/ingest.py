@@ -9,6 +9,7 @@ sentences rather than a wrapped line's, and every chunk is still an exact slice 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,11 +257,23 @@ def _prepare_document(
     )
 
 
-_METADATA = {"title", "outlet", "author", "published", "url", "content_type", "field_sources", "pages", "attachments"}
+_METADATA = {
+    "sha256",  # the file's bytes: an edited front matter is a change even where the text and fields are not
+    "title",
+    "outlet",
+    "author",
+    "published",
+    "url",
+    "content_type",
+    "field_sources",
+    "pages",
+    "attachments",
+}
 
 
 def _same_metadata(a: SourceDocument, b: SourceDocument) -> bool:
-    """Same text, same metadata: nothing to do. (A changed sidecar, or an e-mail that lost an attachment, is not.)"""
+    """Same text, same file, same metadata: nothing to do. (A changed sidecar or front matter, or an e-mail that lost
+    an attachment, is not.)"""
     return a.model_dump(include=_METADATA) == b.model_dump(include=_METADATA)
 
 
@@ -295,15 +308,42 @@ def _embed_and_write(services: Services, group: list[_Pending]) -> list[IngestOu
 
 
 def _write(services: Services, p: _Pending, vectors: Any) -> IngestOutcome:
+    """The new version first, then the old one goes: a failure on the way leaves the old version searchable."""
     store, index = services.store, services.index
+    new_id = p.previous != p.doc.id and not store.has_document(p.doc.id)
+    try:
+        index.upsert(p.doc, p.chunks, vectors)
+        store.put_document(p.doc, p.chunks, path_key=p.key)
+    except Exception as e:  # this file's failure (a full disk, a locked database), not the run's
+        if new_id:
+            with contextlib.suppress(Exception):
+                index.delete_document(p.doc.id)  # no vectors without their store rows
+        return IngestOutcome(path=str(p.path), status="failed", doc_id=p.doc.id, error=f"not written: {e}")
     if p.previous and p.previous != p.doc.id and not store.other_paths_for(p.previous, p.key):
         index.delete_document(p.previous)
         store.delete_document(p.previous)
-    index.upsert(p.doc, p.chunks, vectors)
-    store.put_document(p.doc, p.chunks, path_key=p.key)
     return IngestOutcome(
         path=str(p.path),
         status="replaced" if p.replaces else "added",
         doc_id=p.doc.id,
         chunks=len(p.chunks),
     )
+
+
+def reindex(services: Services, *, on_doc: Callable[[IngestOutcome], None] | None = None) -> list[IngestOutcome]:
+    """Embed every stored document's chunks again into a fresh collection of the configured embedding model (after
+    switching models, or when the index is damaged). The store is not touched."""
+    store, index = services.store, services.index
+    index.reset()
+    outcomes = []
+    for doc in store.documents():
+        chunks = store.chunks_for(doc.id)
+        try:
+            index.upsert(doc, chunks, services.embedder.embed([c.text for c in chunks]))
+            outcome = IngestOutcome(path=doc.path, status="replaced", doc_id=doc.id, chunks=len(chunks))
+        except Exception as e:  # that document's failure; the others go on
+            outcome = IngestOutcome(path=doc.path, status="failed", doc_id=doc.id, error=f"not indexed: {e}")
+        outcomes.append(outcome)
+        if on_doc:
+            on_doc(outcome)
+    return outcomes

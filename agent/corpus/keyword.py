@@ -114,16 +114,18 @@ class BM25Index:
             tfs=self.tfs,
             doc_len=self.doc_len,
             chunk_doc=self.chunk_doc,
-            vocab=np.asarray(list(self.vocab), dtype=object),
-            chunk_ids=np.asarray(self.chunk_ids, dtype=object),
-            doc_ids=np.asarray(self.doc_ids, dtype=object),
+            vocab=np.asarray(list(self.vocab), dtype=str),
+            chunk_ids=np.asarray(self.chunk_ids, dtype=str),
+            doc_ids=np.asarray(self.doc_ids, dtype=str),
             generation=np.asarray(self.generation),
         )
         tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> BM25Index:
-        with np.load(path, allow_pickle=True) as z:
+        """Load a saved index. Never unpickles: the file is in a workspace, which may come from someone else
+        (a pickled object would run code); a file that needs pickling raises ``ValueError``."""
+        with np.load(path, allow_pickle=False) as z:
             return cls(
                 vocab={t: i for i, t in enumerate(z["vocab"].tolist())},
                 indptr=z["indptr"],

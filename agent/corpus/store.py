@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -218,7 +219,7 @@ class Store:
         if self.keyword_cache.exists():
             try:
                 index = BM25Index.load(self.keyword_cache)
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # damaged or tampered: rebuilt
                 index = None
             if index is not None and index.generation != gen:
                 index = None

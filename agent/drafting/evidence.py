@@ -17,6 +17,7 @@ import numpy as np
 from agent.core.contracts import Chunk, Citation, DigestItem, Sentence, SourceDocument
 from agent.corpus.embeddings import Embedder
 from agent.drafting.checks import content_words
+from agent.drafting.verify import is_instruction
 from agent.tradecraft.corroboration import NEAR_DUPLICATE, Corroboration, jaccard
 
 MAX_QUOTE_WORDS = 60
@@ -24,9 +25,15 @@ DIGEST_SIZE = 24
 
 
 def is_evidence(s: Sentence) -> bool:
-    """Body sentences that assert something: not headings, boilerplate, questions or scraps."""
+    """Body sentences that assert something: not headings, boilerplate, questions, scraps, or text that
+    addresses the model (prompt injection is no evidence)."""
     n = len(s.text.split())
-    return s.kind in ("body", "bullet") and 6 <= n <= 90 and not s.text.rstrip("”\"' ").endswith("?")
+    return (
+        s.kind in ("body", "bullet")
+        and 6 <= n <= 90
+        and not s.text.rstrip("”\"' ").endswith("?")
+        and not is_instruction(s.text)
+    )
 
 
 def density(s: Sentence) -> float:

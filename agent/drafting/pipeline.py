@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from agent import __version__
 from agent.core.atomic import atomic_write_text
 from agent.core.contracts import Claim, Confidence, Draft, Provenance, SearchHit, SectionDraft, Usage, stable_id
-from agent.core.paths import Workspace
+from agent.core.paths import Workspace, safe_name
 from agent.core.settings import Settings
 from agent.corpus.embeddings import Embedder
 from agent.corpus.index import ChromaIndex
@@ -29,7 +29,14 @@ from agent.drafting.analysis import analyse_sources
 from agent.drafting.checks import is_repeat, names_in, unsupported_names
 from agent.drafting.parts import DraftContext, draft_section_parts
 from agent.drafting.template import Prompt, SectionSpec, Template, load_prompt, load_template
-from agent.drafting.verify import EvidenceItem, EvidencePack, GivenCitation, is_heading_line, numbers_in, verify_claim
+from agent.drafting.verify import (
+    EvidenceItem,
+    EvidencePack,
+    GivenCitation,
+    numbers_in,
+    verify_claim,
+    without_headings,
+)
 from agent.llm.seam import LLM, LLMError
 
 
@@ -138,8 +145,7 @@ def format_evidence(pack: EvidencePack) -> str:
     out of the body (the title is an attribute): they assert nothing, and small models like to quote them."""
     parts = []
     for item in pack.items:
-        lines = [ln for ln in item.chunk.text.split("\n") if not is_heading_line(ln)]
-        body = "\n".join(lines).strip().replace("<", "‹").replace(">", "›") or "(no body text)"
+        body = without_headings(item.chunk.text).strip().replace("<", "‹").replace(">", "›") or "(no body text)"
         parts.append(
             f'<source id="{item.label}" title="{_attr(item.title)}" outlet="{_attr(item.outlet)}" '
             f'published="{_attr(item.published)}">\n{body}\n</source>'
@@ -208,7 +214,26 @@ def load_draft(ws: Workspace, draft_id: str | None = None) -> Draft:
         if not drafts:
             raise FileNotFoundError(f"no drafts in {ws.drafts_dir}: run `brief draft --topic ...` first")
         path = drafts[-1]
-    return Draft.model_validate_json(path.read_text(encoding="utf-8"))
+    try:
+        draft = Draft.model_validate_json(path.read_text(encoding="utf-8"))
+    except (ValidationError, UnicodeDecodeError) as e:
+        raise DraftFileError(
+            f"{path} is damaged ({_first_error(e)}) and cannot be read. Restore it from a backup, or draft again "
+            f'with `brief draft --topic "…"`; its review journal, if any, is in {ws.journals_dir} and is not touched.'
+        ) from e
+    safe_name(draft.id)  # the id names the journal, lock and export files
+    return draft
+
+
+class DraftFileError(ValueError):
+    """A draft file that cannot be read (damaged, truncated, edited by hand)."""
+
+
+def _first_error(e: Exception) -> str:
+    if isinstance(e, ValidationError):
+        err = e.errors()[0]
+        return f"{'.'.join(str(x) for x in err['loc']) or 'file'}: {err['msg']}"
+    return str(e)
 
 
 def draft_brief(

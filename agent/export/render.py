@@ -3,7 +3,9 @@
 By default only verified claims (accepted or edited) are exported. ``include_pending`` adds the
 claims not yet reviewed, each marked, under a banner that says the brief is an unverified preview;
 rejected claims are never exported. Each claim's quotes become footnotes (outlet, date, title, the
-quote), and a sources list closes the brief.
+quote), and a sources list closes the brief. The reviewers who verified the claims are named, each
+claim's flags are shown, and a claim that stands on no source (``unsupported``, e.g. added by hand without
+evidence) is marked so and not counted as verified. Only http(s) URLs become links.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from agent.core.contracts import (
     Citation,
     Claim,
     Draft,
+    Flag,
     SectionDraft,
     SourceDocument,
     SourceProfile,
 )
+from agent.core.paths import safe_name
 from agent.tradecraft import ach
 from agent.tradecraft.figures import range_text
 from agent.tradecraft.grading import estimate_label
@@ -52,6 +56,23 @@ class _Note:
 
 def _included(claim: Claim, include_pending: bool) -> bool:
     return claim.status in ("accepted", "edited") or (include_pending and claim.status == "pending")
+
+
+def _verified(claim: Claim) -> bool:
+    """Accepted or edited by an analyst, and standing on source evidence."""
+    return claim.status in ("accepted", "edited") and Flag.UNSUPPORTED not in claim.flags
+
+
+NO_SOURCE = "[NO SOURCE: the analyst's own judgment, not verified against the sources]"
+
+
+def _flags(claim: Claim) -> str:
+    return ", ".join(str(f) for f in claim.flags if f != Flag.UNSUPPORTED)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it may be a link (http or https), else None: a source's metadata is not trusted."""
+    return url if url and re.match(r"https?://[^\s<>\"'`]+$", url.strip(), re.I) else None
 
 
 class _Builder:
@@ -152,7 +173,12 @@ def md_escape(text: str) -> str:
 
 
 def _status_mark(claim: Claim) -> str:
-    return " **[UNVERIFIED]**" if claim.status == "pending" else ""
+    mark = " **[UNVERIFIED]**" if claim.status == "pending" else ""
+    if Flag.UNSUPPORTED in claim.flags:
+        mark += f" **{md_escape(NO_SOURCE)}**"
+    if _flags(claim):
+        mark += f" _(flags: {md_escape(_flags(claim))})_"
+    return mark
 
 
 def render_markdown(
@@ -161,14 +187,14 @@ def render_markdown(
     b = _Builder(draft, get_doc, include_pending)
     sections = b.sections()
     total = len(draft.claims())
-    verified = sum(1 for c in draft.claims() if c.status in ("accepted", "edited"))
+    verified = sum(1 for c in draft.claims() if _verified(c))
     lines = [md_escape(draft.topic), f"Drafted on: {draft.created:%Y-%m-%d}"]
     if include_pending:
         lines.append("")
         lines.append("> **UNVERIFIED PREVIEW** — claims marked [UNVERIFIED] have not been reviewed by an analyst.")
     lines += [
         f"AI-drafted brief from open sources; {verified} of {total} claims verified by "
-        f"{_reviewers(draft)}. Model: {md_escape(draft.provenance.model)}.",
+        f"{md_escape(_reviewers(draft))}. Model: {md_escape(draft.provenance.model)}.",
         f"Intelligence Report: {md_escape(draft.topic)}",
     ]
     n = 0
@@ -209,7 +235,10 @@ def render_markdown(
         for doc_id in b.used_docs:
             doc = b.doc(doc_id)
             title, outlet, date = _doc_line(doc, doc_id, b.profiles.get(doc_id))
-            url = f" <{doc.url}>" if doc is not None and doc.url else ""
+            url = ""
+            if doc is not None and doc.url:
+                link = safe_url(doc.url)
+                url = f" <{link}>" if link else f" (url: {md_escape(doc.url)})"
             lines.append(f"- {md_escape(title)} — {md_escape(outlet)}, {date}{url} (id {doc_id})")
     return "\n".join(lines) + "\n"
 
@@ -256,7 +285,8 @@ def _refs(refs: list[int]) -> str:
 
 
 def _reviewers(draft: Draft) -> str:
-    return "a human analyst"
+    names = sorted({c.reviewed_by for c in draft.claims() if _verified(c) and c.reviewed_by})
+    return ", ".join(names) if names else "no analyst yet"
 
 
 def render_json(draft: Draft, get_doc: Callable[[str], SourceDocument | None], include_pending: bool = False) -> str:
@@ -267,6 +297,7 @@ def render_json(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
         "created": draft.created.isoformat(),
         "verified_only": not include_pending,
         "overall_confidence": draft.confidence,
+        "reviewers": _reviewers(draft),
         "provenance": draft.provenance.model_dump(mode="json"),
         "sections": [],
     }
@@ -282,6 +313,8 @@ def render_json(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
                         "text": c.final_text,
                         "original_text": c.text,
                         "status": c.status,
+                        "verified": _verified(c),
+                        "reviewed_by": c.reviewed_by,
                         "confidence": c.confidence,
                         "likelihood": c.likelihood,
                         "independent_sources": c.sources,
@@ -345,7 +378,9 @@ def render_html(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .4em;vertical-align:top}</style>"
         "</head><body>",
         f"<h1>{e(draft.topic)}</h1>",
-        f"<p>Drafted on {draft.created:%Y-%m-%d}. Model: {e(draft.provenance.model)}.</p>",
+        f"<p>Drafted on {draft.created:%Y-%m-%d}. Model: {e(draft.provenance.model)}. "
+        f"{sum(1 for c in draft.claims() if _verified(c))} of {len(draft.claims())} claims verified by "
+        f"{e(_reviewers(draft))}.</p>",
     ]
     if include_pending:
         parts.append(
@@ -362,6 +397,10 @@ def render_html(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
             label = f"<strong>{e(c.label)}:</strong> " if c.label else ""
             sup = "".join(f'<sup><a href="#n{r}" id="r{r}">{r}</a></sup>' for r in refs)
             mark = ' <span class="pending">[UNVERIFIED]</span>' if c.status == "pending" else ""
+            if Flag.UNSUPPORTED in c.flags:
+                mark += f' <strong class="nosource">{e(NO_SOURCE)}</strong>'
+            if _flags(c):
+                mark += f' <span class="flags">(flags: {e(_flags(c))})</span>'
             graded = grade_text(c)
             grade = f' <span class="grade">({e(graded)})</span>' if graded else ""
             parts.append(f"<li>{label}{e(c.final_text)}{sup}{grade}{mark}</li>")
@@ -383,7 +422,10 @@ def render_html(draft: Draft, get_doc: Callable[[str], SourceDocument | None], i
         for doc_id in b.used_docs:
             doc = b.doc(doc_id)
             title, outlet, date = _doc_line(doc, doc_id, b.profiles.get(doc_id))
-            link = f' <a href="{e(doc.url)}">{e(doc.url)}</a>' if doc is not None and doc.url else ""
+            link = ""
+            if doc is not None and doc.url:
+                url = safe_url(doc.url)
+                link = f' <a href="{e(url)}">{e(url)}</a>' if url else f" (url: {e(doc.url)})"
             parts.append(f"<li>{e(title)} — {e(outlet)}, {e(date)}{link}</li>")
         parts.append("</ul>")
     parts.append("</body></html>")
@@ -466,6 +508,6 @@ def export_draft(
 ) -> Path:
     """Render and write atomically to ``out`` or ``out_dir/<draft id>[.preview].<fmt>``."""
     text = render(draft, get_doc, fmt, include_pending)
-    path = out or out_dir / f"{draft.id}{'.preview' if include_pending else ''}.{fmt}"
+    path = out or out_dir / f"{safe_name(draft.id)}{'.preview' if include_pending else ''}.{fmt}"
     atomic_write_text(path, text)
     return path

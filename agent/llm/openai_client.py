@@ -47,7 +47,7 @@ from tenacity import (
 
 from agent.core.atomic import append_json_line
 from agent.core.contracts import Usage
-from agent.core.settings import LLMSettings, StructuredMode
+from agent.core.settings import LLMSettings, StructuredMode, redact_url
 from agent.llm.seam import EndpointInfo, LLMConfigError, LLMError, LLMOutputError, LLMResult, Message, T
 
 log = logging.getLogger(__name__)
@@ -151,9 +151,24 @@ def _mentions_format(exc: openai.APIStatusError) -> bool:
     return any(word in text for word in ("response_format", "json_schema", "json schema", "grammar"))
 
 
+def _url_secrets(url: str) -> list[str]:
+    """The password and the query values of a URL (where credentials travel when not in a header)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        return [x for x in (parts.password, *(v for _, v in parse_qsl(parts.query))) if x]
+    except ValueError:
+        return []
+
+
+class BadResponse(Exception):
+    """The endpoint answered 200 with a body that is not a chat completion: truncated, HTML from a proxy, …"""
+
+
 def retryable(exc: BaseException) -> bool:
-    """Errors a later attempt can fix: transport failures, timeouts, rate limits, server errors."""
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+    """Errors a later attempt can fix: transport failures, timeouts, rate limits, server errors, cut-off bodies."""
+    if isinstance(exc, openai.APIConnectionError | BadResponse):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code == 429 or exc.status_code >= 500
@@ -263,11 +278,14 @@ class OpenAICompatibleLLM:
         price_per_mtok_out: float | None = None,
         log_path: Path | None = None,
         kind: str | None = None,
+        key_notice: str | None = None,
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self._url = base_url.rstrip("/")  # what requests go to; never shown, logged or saved
+        self.base_url = redact_url(self._url)  # the same without credentials: for messages, logs, provenance
         self._api_key = api_key
+        self.key_notice = key_notice  # why the user's key is withheld from this endpoint (settings), if it is
         self.model = model
         self.sampling: dict[str, Any] = {"temperature": temperature, "top_p": top_p, "max_tokens": max_tokens}
         if seed is not None:
@@ -320,13 +338,14 @@ class OpenAICompatibleLLM:
             price_per_mtok_out=settings.price_per_mtok_out,
             log_path=log_path,
             kind=kind,
+            key_notice=None if base_url else settings.key_notice,
             **kwargs,
         )
 
     # ------------------------------------------------------------------ lifecycle
 
     def _kind_from_url(self) -> str:
-        return "openai" if "api.openai.com" in self.base_url else "openai-compatible"
+        return "openai" if "api.openai.com" in self._url else "openai-compatible"
 
     def _make_info(self) -> EndpointInfo:
         return EndpointInfo(
@@ -357,7 +376,7 @@ class OpenAICompatibleLLM:
     def _openai(self) -> openai.OpenAI:
         if self._client is None:
             self._client = openai.OpenAI(
-                base_url=self.base_url,
+                base_url=self._url,
                 api_key=self._api_key or _PLACEHOLDER_KEY,
                 max_retries=0,  # ours are the only retries
                 timeout=self.timeout_s,
@@ -381,15 +400,19 @@ class OpenAICompatibleLLM:
         self.close()
 
     def _scrub(self, text: str) -> str:
-        """Remove the API key from anything we log or raise (servers sometimes echo it)."""
-        if self._api_key and len(self._api_key) >= 4:
-            text = text.replace(self._api_key, "***")
+        """Remove the API key and the URL's credentials from anything we log or raise (servers and transport
+        errors sometimes echo them)."""
+        if self._url != self.base_url:
+            text = text.replace(self._url, self.base_url)
+        for secret in (self._api_key, *_url_secrets(self._url)):
+            if secret and len(secret) >= 4:
+                text = text.replace(secret, "***")
         return text
 
     # ------------------------------------------------------------------ detection
 
     def _root_url(self) -> str:
-        return self.base_url[: -len("/v1")] if self.base_url.endswith("/v1") else self.base_url
+        return self._url[: -len("/v1")] if self._url.endswith("/v1") else self._url
 
     def _get_json(self, url: str, timeout: float = 5.0) -> Any | None:
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
@@ -406,7 +429,7 @@ class OpenAICompatibleLLM:
 
     def list_models(self) -> list[str] | None:
         """Model ids from ``GET /models``, or ``None`` if the endpoint does not answer it."""
-        data = self._get_json(f"{self.base_url}/models")
+        data = self._get_json(f"{self._url}/models")
         if not isinstance(data, dict) or not isinstance(data.get("data"), list):
             return None
         return [str(m.get("id")) for m in data["data"] if isinstance(m, dict) and m.get("id")]
@@ -423,7 +446,7 @@ class OpenAICompatibleLLM:
         if not self._detected:
             self._detected = True
             if self._kind != "openai":
-                listing = self._get_json(f"{self.base_url}/models")
+                listing = self._get_json(f"{self._url}/models")
                 data = listing.get("data") if isinstance(listing, dict) else None
                 entries = [m for m in data if isinstance(m, dict)] if isinstance(data, list) else []
                 owners = {str(m.get("owned_by", "")).lower() for m in entries}
@@ -492,6 +515,10 @@ class OpenAICompatibleLLM:
                 ):
                     raise _FormatRejected(e.status_code, self._scrub(_status_detail(e))) from e
                 raise
+            except (json.JSONDecodeError, openai.APIResponseValidationError) as e:
+                raise BadResponse(f"a body that is not a complete JSON chat completion ({type(e).__name__})") from e
+            if not hasattr(completion, "choices"):
+                raise BadResponse("a body that is not a JSON chat completion")
             usage = completion.usage
             if usage is not None:
                 state.prompt_tokens += usage.prompt_tokens or 0
@@ -539,7 +566,9 @@ class OpenAICompatibleLLM:
         detail = self._scrub(_status_detail(exc))
         status = exc.status_code
         where = f"{self.base_url} (model {self.model!r})"
-        if status == 401:
+        if status == 401 and self.key_notice:
+            msg = f"{where} asks for an API key (HTTP 401: {detail}), and {self.key_notice}"
+        elif status == 401:
             msg = (
                 f"{where} refused the API key (HTTP 401: {detail}). "
                 "Set OPENAI_API_KEY, or llm.api_key in the workspace config.toml, to a valid key for this endpoint."
@@ -635,7 +664,7 @@ class OpenAICompatibleLLM:
                 if e.status_code in (400, 401, 403, 404):
                     raise self._config_error(e) from e
                 raise LLMError(f"{self.base_url}: {self._scrub(_describe(e))}") from e
-            except openai.APIConnectionError as e:
+            except (openai.APIConnectionError, BadResponse) as e:
                 raise LLMError(self._exhausted(state, e)) from e
             try:
                 return parse_answer(content, schema), content

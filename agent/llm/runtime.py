@@ -29,6 +29,7 @@ import ctypes.util
 import logging
 import os
 import queue
+import secrets
 import shutil
 import signal
 import socket
@@ -45,10 +46,11 @@ from types import FrameType
 from typing import IO, Any
 
 import httpx
+from pydantic import SecretStr
 
 from agent.core import model_files
 from agent.core.paths import Workspace
-from agent.core.settings import Settings
+from agent.core.settings import Settings, redact_url
 from agent.llm.openai_client import OpenAICompatibleLLM
 from agent.llm.seam import LLM, LLMError
 
@@ -267,6 +269,10 @@ class EmbeddedServer:
         self._requested_port = port
         self.startup_timeout_s = startup_timeout_s
         self.extra_args = list(extra_args)
+        # Loopback is reachable by every local user and by any web page the user's browser opens: the server
+        # answers only requests carrying this per-run key (given through the environment, not the command line,
+        # so `ps` does not show it).
+        self.api_key = secrets.token_urlsafe(24)
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_file: Path | None = None
         self._log_offset = 0
@@ -368,6 +374,7 @@ class EmbeddedServer:
         def popen() -> subprocess.Popen[bytes]:
             return subprocess.Popen(
                 cmd,
+                env={**os.environ, "LLAMA_API_KEY": self.api_key},
                 stdin=subprocess.DEVNULL,
                 stdout=log_fh,
                 stderr=subprocess.STDOUT,
@@ -465,7 +472,7 @@ class _PortTaken(Exception):
 def describe_endpoint(settings: Settings) -> str:
     """One line for status output: which endpoint a run would use (no I/O, no secrets)."""
     if settings.llm.base_url:
-        return f"{settings.llm.base_url} (model {settings.llm.model or 'endpoint default'})"
+        return f"{redact_url(settings.llm.base_url)} (model {settings.llm.model or 'endpoint default'})"
     return f"embedded llama-server ({settings.llm.local_model})"
 
 
@@ -493,7 +500,10 @@ def open_llm(settings: Settings, workspace: Workspace) -> Iterator[LLM]:
         mode = llm_settings.structured_output
         with OpenAICompatibleLLM.from_settings(
             llm_settings.model_copy(
-                update={"structured_output": "json_schema" if mode == "auto" else mode, "api_key": None}
+                update={
+                    "structured_output": "json_schema" if mode == "auto" else mode,
+                    "api_key": SecretStr(server.api_key),
+                }
             ),
             log_path=workspace.llm_log,
             base_url=server.url,

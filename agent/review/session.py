@@ -93,6 +93,18 @@ class JournalError(ReviewError):
     """The journal cannot be replayed (corrupt line in the middle, or another draft's journal)."""
 
 
+def _way_out(path: Path) -> str:
+    return (
+        f"The decisions in it are not replayed. To review the draft from its last good state, set the journal "
+        f"aside (`mv {path} {path}.damaged`) and repeat the decisions after the damaged line; fix the line by "
+        f"hand to keep them all."
+    )
+
+
+class StaleRedraft(ReviewError):
+    """The claim was decided after its redraft was asked for: taking the redraft would undo that decision."""
+
+
 class NothingToUndo(ReviewError):
     pass
 
@@ -368,9 +380,13 @@ class ReviewSession:
             try:
                 event = ReviewEvent.model_validate_json(line)
             except ValidationError as e:
-                raise JournalError(f"{path}: line {n} is not a review event: {e.errors()[0]['msg']}") from e
+                raise JournalError(
+                    f"{path}: line {n} is not a review event: {e.errors()[0]['msg']}. {_way_out(path)}"
+                ) from e
             if event.draft_id != self.base.id:
-                raise JournalError(f"{path}: line {n} belongs to draft {event.draft_id}, not {self.base.id}")
+                raise JournalError(
+                    f"{path}: line {n} belongs to draft {event.draft_id}, not {self.base.id}. {_way_out(path)}"
+                )
             self._apply(event)
             self._track(event)
             self._events += 1
@@ -572,6 +588,8 @@ class ReviewSession:
 
     def _decide(self, action: ReviewAction, claim_id: str, note: str | None = None, **update: object) -> ReviewEvent:
         before = self.claim(claim_id)
+        if action != "note":  # who decided goes with the decision (and into the exports)
+            update.setdefault("reviewed_by", self.reviewer if update.get("status") != "pending" else None)
         after = before.model_copy(update=update)
         return self._record(action, claim_id, before.section, before, after, note)
 
@@ -679,15 +697,20 @@ class ReviewSession:
             flags=flags,
             status="accepted",
             origin="manual",
+            reviewed_by=self.reviewer,
         )
         return self._record("add", claim.id, section, None, claim, None)
 
-    def take_redraft(self, claim_id: str, new_claim: Claim) -> ReviewEvent:
+    def take_redraft(self, claim_id: str, new_claim: Claim, *, expected: Claim | None = None) -> ReviewEvent:
         """Replace a claim by its redrafted version, in place (same id, so the journal replays by id).
 
         The new version is pending: its text and evidence changed, so it needs verifying like any draft.
+        ``expected`` is the claim as it was when the redraft was asked for: if it changed since (a decision,
+        an edit), the redraft is refused with :class:`StaleRedraft` rather than replacing that decision.
         """
         old = self.claim(claim_id)
+        if expected is not None and old != expected:
+            raise StaleRedraft(f"the claim was decided since its redraft was asked for ({old.status}); ask again")
         after = new_claim.model_copy(
             update={
                 "id": old.id,
@@ -696,6 +719,7 @@ class ReviewSession:
                 "status": "pending",
                 "edited_text": None,
                 "reviewer_note": old.reviewer_note,
+                "reviewed_by": None,
                 "origin": "redrafted",
             }
         )
