@@ -82,6 +82,7 @@ def _sentence(text: str) -> Sentence:
         ("Kim Il Sung", "Led by the Soviet-backed North Korean leader Kim Il Sung.", "Soviet-backed North Korean leader"),  # noqa: E501
         ("Yoon Suk Yeol", "Yoon Suk Yeol, the president of South Korea, declared it.", "the president of South Korea"),
         ("Vladimir Putin", "Vladimir Putin met the delegation on Monday.", None),
+        ("Yoon Suk Yeol", "President Yoon Suk Yeol of South Korea declared it.", "President of South Korea"),
     ],
 )  # fmt: skip
 def test_role_from_the_sentence(name: str, text: str, role: str | None) -> None:

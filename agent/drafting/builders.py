@@ -440,10 +440,9 @@ def role_from_sentence(name: str, s: Sentence) -> str | None:
                 if keep and not (w[0].isupper() or "-" in w):
                     break
                 keep.insert(0, w)
-            return " ".join(keep)
-        of = re.match(r"\s+of\s+((?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3})", s.text[m.end() :])
-        if r and of:
-            return f"{r.group(1).strip()} of {of.group(1)}"
+            # "President Yoon Suk Yeol of South Korea": the country after the name completes the title
+            of = re.match(r"\s+of\s+((?:the\s+)?[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,3})\b", s.text[m.end() :])
+            return " ".join(keep) + (f" of {of.group(1)}" if of else "")
         a = _ROLE_AFTER.search(s.text[m.end() :])
         if a:
             return a.group(1).strip()
