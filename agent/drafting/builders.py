@@ -24,6 +24,7 @@ from agent.core.contracts import (
     stable_id,
 )
 from agent.drafting.evidence import SentenceBase
+from agent.tradecraft.corroboration import counted_thing
 from agent.tradecraft.figures import NOT_COUNTS
 
 ROLE_NOUNS = (
@@ -144,51 +145,18 @@ def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None 
 # --------------------------------------------------------------------------- figures and gaps
 
 
-# What a figure counts must be a thing in the world, not a span of time or a tally of reports.
-_NOT_COUNTS = frozenset(
-    [
-        "year",
-        "years",
-        "month",
-        "months",
-        "week",
-        "weeks",
-        "day",
-        "days",
-        "hour",
-        "hours",
-        "time",
-        "times",
-        "account",
-        "accounts",
-        "percent",
-        "decade",
-        "decades",
-        "article",
-        "articles",
-        "outlet",
-        "outlets",
-    ]
-)
-
-
 def _counted(base: SentenceBase) -> list[tuple[NumberMention, Sentence]]:
     return [
         (n, s)
         for s in base.sentences
         for n in s.numbers
-        if n.counts and n.kind == "cardinal" and n.high >= 10 and n.counts.lower() not in _NOT_COUNTS
+        if n.counts and n.kind == "cardinal" and n.high >= 10 and n.counts.lower() not in NOT_COUNTS
     ]
-
-
-def _key(counts: str) -> str:
-    w = counts.lower()
-    return w[:-1] if w.endswith("s") else w
 
 
 def _corroborated(n: NumberMention, s: Sentence, pool: list[tuple[NumberMention, Sentence]]) -> bool:
     for m, t in pool:
-        same = t.doc_id != s.doc_id and m.counts and _key(m.counts) == _key(n.counts or "")
+        same = t.doc_id != s.doc_id and m.counts and counted_thing(m.counts) == counted_thing(n.counts or "")
         if same and abs(m.low - n.low) <= 0.1 * max(n.low, 1) and abs(m.high - n.high) <= 0.1 * max(n.high, 1):
             return True
     return False
@@ -214,7 +182,7 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
         items: list[str] = []
         cites: list[Sentence] = []
         for n, s in single:
-            k = _key(n.counts or "")
+            k = counted_thing(n.counts or "")
             if k in seen:
                 continue
             seen.add(k)

@@ -23,7 +23,8 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def _thing(counts: str) -> str:
+def counted_thing(counts: str) -> str:
+    """What a figure counts, in the singular: "troops" and "troop" are one thing."""
     w = counts.lower()
     return w[:-1] if w.endswith("s") else w
 
@@ -33,7 +34,7 @@ def figures_differ(a: Sentence, b: Sentence, tolerance: float = 0.1) -> bool:
     state the same thing, however alike their words: they contradict each other."""
     for n in a.numbers:
         for m in b.numbers:
-            if n.counts and m.counts and _thing(n.counts) == _thing(m.counts):
+            if n.counts and m.counts and counted_thing(n.counts) == counted_thing(m.counts):
                 lo, hi = max(n.low, m.low), min(n.high, m.high)
                 if lo > hi * (1 + tolerance):
                     return True
