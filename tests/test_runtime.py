@@ -6,6 +6,7 @@ itself is not installed; a missing tiny model is a failure that names the fix.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 from agent.cli.doctor import doctor
 from agent.core.paths import Workspace
 from agent.core.settings import load_settings
+from agent.llm import llama_build
 from agent.llm.openai_client import OpenAICompatibleLLM
 from agent.llm.runtime import (
     EmbeddedServer,
@@ -29,6 +31,7 @@ from agent.llm.runtime import (
     find_llama_server,
     open_llm,
     resolve_local_model,
+    smoke_test,
 )
 
 try:
@@ -99,7 +102,139 @@ def test_open_llm_with_unknown_local_model_fails_before_starting_anything(
     assert not (ws.logs_dir / "llama-server.log").exists()
 
 
+# --------------------------------------------------------------------------- a binary the CPU refuses
+
+# What a native build on a CPU (or VM) that refuses its instructions does: logs its system_info line, then dies.
+_NATIVE_INFO = (
+    "system_info: n_threads = 2 / 2 | CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | "
+    "BMI2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | AMX_INT8 = 1 | OPENMP = 1 | REPACK = 1 | "
+)
+
+# A stand-in llama-server that loads fine (answers /health) and dies of SIGSEGV on its first request.
+_DIES_ON_REQUEST = textwrap.dedent(
+    """
+    import http.server, os, signal, sys
+    args = sys.argv[1:]
+    port = int(args[args.index("--port") + 1])
+    print(sys.argv[-1], flush=True)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"status": "ok"}')
+
+        def do_POST(self):
+            os.kill(os.getpid(), signal.SIGSEGV)
+
+        def log_message(self, *args):
+            pass
+
+    http.server.HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+    """
+)
+
+
+def _planted(tmp_path: Path, body: str, name: str = "llama-server") -> Path:
+    path = tmp_path / "bin" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(body)
+    path.chmod(0o755)
+    return path
+
+
+def _crashes_while_loading(tmp_path: Path, sig: str) -> Path:
+    return _planted(tmp_path, f"#!/bin/sh\necho '{_NATIVE_INFO}'\nkill -{sig} $$\n")
+
+
+@pytest.fixture
+def fake_gguf(tmp_path: Path) -> Path:
+    f = tmp_path / "model.gguf"
+    f.write_bytes(b"GGUF")
+    return f
+
+
+@pytest.mark.parametrize("sig", ["ILL", "SEGV"])
+def test_binary_killed_while_loading_names_the_portable_rebuild(
+    sig: str, embedded_env: None, fake_gguf: Path, tmp_path: Path
+) -> None:
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    binary = _crashes_while_loading(tmp_path, sig)
+    settings = load_settings(ws, llm={"local_server": str(binary), "local_model": str(fake_gguf)})
+    with pytest.raises(EmbeddedServerError) as info, open_llm(settings, ws):
+        pass
+    msg = str(info.value)
+    assert f"killed by SIG{sig}" in msg and "while loading model.gguf" in msg
+    assert "CPU instructions this machine does not allow" in msg
+    assert "AMX_INT8, AVX512, AVX512_VNNI beyond the portable baseline" in msg
+    assert llama_build.rebuild_command("portable") in msg
+    assert "exited with code" not in msg
+
+
+def test_binary_killed_on_the_first_request_is_reported_not_retried(
+    embedded_env: None, fake_gguf: Path, tmp_path: Path
+) -> None:
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    binary = _planted(tmp_path, f"#!{sys.executable}\n{_DIES_ON_REQUEST}")
+    settings = load_settings(ws, llm={"local_server": str(binary), "local_model": str(fake_gguf), "max_attempts": 5})
+    with open_llm(settings, ws) as llm, pytest.raises(EmbeddedServerError) as info:
+        llm.complete([{"role": "user", "content": "hi"}], Answer, prompt_name="crash-test")
+    msg = str(info.value)
+    assert "killed by SIGSEGV (segmentation fault) on a request" in msg
+    assert llama_build.rebuild_command("portable") in msg
+    logged = [json.loads(line) for line in ws.llm_log.read_text().splitlines()]
+    assert logged[-1]["prompt_name"] == "crash-test" and logged[-1]["attempts"] == 1  # not retried
+    assert "SIGSEGV" in logged[-1]["error"]
+
+
+def test_smoke_test_and_doctor_report_a_crashing_binary(embedded_env: None, fake_gguf: Path, tmp_path: Path) -> None:
+    binary = _crashes_while_loading(tmp_path, "ILL")
+    with pytest.raises(EmbeddedServerError, match="killed by SIGILL") as info:
+        smoke_test(str(fake_gguf), binary=binary)
+    assert llama_build.rebuild_command("portable") in str(info.value)
+
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    settings = load_settings(ws, llm={"local_server": str(binary)})
+    lines: list[str] = []
+    assert doctor(settings, ws, out=lines.append) == 1
+    text = "\n".join(lines)
+    assert "smoke test: FAIL: llama-server" in text and "killed by SIGILL" in text
+    assert llama_build.rebuild_command("portable") in text
+    assert "round trip" not in text  # the configured model is not tried with a binary that cannot run
+
+
+def test_configured_binary_must_exist(embedded_env: None, fake_gguf: Path, tmp_path: Path) -> None:
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    settings = load_settings(ws, llm={"local_server": str(tmp_path / "nope"), "local_model": str(fake_gguf)})
+    with (
+        pytest.raises(EmbeddedServerError, match=r"llm\.local_server: .*nope is not an executable file"),
+        open_llm(settings, ws),
+    ):
+        pass
+
+
 # --------------------------------------------------------------------------- the real server
+
+# `make NATIVE=1 test` builds llama-server for this CPU on purpose and says so here (read before conftest
+# clears BRIEF_* variables).
+_EXPECTED_BUILD = os.environ.get("BRIEF_LLAMA_BUILD", "portable")
+
+
+@pytest.mark.slow
+@needs_server
+def test_installed_llama_server_is_a_portable_build(tmp_path: Path) -> None:
+    """Fails on a native build (AVX-512, AMX…: it would crash on other CPUs), passes on the portable one."""
+    if _EXPECTED_BUILD == "native":
+        pytest.skip("a native build was asked for (make NATIVE=1)")
+    result = smoke_test(TINY, log_dir=tmp_path)
+    assert result.completion_tokens == 1
+    assert result.info is not None, (tmp_path / "llama-server.log").read_text()[-2000:]
+    assert {"AVX2", "FMA", "F16C"} <= result.info.instruction_sets or llama_build.machine_name() != "x86_64"
+    assert result.info.beyond_baseline() == [], (
+        f"llama-server was built with {result.info.beyond_baseline()} beyond the portable baseline "
+        f"({result.info.line}); rebuild it: make setup, or {llama_build.rebuild_command('portable')}"
+    )
 
 
 @pytest.mark.slow
@@ -308,4 +443,6 @@ def test_doctor_embedded_names_the_model_and_round_trips(embedded_env: None, tmp
     assert code == 0, text
     assert "embedded llama-server" in text
     assert resolve_local_model(TINY).sha256 in text and "(verified)" in text  # type: ignore[operator]
+    assert "smoke test: OK, smollm2-135m ready in" in text and "1 token in" in text
+    assert "  build: " in text and "instruction sets: " in text
     assert "round trip: OK" in text

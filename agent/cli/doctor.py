@@ -3,6 +3,8 @@
 Every check does the real thing where it is cheap (one tiny schema-constrained completion, one
 embedding) because "configured" and "working" differ: a key can be wrong, a model file damaged,
 a server not running. Nothing secret is printed; the API key shows only as set or not set.
+The embedded llama-server is first smoke-tested with the tiny model (start, one token), which also
+reports whether the binary was built portably (:func:`smoke_check`, run by ``brief models fetch`` too).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -58,7 +61,7 @@ def _check_llm(settings: Settings, workspace: Workspace, out: Callable[[str], ob
     else:
         out("LLM endpoint: embedded llama-server (no llm.base_url / OPENAI_BASE_URL set)")
         try:
-            binary = find_llama_server()
+            binary = find_llama_server(cfg.local_server)
             out(f"  llama-server: {binary}")
             model = resolve_local_model(cfg.local_model)
         except LLMError as e:
@@ -71,6 +74,8 @@ def _check_llm(settings: Settings, workspace: Workspace, out: Callable[[str], ob
         else:
             out(f"  SHA-256: {model_files.sha256_file(model.path)} (your own file: not checked against a known hash)")
         out(f"  context {cfg.local_ctx} tokens, {cfg.local_threads} threads")
+        if not smoke_check(settings, out, log_dir=workspace.logs_dir):
+            return False
     out(f"  structured output: {cfg.structured_output}")
     started = time.monotonic()
     try:
@@ -92,6 +97,48 @@ def _check_llm(settings: Settings, workspace: Workspace, out: Callable[[str], ob
         + ")"
     )
     out(f"  call log: {workspace.llm_log}")
+    return True
+
+
+def smoke_check(settings: Settings, out: Callable[[str], object], *, log_dir: Path | None = None) -> bool:
+    """Start llama-server with the tiny model and ask for one token; report the build and the outcome.
+
+    False only when the binary fails (the message says exactly how, and how to rebuild it); a missing tiny
+    model or binary is reported as a skipped check.
+    """
+    from agent.llm import llama_build
+    from agent.llm.runtime import SMOKE_MODEL, EmbeddedServerError, find_llama_server, smoke_test
+
+    try:
+        binary = find_llama_server(settings.llm.local_server)
+    except EmbeddedServerError as e:
+        out(f"  smoke test: skipped ({e})")
+        return True
+    if not model_files.is_installed(SMOKE_MODEL):
+        out(f"  smoke test: skipped ({SMOKE_MODEL} is not installed: brief models fetch {SMOKE_MODEL})")
+        return True
+    try:
+        result = smoke_test(SMOKE_MODEL, binary=binary, threads=settings.llm.local_threads, log_dir=log_dir)
+    except EmbeddedServerError as e:
+        out(f"  smoke test: FAIL: {e}")
+        return False
+    out(
+        f"  smoke test: OK, {result.model} ready in {result.ready_s:.1f}s, "
+        f"{result.completion_tokens} token in {result.answer_s:.2f}s"
+    )
+    if result.info is None:
+        out("  build: unknown (llama-server logged no system_info line)")
+    else:
+        extra = result.info.beyond_baseline()
+        sets = " ".join(sorted(result.info.instruction_sets)) or "none"
+        if extra:
+            out(
+                f"  build: NOT portable: {', '.join(extra)} beyond the portable baseline (instruction sets: {sets}). "
+                "Fine on this CPU; on a CPU or VM without them it crashes. Portable rebuild: "
+                + llama_build.rebuild_command("portable")
+            )
+        else:
+            out(f"  build: portable (instruction sets: {sets})")
     return True
 
 
@@ -141,7 +188,7 @@ def _check_index(settings: Settings, workspace: Workspace, out: Callable[[str], 
     return False
 
 
-__all__ = ["doctor"]
+__all__ = ["doctor", "smoke_check"]
 
 
 def register(sub: Any) -> None:
@@ -150,4 +197,10 @@ def register(sub: Any) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
-    return doctor(settings, ws, out=console.print)
+    return doctor(settings, ws, out=plain(console))
+
+
+def plain(console: Console) -> Callable[[str], object]:
+    """Print as is: messages quote paths, logs and commands (``briefwright[local]`` is not markup), and a
+    command must stay on one line to be copied."""
+    return lambda text: console.print(text, markup=False, highlight=False, soft_wrap=True)

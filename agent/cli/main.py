@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from agent import __version__
 from agent.core.paths import Workspace
@@ -63,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         Console(stderr=True).print("[yellow]interrupted[/]")
         return 130
     except _user_errors() as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}")
+        # as is (a message may quote `briefwright[local]`) and unwrapped (it may end with a command to copy)
+        Console(stderr=True).print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
         return 1
 
 

@@ -20,6 +20,7 @@ def register(sub: Any) -> None:
 
 def cmd_models(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
     from agent.core import model_files
+    from agent.llm.runtime import SMOKE_MODEL
 
     names = args.names or list(model_files.ASSETS)
     unknown = [n for n in names if n not in model_files.ASSETS]
@@ -38,5 +39,12 @@ def cmd_models(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
             console.print(f"[green]✓[/] {name}: {path} (sha256 {a.sha256[:12]}… verified)")
         except model_files.AssetError as e:
             console.print(f"[red]✗[/] {name}: {e}")
+            status = 1
+    if args.action == "fetch" and status == 0 and SMOKE_MODEL in names:
+        # the tiny model is what the smoke test runs: now it is here, try the llama-server binary with it
+        from agent.cli.doctor import plain, smoke_check
+
+        console.print("llama-server:")
+        if not smoke_check(settings, plain(console)):
             status = 1
     return status

