@@ -150,4 +150,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
-    return doctor(settings, ws, out=console.print)
+    from agent.core.display import printable
+
+    # What doctor prints repeats settings and server answers: plain text, control codes made visible.
+    return doctor(settings, ws, out=lambda line: console.print(printable(line), markup=False, highlight=False))

@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from agent import __version__
+from agent.core.display import printable, safe
 from agent.core.paths import Workspace
 from agent.core.settings import Settings, load_settings
 
@@ -51,11 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(ws)
     except ValueError as e:
-        Console(stderr=True).print(f"[red]configuration error:[/] {e}")
+        Console(stderr=True).print(f"[red]configuration error:[/] {safe(e)}")
         return 2
     for notice in (settings.llm.key_notice, settings.embeddings.key_notice):
         if notice:
-            Console(stderr=True).print(f"warning: {notice}", markup=False, highlight=False)
+            Console(stderr=True).print(f"warning: {printable(notice)}", markup=False, highlight=False)
     handler: Handler = args.handler
     try:
         return handler(args, ws, settings, console)
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Console(stderr=True).print("[yellow]interrupted[/]")
         return 130
     except _user_errors() as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}")
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
         return 1
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from agent.core.contracts import Draft
+from agent.core.display import safe
 from agent.core.paths import Workspace
 from agent.core.settings import Settings
 
@@ -50,7 +51,7 @@ def cmd_export(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     try:
         draft = current_grades(reviewed_draft(ws, args.draft), ws.root)
     except FileNotFoundError as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}")
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
         return 1
     store = Store(ws.store_db)
     try:
@@ -71,7 +72,7 @@ def cmd_export(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     verified = sum(1 for c in claims if c.status in ("accepted", "edited"))
     pending = sum(1 for c in claims if c.status == "pending")
     console.print(
-        f"Wrote {path} ({verified} verified claims"
+        f"Wrote {safe(path)} ({verified} verified claims"
         f"{f', {pending} unverified included' if args.include_pending else ''}; "
         f"{pending} still pending review)"
     )
@@ -87,7 +88,7 @@ def cmd_review(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     try:
         draft = load_draft(ws, args.draft)
     except FileNotFoundError as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}")
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
         return 1
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         Console(stderr=True).print("[red]error:[/] `brief review` needs an interactive terminal")
@@ -95,7 +96,7 @@ def cmd_review(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     try:
         session = ReviewSession(ws, draft, reviewer=settings.review.reviewer, read_only=args.read_only)
     except ReviewLocked as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}\nUse `brief review --read-only` to browse meanwhile.")
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}\nUse `brief review --read-only` to browse meanwhile.")
         return 1
     from tui import run_review  # type: ignore[attr-defined,unused-ignore]
 
