@@ -81,3 +81,46 @@ def test_timeline_sources_and_contradictions_show_hostile_titles_as_text(
     for command in ("sources", "timeline", "contradictions"):
         assert main(["-w", str(root), command]) == 0, command
         _harmless(capsys.readouterr().out)
+
+
+# --------------------------------------------------------------------------- the review UI
+
+
+async def test_the_review_ui_shows_hostile_text_as_text(tmp_path: Path) -> None:
+    """Topic, claim text and labels (ACH column headers), source titles and quotes: shown, never acted on."""
+    from agent.core.paths import Workspace
+    from agent.review.session import ReviewSession
+    from agent.tradecraft.profiles import REGISTRY_FILE
+    from tests.test_review_support import FakeBackend, seed_draft
+    from tui.app import BriefReviewApp
+    from tui.detail import DetailView
+
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft, docs, chunks = seed_draft()
+    draft.topic = HOSTILE_TITLE
+    first = draft.sections[0].claims[0]
+    first.text = f"{HOSTILE_TITLE} {first.text}"
+    for claim in draft.claims():
+        if claim.section == "hypotheses" and claim.label:
+            claim.label = f"{claim.label} [/] [bold]\x1b[2J"
+    cited = first.citations[0].doc_id
+    docs = [d.model_copy(update={"title": HOSTILE_TITLE}) if d.id == cited else d for d in docs]
+    backend = FakeBackend(docs, chunks, ws.exports_dir, ws.root / REGISTRY_FILE)
+    with ReviewSession(ws, draft, reviewer="tester") as session:
+        app = BriefReviewApp(session, backend)
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.pause()
+            pane = app.review.query_one(DetailView).plain_text()
+            assert "␛]0;pwned" in pane and "[link=http://evil.example/]click[/link] [/]" in pane
+            screens = [app.export_screenshot()]
+            for key in ("o", "escape", "G", "escape", "T", "escape", "H"):
+                await pilot.press(key)
+                await pilot.pause()
+                screens.append(app.export_screenshot())
+            from textual.widgets import DataTable
+
+            headers = [c.label.plain for c in app.screen.query_one(DataTable).columns.values()]
+            assert any(h.endswith("[/] [bold]␛[2J") for h in headers), headers  # the ACH header, as written
+            for svg in screens:
+                _harmless(svg)
+            assert app.is_running  # no MarkupError took it down
