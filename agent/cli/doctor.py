@@ -36,6 +36,10 @@ _PING_MESSAGES = [
 
 def doctor(settings: Settings, workspace: Workspace, *, out: Callable[[str], object] = print) -> int:
     """Report endpoint, model, embeddings and index; return 0 when everything works, 1 otherwise."""
+    from agent.core.trust import report
+
+    for line in report(workspace, settings.ignored_workspace_keys):  # which of the case's settings are in force
+        out(line)
     ok = True
     ok &= _check_llm(settings, workspace, out)
     ok &= _check_embeddings(settings, out)

@@ -30,13 +30,13 @@ def parse_date(value: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from agent.cli import corpus, doctor, draft, evaluate, model_files, review, tradecraft
+    from agent.cli import corpus, doctor, draft, evaluate, model_files, review, tradecraft, trust
 
     p = argparse.ArgumentParser(prog="brief", description="Draft intelligence briefs; verify every claim.")
     p.add_argument("--version", action="version", version=f"briefwright {__version__}")
     p.add_argument("-w", "--workspace", type=Path, help="case folder (default ./.brief or $BRIEF_WORKSPACE)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (corpus, tradecraft, model_files, draft, review, doctor, evaluate):
+    for group in (corpus, tradecraft, model_files, draft, review, doctor, evaluate, trust):
         group.register(sub)
     return p
 
@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as e:
         Console(stderr=True).print(f"[red]configuration error:[/] {safe(e)}")
         return 2
-    for notice in (settings.llm.key_notice, settings.embeddings.key_notice):
+    for notice in (settings.workspace_notice, settings.llm.key_notice, settings.embeddings.key_notice):
         if notice:
             Console(stderr=True).print(f"warning: {printable(notice)}", markup=False, highlight=False)
     handler: Handler = args.handler
