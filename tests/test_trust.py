@@ -4,6 +4,7 @@ links; the embedded server asks for a key of its own."""
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -336,3 +337,71 @@ def test_doctor_says_whether_the_workspace_is_trusted(
     main(["-w", str(case), "doctor"])
     out = capsys.readouterr().out
     assert "trusted since" in out and "ignored from its config.toml: review.reviewer, review.keys" in out
+
+
+# --------------------------------------------------------------------------- who signs, and with which keys
+
+
+async def test_browsing_a_received_case_records_no_decision_and_signs_as_the_user(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's reproduction: a case whose config names a senior reviewer and binds accept to the keys that
+    move. Opened and browsed with j j ↓ tab space, nothing is journalled; a decision is signed by the user."""
+    from agent.core.atomic import atomic_write_text
+    from agent.review.session import ReviewSession
+    from agent.tradecraft.profiles import REGISTRY_FILE
+    from tests.test_review_support import FakeBackend, seed_draft
+    from tui.app import BriefReviewApp
+
+    case = tmp_path / "case"
+    _received(case, "http://127.0.0.1:1/v1")
+    ws = Workspace.at(case).ensure()
+    settings = load_settings(ws)
+    draft, docs, chunks = seed_draft()
+    backend = FakeBackend(docs, chunks, ws.exports_dir, ws.root / REGISTRY_FILE)
+    journal = ws.journal_file(draft.id)
+    with ReviewSession(ws, draft) as session:  # the reviewer as the CLI finds it
+        app = BriefReviewApp(session, backend, settings.review.keys)
+        async with app.run_test() as pilot:
+            for key in ("j", "j", "down", "tab", "space"):
+                await pilot.press(key)
+            assert not journal.exists() or journal.read_text() == ""
+            await pilot.press("a")
+            await pilot.pause()
+    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert [(e["action"], e["reviewer"]) for e in events] == [("accept", "tester")]
+
+    # The user's own keymap may not do it either: refused, with the keys named, in the app and in the CLI.
+    from tui.keymap import KeymapError
+
+    user = tmp_path / "home" / ".config" / "briefwright"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "config.toml").write_text('[review.keys]\naccept = "j,Down,tab,space"\n')
+    keys = load_settings(ws).review.keys
+    with ReviewSession(ws, draft, read_only=True) as session, pytest.raises(KeymapError, match="j, down, tab, space"):
+        BriefReviewApp(session, backend, keys)
+    atomic_write_text(ws.draft_file(draft.id), draft.model_dump_json())
+    assert main(["-w", str(case), "review", draft.id]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "accept (a review decision) cannot be bound to j, down, tab, space" in err and "[review.keys]" in err
+
+
+@pytest.mark.parametrize(
+    "keymap",
+    [{"reject": "enter"}, {"accept": "1"}, {"next": "a"}, {"ach.consistent": "down"}, {"acept": "y"}],
+)
+def test_keymaps_that_make_moving_a_decision_are_refused(keymap: dict[str, str]) -> None:
+    from tui.keymap import KeymapError, check_keymap
+
+    with pytest.raises(KeymapError):
+        check_keymap(keymap)
+
+
+def test_a_keymap_of_other_keys_is_kept() -> None:
+    from tui.keymap import check_keymap
+
+    assert check_keymap({"accept": "y", "next": "l", "ach.clear": "backspace"}) == {
+        "accept": "y",
+        "next": "l",
+        "ach.clear": "backspace",
+    }

@@ -12,6 +12,7 @@ from textual.notifications import SeverityLevel
 from agent.core.contracts import ReviewEvent
 from agent.core.display import printable
 from agent.review.session import ReviewBackend, ReviewSession
+from tui.keymap import check_keymap
 from tui.review_screen import ReviewScreen
 
 
@@ -27,8 +28,9 @@ class BriefReviewApp(App[None]):
         self.session = session
         self.backend = backend
         self.last_event: ReviewEvent | None = None
-        if keys:
-            self.set_keymap(dict(keys))
+        keymap = check_keymap(keys)  # a decision on a key that moves is refused (KeymapError) before anything runs
+        if keymap:
+            self.set_keymap(keymap)
 
     def notify(
         self,

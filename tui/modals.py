@@ -216,7 +216,10 @@ class HelpScreen(ModalScreen[None]):
             yield Label("Review keys", classes="dialog-title")
             with VerticalScroll():
                 yield Static(text)
-            yield Label('Remap any key in config.toml:  [review.keys]  accept = "y"', classes="dialog-hint")
+            yield Label(
+                plain('Remap keys in your own ~/.config/briefwright/config.toml:  [review.keys]  accept = "y"'),
+                classes="dialog-hint",
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -90,6 +90,13 @@ def cmd_review(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     except FileNotFoundError as e:
         Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
         return 1
+    from tui.keymap import KeymapError, check_keymap  # type: ignore[attr-defined,unused-ignore]
+
+    try:
+        check_keymap(settings.review.keys)
+    except KeymapError as e:
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
+        return 2
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         Console(stderr=True).print("[red]error:[/] `brief review` needs an interactive terminal")
         return 2
