@@ -16,7 +16,7 @@ from rich.console import Console
 
 from agent import __version__
 from agent.core.display import printable, safe
-from agent.core.paths import Workspace
+from agent.core.paths import UnsafePath, Workspace
 from agent.core.settings import Settings, load_settings
 
 Handler = Callable[[argparse.Namespace, Workspace, Settings, Console], int]
@@ -54,6 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as e:
         Console(stderr=True).print(f"[red]configuration error:[/] {safe(e)}")
         return 2
+    try:
+        ws.check_links()  # before anything is written: a received case folder may carry links out of it
+    except UnsafePath as e:
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
+        return 2
     for notice in (settings.workspace_notice, settings.llm.key_notice, settings.embeddings.key_notice):
         if notice:
             Console(stderr=True).print(f"warning: {printable(notice)}", markup=False, highlight=False)
@@ -72,7 +77,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is the whole story for the user: no traceback."""
     from agent.cli.tradecraft import NothingToAnalyse
     from agent.core.model_files import AssetError
-    from agent.core.paths import UnsafeName
+    from agent.core.paths import UnsafeName, UnsafePath
     from agent.corpus.embeddings import EmbeddingError
     from agent.corpus.index import IndexError_
     from agent.drafting.pipeline import DraftFileError
@@ -86,6 +91,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
         IndexError_,
         LLMError,
         UnsafeName,
+        UnsafePath,
         DraftFileError,
         ReviewError,
         RegistryError,
