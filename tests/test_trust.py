@@ -405,3 +405,29 @@ def test_a_keymap_of_other_keys_is_kept() -> None:
         "next": "l",
         "ach.clear": "backspace",
     }
+
+
+# --------------------------------------------------------------------------- export to a folder
+
+
+def test_export_to_a_folder_writes_into_it_and_an_unwritable_path_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agent.core.atomic import atomic_write_text
+    from tests.test_review_support import seed_draft
+
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft = seed_draft()[0]
+    atomic_write_text(ws.draft_file(draft.id), draft.model_dump_json())
+    out = tmp_path / "briefs"
+    out.mkdir()
+    assert main(["-w", str(ws.root), "export", draft.id, "-o", str(out)]) == 0
+    assert draft.topic in (out / f"{draft.id}.md").read_text()
+    assert main(["-w", str(ws.root), "export", draft.id, "-o", str(out), "-f", "html", "--include-pending"]) == 0
+    assert (out / f"{draft.id}.preview.html").is_file()
+    capsys.readouterr()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert main(["-w", str(ws.root), "export", draft.id, "-o", str(blocker / "brief.md")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write the export" in err and "Traceback" not in err and len(err.strip().splitlines()) <= 2

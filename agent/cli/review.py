@@ -20,7 +20,12 @@ def register(sub: Any) -> None:
     s.add_argument("draft", nargs="?", help="draft id or path (default: the latest)")
     s.add_argument("--format", "-f", choices=["md", "json", "html"], default="md")
     s.add_argument("--include-pending", action="store_true", help="also unreviewed claims, marked UNVERIFIED")
-    s.add_argument("-o", "--output", type=Path, help="file to write (default: WORKSPACE/exports/DRAFT.FORMAT)")
+    s.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="file to write, or a folder to write DRAFT.FORMAT into (default: WORKSPACE/exports/DRAFT.FORMAT)",
+    )
     s.add_argument("--stdout", action="store_true", help="print instead of writing a file")
     s.set_defaults(handler=cmd_export)
 
@@ -66,6 +71,9 @@ def cmd_export(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
             include_pending=args.include_pending,
             out=args.output,
         )
+    except OSError as e:  # a folder that cannot be written, a file where a folder should be…
+        Console(stderr=True).print(f"[red]error:[/] cannot write the export: {safe(e)}")
+        return 1
     finally:
         store.close()
     claims = draft.claims()
