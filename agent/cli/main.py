@@ -59,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnsafePath as e:
         Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
         return 2
-    for notice in (settings.workspace_notice, settings.llm.key_notice, settings.embeddings.key_notice):
+    # `brief trust` shows what it unlocks itself; the warning would tell the user to run what they are running.
+    workspace_notice = None if args.command == "trust" else settings.workspace_notice
+    for notice in (workspace_notice, settings.llm.key_notice, settings.embeddings.key_notice):
         if notice:
             Console(stderr=True).print(f"warning: {printable(notice)}", markup=False, highlight=False)
     handler: Handler = args.handler
