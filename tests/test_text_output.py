@@ -41,7 +41,10 @@ def _poison(ws_root: Path) -> str:
     db = sqlite3.connect(ws_root / "store.sqlite3")
     try:
         doc_id = db.execute("SELECT id FROM documents ORDER BY path LIMIT 1").fetchone()[0]
-        db.execute("UPDATE documents SET title = ?, outlet = ? WHERE id = ?", (HOSTILE_TITLE, "[bold]Outlet", doc_id))
+        db.execute(
+            "UPDATE documents SET title = ?, outlet = ? WHERE id = ?",
+            (HOSTILE_TITLE, "[bold]Outlet \x1b]0;x\x07", doc_id),
+        )
         db.commit()
     finally:
         db.close()
