@@ -20,9 +20,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from agent.core.contracts import AchCell, AchMark, AchMatrix, ReviewEvent, SourceProfile
+from agent.core.display import printable
 from agent.review.session import ReviewError, ReviewSession
 from agent.tradecraft import ach
-from tui.render import grade_style
+from tui.render import grade_style, plain
 
 ACH_BINDINGS: list[BindingType] = [
     Binding("escape,q", "close", "Back", id="ach.close"),
@@ -104,13 +105,13 @@ class AchScreen(Screen[None]):
         table.add_column("Evidence", width=EVIDENCE_WIDTH, key="evidence")
         table.add_column("Source", width=SOURCE_WIDTH, key="source")
         for h in self.matrix.hypotheses:
-            table.add_column(self.labels[h], width=max(12, len(self.labels[h])), key=h)
+            table.add_column(plain(self.labels[h]), width=max(12, len(self.labels[h])), key=h)
         table.add_column("Diagnostic", width=10, key=DIAG_COLUMN)
         for n, e in enumerate(self.matrix.evidence, 1):
             text = " ".join(e.text.split())
             if len(text) > EVIDENCE_WIDTH - 4:
                 text = text[: EVIDENCE_WIDTH - 5] + "…"
-            table.add_row(Text(f"{n}. {text}"), self._source(e.citation.doc_id), *self._blank(), key=e.id)
+            table.add_row(plain(f"{n}. {text}"), self._source(e.citation.doc_id), *self._blank(), key=e.id)
         table.add_row(
             Text("Inconsistent (fewest wins)", style="bold"), Text(""), *self._blank(), key="score.inconsistent"
         )
@@ -123,11 +124,11 @@ class AchScreen(Screen[None]):
         """The outlet (else title) and grade of an evidence item's source, to fit its column."""
         p = self.profiles.get(doc_id)
         if p is None:
-            return Text(doc_id, style="dim", no_wrap=True, overflow="ellipsis")
+            return plain(doc_id, style="dim", no_wrap=True, overflow="ellipsis")
         name = p.outlet or p.label
         room = SOURCE_WIDTH - len(p.grade) - 1
         out = Text()
-        out.append(name if len(name) <= room else name[: room - 1] + "…", style="italic")
+        out.append(printable(name if len(name) <= room else name[: room - 1] + "…"), style="italic")
         out.append(f" {p.grade}", style=grade_style(p))
         return out
 
@@ -185,29 +186,29 @@ class AchScreen(Screen[None]):
         marked, total = ach.marked(m), len(m.hypotheses) * len(m.evidence)
         scores = Text(f"{marked} of {total} cells marked.  ", style="dim")
         for s in ach.scores(m):
-            scores.append(self.labels[s.hypothesis], style="bold")
+            scores.append(printable(self.labels[s.hypothesis]), style="bold")
             scores.append(f": {s.inconsistent} inconsistent, {s.consistent} consistent   ")
         parts.append(scores)
         summary = ach.summary(m, self.labels)
-        parts.append(Text(summary or "No cell is marked yet: mark cells with c, i or n.", style="bold cyan"))
+        parts.append(plain(summary or "No cell is marked yet: mark cells with c, i or n.", style="bold cyan"))
         if m.note:
-            parts.append(Text(m.note, style="dim italic"))
+            parts.append(plain(m.note, style="dim italic"))
         hypothesis, evidence = self._current()
         item = next((e for e in m.evidence if e.id == evidence), None)
         if item is not None:
             n = m.evidence.index(item) + 1
             line = Text(f"\n{n}. ", style="bold")
-            line.append(" ".join(item.text.split()))
+            line.append(printable(" ".join(item.text.split())))
             p = self.profiles.get(item.citation.doc_id)
             line.append("\n   — ", style="dim")
             if p is not None:
-                line.append(p.label, style="italic")
+                line.append(printable(p.label), style="italic")
                 line.append(f" {p.grade}", style=grade_style(p))
             else:
-                line.append(item.citation.doc_id, style="dim")
+                line.append(printable(item.citation.doc_id), style="dim")
             if hypothesis is not None:
                 cell = m.cell(hypothesis, item.id)
-                line.append(f"\n   {self.labels[hypothesis]}: ", style="bold")
+                line.append(printable(f"\n   {self.labels[hypothesis]}: "), style="bold")
                 if cell.mark is None:
                     line.append("unmarked", style="dim")
                 else:

@@ -7,9 +7,12 @@ offers, so it runs the same over the real pipeline and over an in-memory fake in
 from __future__ import annotations
 
 from textual.app import App
+from textual.notifications import SeverityLevel
 
 from agent.core.contracts import ReviewEvent
+from agent.core.display import printable
 from agent.review.session import ReviewBackend, ReviewSession
+from tui.keymap import check_keymap
 from tui.review_screen import ReviewScreen
 
 
@@ -25,8 +28,22 @@ class BriefReviewApp(App[None]):
         self.session = session
         self.backend = backend
         self.last_event: ReviewEvent | None = None
-        if keys:
-            self.set_keymap(dict(keys))
+        keymap = check_keymap(keys)  # a decision on a key that moves is refused (KeymapError) before anything runs
+        if keymap:
+            self.set_keymap(keymap)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text, control codes made visible: messages repeat titles, quotes, file
+        names and errors, which come from documents and drafts, so they are never markup."""
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         self.push_screen(ReviewScreen(self.session, self.backend))

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from agent.core.display import printable
 from agent.review.session import ReviewSession
 from tui.render import badge
 
@@ -146,7 +147,7 @@ class ClaimList(ScrollView, can_focus=False):
         if row.kind == "section":
             counts = self.session.counts(row.key)
             style = self._section_style
-            title = self.session.section_title(row.key)
+            title = printable(self.session.section_title(row.key))
             right = f" {counts.reviewed}/{counts.total}"
             if counts.done and counts.total:
                 right = f" ✓ {counts.total}/{counts.total}"
@@ -165,7 +166,7 @@ class ClaimList(ScrollView, can_focus=False):
         body = claim.final_text if claim.status == "edited" else claim.text
         label = f"{claim.label}: " if claim.label else ""
         room = max(1, width - text.cell_len - 1)
-        line = (label + body).replace("\n", " ")
+        line = printable((label + body).replace("\n", " "))
         if len(line) > room:
             line = line[: room - 1] + "…"
         text.append(line, style="dim strike" if claim.status == "rejected" else "")

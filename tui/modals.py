@@ -13,7 +13,8 @@ from textual.widgets import Button, Input, Label, SelectionList, Static, TextAre
 from textual.widgets.selection_list import Selection
 
 from agent.core.contracts import Chunk, Claim
-from tui.render import word_diff
+from agent.core.display import printable
+from tui.render import plain, word_diff
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -30,7 +31,7 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog prompt"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
             yield Label(self.hint or "Enter to confirm · Esc to cancel", classes="dialog-hint")
 
@@ -58,10 +59,10 @@ class EditDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog edit"):
             yield Label(
-                Text(f"Edit claim{f' — {self.claim.label}' if self.claim.label else ''}"), classes="dialog-title"
+                plain(f"Edit claim{f' — {self.claim.label}' if self.claim.label else ''}"), classes="dialog-title"
             )
             yield Label("Original (drafted):", classes="dialog-hint")
-            yield Static(Text(self.claim.text), id="edit-original")  # model text: never markup
+            yield Static(plain(self.claim.text), id="edit-original")  # model text: never markup
             yield Label("Your wording (kept beside the original):", classes="dialog-hint")
             yield TextArea(self.claim.edited_text or self.claim.text, id="edit-text", soft_wrap=True)
             yield Label("ctrl+l clears the text to write it anew · f7 selects all", classes="dialog-hint")
@@ -110,7 +111,7 @@ class RedraftDialog(ModalScreen[bool]):
         left, right = word_diff(self.old.text, self.new.text)
         with Vertical(classes="dialog redraft"):
             yield Label("Redrafted claim", classes="dialog-title")
-            yield Label(Text.assemble(("Guidance: ", "bold"), (self.guidance or "(none)", "italic")))
+            yield Label(Text.assemble(("Guidance: ", "bold"), (printable(self.guidance or "(none)"), "italic")))
             with Horizontal(classes="diff"):
                 with Vertical(classes="diff-side"):
                     yield Label("Current", classes="dialog-hint")
@@ -154,7 +155,7 @@ class AddClaimDialog(ModalScreen[tuple[str, list[str]] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog add"):
-            yield Label(Text(f"Add a claim to {self.section_title}"), classes="dialog-title")
+            yield Label(plain(f"Add a claim to {self.section_title}"), classes="dialog-title")
             yield TextArea("", id="add-text", soft_wrap=True)
             yield Label(
                 "Evidence from this section's pack (space to tick; none = flagged unsupported):",
@@ -162,7 +163,7 @@ class AddClaimDialog(ModalScreen[tuple[str, list[str]] | None]):
             )
             yield SelectionList[str](
                 *(
-                    Selection(Text(f"{label}: {chunk.text[:90].replace(chr(10), ' ')}…"), chunk.id)
+                    Selection(plain(f"{label}: {chunk.text[:90].replace(chr(10), ' ')}…"), chunk.id)
                     for chunk, label in self.chunks
                 ),
                 id="add-evidence",
@@ -215,7 +216,10 @@ class HelpScreen(ModalScreen[None]):
             yield Label("Review keys", classes="dialog-title")
             with VerticalScroll():
                 yield Static(text)
-            yield Label('Remap any key in config.toml:  [review.keys]  accept = "y"', classes="dialog-hint")
+            yield Label(
+                plain('Remap keys in your own ~/.config/briefwright/config.toml:  [review.keys]  accept = "y"'),
+                classes="dialog-hint",
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.core.contracts import WEAK_CUES, Citation, Claim, SourceDocument, SourceProfile
+from agent.core.display import printable
 from agent.tradecraft.grading import estimate_label, grade_label
 
 BADGES: dict[str, tuple[str, str]] = {
@@ -23,6 +24,12 @@ FLAG_MARK = ("⚑", "bold yellow")
 SPAN_STYLE = "bold black on yellow"
 
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+|\n+")
+
+
+def plain(value: object, style: str = "", **kwargs: object) -> Text:
+    """Text from a document, a draft or a setting, as Rich text: never markup, its control codes made visible
+    (one character for one, so offsets into it still hold)."""
+    return Text(printable(value), style=style, **kwargs)  # type: ignore[arg-type]
 
 
 def badge(claim: Claim) -> Text:
@@ -57,6 +64,7 @@ def _paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 def passage(doc_text: str, start: int, end: int, sentences: int = 1) -> Text:
     """The span in its context, the span highlighted, with ellipses where the context was cut."""
+    doc_text = printable(doc_text)  # one for one: the offsets still hold
     begin, finish = context_bounds(doc_text, start, end, sentences)
     pb, pe = _paragraph_bounds(doc_text, start, end)
     begin, finish = max(begin, min(pb, start)), min(finish, max(pe, end))
@@ -80,9 +88,9 @@ def grade_style(p: SourceProfile) -> str:
 
 def source_line(doc: SourceDocument, profile: SourceProfile | None = None) -> Text:
     """Title — outlet · date, with what is unknown said so (never guessed), and the Admiralty grade if known."""
-    out = Text(doc.label(), style="bold")
+    out = plain(doc.label(), style="bold")
     out.append("  —  ", style="dim")
-    out.append(doc.outlet or "outlet unknown", style="italic" if doc.outlet else "dim italic")
+    out.append(printable(doc.outlet or "outlet unknown"), style="italic" if doc.outlet else "dim italic")
     out.append(" · ", style="dim")
     out.append(doc.published.isoformat() if doc.published else "date unknown", style="" if doc.published else "dim")
     if profile is not None:
@@ -102,7 +110,7 @@ def citation_block(
     if doc is not None:
         head.append_text(source_line(doc, profile))
     else:
-        head.append(f"source {cit.doc_id} unavailable", style="bold red")
+        head.append(printable(f"source {cit.doc_id} unavailable"), style="bold red")
     page = doc.page_of(cit.start) if doc is not None else None
     if page:
         head.append(f" · p. {page}")
@@ -113,20 +121,20 @@ def citation_block(
     if doc is not None and doc.text[cit.start : cit.end] == cit.quote:
         body = passage(doc.text, cit.start, cit.end)
     else:
-        body = Text(f"“{cit.quote}”", style=SPAN_STYLE)
+        body = plain(f"“{cit.quote}”", style=SPAN_STYLE)
         if error:
-            body.append(f"\n{error}", style="red")
+            body.append(printable(f"\n{error}"), style="red")
     return Group(head, body, Text(""))
 
 
 def claim_panel(claim: Claim, section_title: str, position: str, notes: Sequence[str] = ()) -> RenderableType:
     """The claim under review: where it sits, its status, flags, confidence and likelihood, text (and edit beside
     it), and what drafting left out of its section for the analyst (``notes``)."""
-    head = Text(section_title, style="bold")
+    head = plain(section_title, style="bold")
     head.append(f"   {position}", style="dim")
     meta = Text()
     if claim.label:
-        meta.append(claim.label, style="bold underline")
+        meta.append(printable(claim.label), style="bold underline")
         meta.append("   ")
     glyph, style = BADGES[claim.status]
     meta.append(f"{glyph} {claim.status}", style=style)
@@ -150,12 +158,12 @@ def claim_panel(claim: Claim, section_title: str, position: str, notes: Sequence
         grid.add_column(ratio=1)
         grid.add_column(ratio=1)
         grid.add_row(Text("Original (drafted)", style="dim"), Text("Edited (what ships)", style="bold cyan"))
-        grid.add_row(Text(claim.text, style="dim"), Text(claim.edited_text))
+        grid.add_row(plain(claim.text, style="dim"), plain(claim.edited_text))
         parts.append(grid)
     else:
-        parts.append(Text(claim.text, style="strike dim" if claim.status == "rejected" else ""))
+        parts.append(plain(claim.text, style="strike dim" if claim.status == "rejected" else ""))
     if claim.reviewer_note:
-        parts.append(Text.assemble(("\nNote: ", "bold"), (claim.reviewer_note, "italic")))
+        parts.append(Text.assemble(("\nNote: ", "bold"), (printable(claim.reviewer_note), "italic")))
     if not claim.citations and claim.origin == "computed":
         parts.append(Text("\nWritten by code from what the pipeline measured; it quotes no sentence.", style="dim"))
     elif not claim.citations:
@@ -163,7 +171,7 @@ def claim_panel(claim: Claim, section_title: str, position: str, notes: Sequence
     if notes:
         parts.append(Text("\nLeft out of this section (add them with +):", style="bold yellow"))
         for n in notes:
-            parts.append(Text(f"  • {n}", style="yellow"))
+            parts.append(plain(f"  • {n}", style="yellow"))
     return Group(*parts)
 
 
@@ -181,13 +189,13 @@ def sourcing_line(claim: Claim) -> Text | None:
     if claim.cues:
         out.append(" · ", style="dim")
         out.append("cues: ", style="dim")
-        out.append(", ".join(claim.cues), style="yellow" if set(claim.cues) & WEAK_CUES else "")
+        out.append(printable(", ".join(claim.cues)), style="yellow" if set(claim.cues) & WEAK_CUES else "")
     return out
 
 
 def word_diff(old: str, new: str) -> tuple[Text, Text]:
     """Old and new text with removed words struck in red and added words in green."""
-    a, b = old.split(" "), new.split(" ")
+    a, b = printable(old).split(" "), printable(new).split(" ")
     left, right = Text(), Text()
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if op == "equal":

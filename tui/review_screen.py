@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from agent.core.contracts import Chunk, Citation, Claim, ReviewEvent, SourceDocument, SourceProfile
+from agent.core.display import printable
 from agent.review.session import FILTERS, ReviewBackend, ReviewError, ReviewFilter, ReviewSession
 from tui.ach_view import ACH_BINDINGS, AchScreen
 from tui.claim_list import ClaimList, Row
@@ -96,7 +97,7 @@ class ReviewScreen(Screen[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Messages here carry source, model and file text: plain text unless a caller says otherwise."""
+        """Messages here carry source, model and file text: plain text (see :meth:`BriefReviewApp.notify`)."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     @property
@@ -115,8 +116,8 @@ class ReviewScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.title = self.session.base.topic
-        self.sub_title = "read-only" if self.session.read_only else f"reviewer: {self.session.reviewer}"
+        self.title = printable(self.session.base.topic)
+        self.sub_title = "read-only" if self.session.read_only else printable(f"reviewer: {self.session.reviewer}")
         for warning in self.session.warnings:
             self.notify(warning, severity="warning", timeout=10)
         self.load_profiles()
@@ -556,7 +557,7 @@ class ReviewScreen(Screen[None]):
 
     def _label(self, chunk: Chunk) -> str:
         try:
-            return self._doc(chunk.doc_id).label()[:40]
+            return printable(self._doc(chunk.doc_id).label()[:40])
         except Exception:
             return chunk.doc_id
 

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from agent.core.contracts import Citation, SourceDocument, SourceProfile
+from agent.core.display import printable
 from tui.render import SPAN_STYLE, source_line
 
 
@@ -54,14 +55,14 @@ class SourceScreen(Screen[None]):
         doc = self.docs[cit.doc_id]
         header = source_line(doc, self.profiles.get(doc.id))
         header.append(f"\ncitation {self.index + 1} of {len(self.citations)}", style="dim")
-        header.append(f" · characters {cit.start}–{cit.end} · {Path(doc.path).name}", style="dim")
+        header.append(printable(f" · characters {cit.start}–{cit.end} · {Path(doc.path).name}"), style="dim")
         self.query_one("#source-header", Static).update(header)
         body = self.query_one("#source-body", VerticalScroll)
         await body.remove_children()
         spans = [(c.start, c.end) for c in self.citations if c.doc_id == doc.id]
         target: Static | None = None
         paragraphs = []
-        for m in re.finditer(r"[^\n]+", doc.text):  # one line, one paragraph widget
+        for m in re.finditer(r"[^\n]+", printable(doc.text)):  # one line, one paragraph widget (offsets hold)
             text = Text(m.group())
             for s, e in spans:
                 lo, hi = max(s, m.start()), min(e, m.end())

@@ -17,9 +17,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from agent.core.contracts import CREDIBILITY_TERMS, RELIABILITY_TERMS, Draft, SourceProfile
+from agent.core.display import printable
 from agent.review.session import ReviewBackend
 from agent.tradecraft.profiles import SOURCE_TYPES
-from tui.render import grade_style
+from tui.render import grade_style, plain
 
 CUE_SHORT = {"anonymous": "anon", "unnamed-official": "unnamed", "state-media": "state", "hedged": "hedged"}
 
@@ -106,11 +107,11 @@ class SourcesScreen(Screen[None]):
 
     @staticmethod
     def _cells(p: SourceProfile) -> list[Text]:
-        source = Text(p.label, no_wrap=True, overflow="ellipsis")
+        source = plain(p.label, no_wrap=True, overflow="ellipsis")
         source.append("\n")
-        source.append(p.outlet or "outlet unknown", style="italic" if p.outlet else "dim italic")
+        source.append(printable(p.outlet or "outlet unknown"), style="italic" if p.outlet else "dim italic")
         if p.outlet_from:
-            source.append(f" ({p.outlet_from})", style="dim")
+            source.append(printable(f" ({p.outlet_from})"), style="dim")
         reliability = Text(f"{p.reliability} ", style="bold")
         reliability.append(RELIABILITY_TERMS[p.reliability].replace("reliability ", ""))
         if p.reliability_from == "analyst":
@@ -118,11 +119,11 @@ class SourcesScreen(Screen[None]):
         credibility = Text(f"{p.credibility} {CREDIBILITY_TERMS[p.credibility]}")
         return [
             source,
-            Text(p.type, style="" if p.type != "unknown" else "dim"),
+            plain(p.type, style="" if p.type != "unknown" else "dim"),
             reliability,
             credibility,
             Text(p.grade, style=grade_style(p)),
-            Text(cue_counts(p), style="" if p.cues else "dim"),
+            plain(cue_counts(p), style="" if p.cues else "dim"),
             Text("⚠", style="bold yellow") if p.weak_sourcing else Text(""),
         ]
 
@@ -139,28 +140,28 @@ class SourcesScreen(Screen[None]):
         p = self.current()
         if p is None:
             return
-        out = Text(p.label, style="bold")
+        out = plain(p.label, style="bold")
         out.append(f"   grade {p.grade}\n", style=grade_style(p))
         out.append("Reliability ", style="dim")
         out.append(f"{p.reliability} ({RELIABILITY_TERMS[p.reliability]})")
         out.append(f", from {_origin(p.reliability_from)}", style="dim")
         out.append("  ·  type ", style="dim")
-        out.append(p.type)
+        out.append(printable(p.type))
         out.append(f", from {_origin(p.type_from)}", style="dim")
         out.append("  ·  credibility ", style="dim")
         out.append(f"{p.credibility} ({CREDIBILITY_TERMS[p.credibility]})\n")
         if p.author or p.published:
             out.append("By ", style="dim")
-            out.append(p.author or "unknown author")
+            out.append(printable(p.author or "unknown author"))
             out.append(" · ", style="dim")
             out.append(p.published.isoformat() if p.published else "date unknown")
             out.append("\n")
         out.append("Sourcing cues: ", style="dim")
-        out.append(cue_counts(p))
+        out.append(printable(cue_counts(p)))
         if p.weak_sourcing:
             out.append("   ⚠ rests largely on anonymous or state-media sourcing", style="bold yellow")
         for phrase in p.cue_phrases:
-            out.append(f"\n  “{phrase}”", style="italic")
+            out.append(printable(f"\n  “{phrase}”"), style="italic")
         self.query_one("#sources-detail", Static).update(out)
 
     # ------------------------------------------------------------------ the analyst's grades

@@ -14,8 +14,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from agent.core.contracts import Citation, Draft, SourceDocument, SourceProfile, TimelineEvent
+from agent.core.display import printable
 from agent.review.session import ReviewBackend
-from tui.render import grade_style
+from tui.render import grade_style, plain
 from tui.source import SourceScreen
 
 TIMELINE_BINDINGS: list[BindingType] = [
@@ -59,8 +60,8 @@ class TimelineScreen(Screen[None]):
         table.add_column("Cited", width=20, key="cited")
         for n, e in enumerate(self.events):
             table.add_row(
-                Text(e.date, style="bold"),
-                Text(e.text),
+                plain(e.date, style="bold"),
+                plain(e.text),
                 Text(str(e.sources), justify="right", style="" if e.sources > 1 else "dim"),
                 self._cited(e.citations),
                 key=str(n),
@@ -76,11 +77,11 @@ class TimelineScreen(Screen[None]):
         p = self.profiles.get(doc_id)
         if p is None:
             try:
-                return Text(self.backend.document(doc_id).label()[:40], style="italic")
+                return plain(self.backend.document(doc_id).label()[:40], style="italic")
             except Exception:
-                return Text(doc_id, style="dim")
+                return plain(doc_id, style="dim")
         out = Text()
-        out.append(p.outlet or p.label[:40], style="italic")
+        out.append(printable(p.outlet or p.label[:40]), style="italic")
         out.append(f" {p.grade}", style=grade_style(p))
         return out
 
@@ -91,13 +92,13 @@ class TimelineScreen(Screen[None]):
             name = (p.outlet or p.label) if p else c.doc_id
             if name not in outlets:
                 outlets.append(name)
-        return Text(", ".join(outlets), overflow="ellipsis", no_wrap=True)
+        return plain(", ".join(outlets), overflow="ellipsis", no_wrap=True)
 
     def _quote(self, cit: Citation) -> Text:
         out = Text("    ")
         out.append_text(self._label(cit.doc_id))
         out.append(": ", style="dim")
-        out.append(f"“{' '.join(cit.quote.split())}”")
+        out.append(printable(f"“{' '.join(cit.quote.split())}”"))
         return out
 
     def _checks(self) -> RenderableType:
@@ -112,9 +113,9 @@ class TimelineScreen(Screen[None]):
             parts.append(Text("  None found between the sources.", style="dim"))
         for c in self.draft.contradictions:
             head = Text("  ")
-            head.append(f"⚠ {c.kind}: ", style="bold yellow")
-            head.append(c.about, style="bold")
-            head.append(" — " + " vs ".join(c.values))
+            head.append(printable(f"⚠ {c.kind}: "), style="bold yellow")
+            head.append(printable(c.about), style="bold")
+            head.append(printable(" — " + " vs ".join(c.values)))
             parts.append(head)
             parts += [self._quote(cit) for cit in c.citations]
         parts.append(Text(""))
@@ -125,8 +126,8 @@ class TimelineScreen(Screen[None]):
             head = Text("  ")
             if f.disagree:
                 head.append("⚠ ", style="bold yellow")
-            head.append(f.quantity, style="bold")
-            head.append(f": {range_text(f)}")
+            head.append(printable(f.quantity), style="bold")
+            head.append(printable(f": {range_text(f)}"))
             head.append(
                 f"  ({f.sources} source{'s' if f.sources != 1 else ''}"
                 f"{', independent sources disagree' if f.disagree else ''})",
@@ -135,11 +136,11 @@ class TimelineScreen(Screen[None]):
             parts.append(head)
             for fig in f.figures:
                 line = Text("    ")
-                line.append(fig.text, style="bold")
+                line.append(printable(fig.text), style="bold")
                 line.append(" — ", style="dim")
                 line.append_text(self._label(fig.doc_id))
                 line.append(": ", style="dim")
-                line.append(f"“{' '.join(fig.citation.quote.split())}”")
+                line.append(printable(f"“{' '.join(fig.citation.quote.split())}”"))
                 parts.append(line)
         return Group(*parts)
 

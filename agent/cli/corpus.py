@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.cli.main import parse_date
+from agent.core.display import printable, safe
 from agent.core.paths import Workspace
 from agent.core.settings import Settings, redact_url
 
@@ -56,7 +57,7 @@ def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
             done = reindex(services)
         failed = [o for o in done if o.status == "failed"]
         for o in failed:
-            Console(stderr=True).print(f"✗ {o.path}: {o.error}", markup=False)
+            Console(stderr=True).print(f"✗ {printable(o.path)}: {printable(o.error)}", markup=False)
         console.print(f"re-embedded {len(done) - len(failed)} sources; {len(failed)} failed")
         return 1 if failed else 0
     if not args.paths:
@@ -64,7 +65,7 @@ def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
         return 2
     missing = [p for p in args.paths if not p.exists()]
     for p in missing:
-        console.print(f"[red]✗[/] {p}: no such file or folder")
+        console.print(f"[red]✗[/] {safe(p)}: no such file or folder")
     paths = [p for p in args.paths if p.exists()]
     files = list(discover(paths))
     show = console.is_terminal and not (args.quiet or args.json)
@@ -87,13 +88,13 @@ def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
 
         def on_file(o: IngestOutcome) -> None:
             # An e-mail's attachments (``mail.eml#report.pdf``) are outcomes of their own, not files of the count.
-            progress.update(task, advance=1 if o.path in given else 0, description=Path(o.path).name)
+            progress.update(task, advance=1 if o.path in given else 0, description=safe(Path(o.path).name))
             if args.json:
                 print(o.model_dump_json(), flush=True)
             elif o.status == "failed":
-                err.print(f"[red]✗[/] {o.path}: {o.error}")
+                err.print(f"[red]✗[/] {safe(o.path)}: {safe(o.error)}")
             elif not args.quiet:
-                progress.console.print(f"[green]✓[/] {o.path}: {o.status}, {o.chunks} chunks")
+                progress.console.print(f"[green]✓[/] {safe(o.path)}: {o.status}, {o.chunks} chunks")
 
         outcomes = ingest_paths(services, paths, on_file=on_file)
     failed = [o for o in outcomes if o.status == "failed"]
@@ -110,7 +111,9 @@ def cmd_search(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
 
     with open_services(ws, settings) as services:
         if services.store.count_chunks() == 0:
-            Console(stderr=True).print(f"The workspace {ws.root} has no documents yet: run `brief ingest PATH` first.")
+            Console(stderr=True).print(
+                f"The workspace {safe(ws.root)} has no documents yet: run `brief ingest PATH` first."
+            )
             return 1
         services.check_index()
         hits = services.retriever.search(
@@ -119,7 +122,7 @@ def cmd_search(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     if args.json:
         print(json.dumps([h.model_dump(mode="json") for h in hits], ensure_ascii=False, indent=2))
         return 0
-    table = Table(show_lines=True, title=f"{len(hits)} results for {args.query!r}")
+    table = Table(show_lines=True, title=f"{len(hits)} results for {safe(repr(args.query))}")
     table.add_column("#", justify="right")
     table.add_column("score", justify="right")
     table.add_column("document")
@@ -133,9 +136,9 @@ def cmd_search(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
         table.add_row(
             str(n),
             f"{h.score:.4f}\n[dim]{ranks}[/]",
-            f"{doc}\n[dim]{meta} {h.chunk.doc_id}[/]",
+            f"{safe(doc)}\n[dim]{safe(meta)} {safe(h.chunk.doc_id)}[/]",
             f"{h.chunk.start}–{h.chunk.end}",
-            snippet,
+            safe(snippet),
         )
     console.print(table)
     return 0
@@ -159,12 +162,13 @@ def cmd_status(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
-    console.print(f"[bold]Workspace[/] {info['workspace']}")
-    console.print(f"  {len(docs)} documents, {n_chunks} chunks; index: {info['index']}")
+    console.print(f"[bold]Workspace[/] {safe(info['workspace'])}")
+    console.print(f"  {len(docs)} documents, {n_chunks} chunks; index: {safe(info['index'])}")
     for d in docs:
         console.print(
-            f"  • {d.label()} [dim]{d.outlet or 'outlet unknown'} · {d.published or 'date unknown'} · {d.id}[/]"
+            f"  • {safe(d.label())} "
+            f"[dim]{safe(d.outlet or 'outlet unknown')} · {d.published or 'date unknown'} · {safe(d.id)}[/]"
         )
-    console.print(f"  drafts: {', '.join(info['drafts']) or 'none'}")
-    console.print(f"  LLM: {info['llm']}")
+    console.print(f"  drafts: {safe(', '.join(info['drafts']) or 'none')}")
+    console.print(f"  LLM: {safe(info['llm'])}")
     return 0

@@ -39,6 +39,10 @@ _PING_MESSAGES = [
 
 def doctor(settings: Settings, workspace: Workspace, *, out: Callable[[str], object] = print) -> int:
     """Report endpoint, model, embeddings and index; return 0 when everything works, 1 otherwise."""
+    from agent.core.trust import report
+
+    for line in report(workspace, settings.ignored_workspace_keys):  # which of the case's settings are in force
+        out(line)
     ok = True
     ok &= _check_llm(settings, workspace, out)
     ok &= _check_embeddings(settings, out)
@@ -201,6 +205,8 @@ def cmd_doctor(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
 
 
 def plain(console: Console) -> Callable[[str], object]:
-    """Print as is: messages quote paths, logs and commands (``briefwright[local]`` is not markup), and a
-    command must stay on one line to be copied."""
-    return lambda text: console.print(text, markup=False, highlight=False, soft_wrap=True)
+    """Print as is: messages quote paths, logs, settings and commands (``briefwright[local]`` is not markup),
+    control codes made visible, and a command stays on one line to be copied."""
+    from agent.core.display import printable
+
+    return lambda text: console.print(printable(text), markup=False, highlight=False, soft_wrap=True)

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from agent.core.contracts import Draft, SectionDraft
+from agent.core.display import printable, safe
 from agent.core.paths import Workspace
 from agent.core.settings import Settings
 from agent.drafting.pipeline import DraftProgress
@@ -39,7 +40,7 @@ class _RichProgress(DraftProgress):
         self.tasks: dict[str, TaskID] = {}
         for s in sections:
             if s.status != "done":
-                self.tasks[s.key] = progress.add_task(s.title, total=1, start=False, info="waiting")
+                self.tasks[s.key] = progress.add_task(safe(s.title), total=1, start=False, info="waiting")
 
     def section_started(self, key: str, title: str, index: int, total: int) -> None:
         self.p.start_task(self.tasks[key])
@@ -48,11 +49,11 @@ class _RichProgress(DraftProgress):
     def section_finished(self, section: SectionDraft) -> None:
         u = section.usage
         if section.status == "failed":
-            info = f"[red]failed[/]: {section.error}"
+            info = f"[red]failed[/]: {safe(section.error)}"
         else:
             info = f"{len(section.claims)} claims, {u.prompt_tokens}+{u.completion_tokens} tok"
             if section.empty_reason:
-                info += f" [yellow]({section.empty_reason})[/]"
+                info += f" [yellow]({safe(section.empty_reason)})[/]"
         self.p.update(self.tasks[section.key], completed=1, info=info)
         self.p.stop_task(self.tasks[section.key])
 
@@ -102,18 +103,18 @@ def cmd_draft(args: argparse.Namespace, ws: Workspace, settings: Settings, conso
             outcomes = ingest_paths(services, args.sources)
             for o in outcomes:
                 if o.status == "failed":
-                    err.print(f"[red]✗[/] {o.path}: {o.error}")
+                    err.print(f"[red]✗[/] {safe(o.path)}: {safe(o.error)}")
             doc_ids = [o.doc_id for o in outcomes if o.doc_id and o.status != "skipped"]
             if not doc_ids:
                 err.print("[red]error:[/] none of --sources could be ingested")
                 return 1
         if services.store.count_chunks() == 0:
-            err.print(f"[red]error:[/] the workspace {ws.root} has no documents: run `brief ingest PATH` first")
+            err.print(f"[red]error:[/] the workspace {safe(ws.root)} has no documents: run `brief ingest PATH` first")
             return 1
         services.check_index()
         show = console.is_terminal and not (args.quiet or args.json)
         if show:
-            console.print(f"[dim]LLM: {services.llm.info.model} ({services.llm.info.kind})[/]")
+            console.print(f"[dim]LLM: {safe(services.llm.info.model)} ({safe(services.llm.info.kind)})[/]")
         sections = resume.sections if resume else None
         with Progress(
             TextColumn("{task.description:<40}"),
@@ -140,17 +141,18 @@ def cmd_draft(args: argparse.Namespace, ws: Workspace, settings: Settings, conso
         print(json.dumps(summary, indent=2))
     elif not args.quiet:
         console.print(
-            f"Draft [bold]{draft.id}[/]: {summary['claims']} claims, {summary['citations']} verified quotes, "
+            f"Draft [bold]{safe(draft.id)}[/]: {summary['claims']} claims, {summary['citations']} verified quotes, "
             f"{summary['flagged_unsupported']} unsupported; {summary['tokens_in']:,} tokens in, "
             f"{summary['tokens_out']:,} out, {summary['llm_calls']} calls ({summary['retries']} retries), "
             f"{summary['elapsed_s']} s" + (f", ${summary['cost_usd']:.4f}" if summary["cost_usd"] is not None else "")
         )
         if failed:
             console.print(
-                f"[red]failed sections: {', '.join(failed)}[/] — `brief draft --resume {draft.id}` retries them"
+                f"[red]failed sections: {safe(', '.join(failed))}[/] — "
+                f"`brief draft --resume {safe(draft.id)}` retries them"
             )
         for section in draft.sections:  # what drafting left to the analyst, and why
             for note in section.skipped:
-                console.print(f"◌ {section.title}: {note}", markup=False, highlight=False)
-        console.print(f"Next: `brief review {draft.id}` to verify, then `brief export {draft.id}`.")
+                console.print(printable(f"◌ {section.title}: {note}"), markup=False, highlight=False)
+        console.print(safe(f"Next: `brief review {draft.id}` to verify, then `brief export {draft.id}`."))
     return 1 if failed else 0

@@ -13,10 +13,10 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 
 from agent import __version__
-from agent.core.paths import Workspace
+from agent.core.display import printable, safe
+from agent.core.paths import UnsafePath, Workspace
 from agent.core.settings import Settings, load_settings
 
 Handler = Callable[[argparse.Namespace, Workspace, Settings, Console], int]
@@ -30,13 +30,13 @@ def parse_date(value: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from agent.cli import corpus, doctor, draft, evaluate, model_files, review, tradecraft
+    from agent.cli import corpus, doctor, draft, evaluate, model_files, review, tradecraft, trust
 
     p = argparse.ArgumentParser(prog="brief", description="Draft intelligence briefs; verify every claim.")
     p.add_argument("--version", action="version", version=f"briefwright {__version__}")
     p.add_argument("-w", "--workspace", type=Path, help="case folder (default ./.brief or $BRIEF_WORKSPACE)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (corpus, tradecraft, model_files, draft, review, doctor, evaluate):
+    for group in (corpus, tradecraft, model_files, draft, review, doctor, evaluate, trust):
         group.register(sub)
     return p
 
@@ -52,11 +52,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(ws)
     except ValueError as e:
-        Console(stderr=True).print(f"[red]configuration error:[/] {e}")
+        Console(stderr=True).print(f"[red]configuration error:[/] {safe(e)}")
         return 2
-    for notice in (settings.llm.key_notice, settings.embeddings.key_notice):
+    try:
+        ws.check_links()  # before anything is written: a received case folder may carry links out of it
+    except UnsafePath as e:
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
+        return 2
+    # `brief trust` shows what it unlocks itself; the warning would tell the user to run what they are running.
+    workspace_notice = None if args.command == "trust" else settings.workspace_notice
+    for notice in (workspace_notice, settings.llm.key_notice, settings.embeddings.key_notice):
         if notice:
-            Console(stderr=True).print(f"warning: {notice}", markup=False, highlight=False)
+            Console(stderr=True).print(f"warning: {printable(notice)}", markup=False, highlight=False)
     handler: Handler = args.handler
     try:
         return handler(args, ws, settings, console)
@@ -64,8 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         Console(stderr=True).print("[yellow]interrupted[/]")
         return 130
     except _user_errors() as e:
-        # as is (a message may quote `briefwright[local]`) and unwrapped (it may end with a command to copy)
-        Console(stderr=True).print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
+        # made printable and escaped (a message may quote `briefwright[local]`), unwrapped (it may end with a command
+        # to copy)
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}", soft_wrap=True)
         return 1
 
 
@@ -73,7 +81,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is the whole story for the user: no traceback."""
     from agent.cli.tradecraft import NothingToAnalyse
     from agent.core.model_files import AssetError
-    from agent.core.paths import UnsafeName
+    from agent.core.paths import UnsafeName, UnsafePath
     from agent.corpus.embeddings import EmbeddingError
     from agent.corpus.index import IndexError_
     from agent.drafting.pipeline import DraftFileError
@@ -87,6 +95,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
         IndexError_,
         LLMError,
         UnsafeName,
+        UnsafePath,
         DraftFileError,
         ReviewError,
         RegistryError,

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
+from agent.core.display import safe
 from agent.core.paths import Workspace
 from agent.core.settings import Settings
 
@@ -25,7 +26,7 @@ def cmd_models(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     names = args.names or list(model_files.ASSETS)
     unknown = [n for n in names if n not in model_files.ASSETS]
     if unknown:
-        console.print(f"[red]unknown model(s): {', '.join(unknown)}[/]; known: {', '.join(model_files.ASSETS)}")
+        console.print(f"[red]unknown model(s): {safe(', '.join(unknown))}[/]; known: {', '.join(model_files.ASSETS)}")
         return 2
     status = 0
     for name in names:
@@ -36,9 +37,9 @@ def cmd_models(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
             continue
         try:
             path = model_files.fetch(name) if args.action == "fetch" else model_files.resolve(name)
-            console.print(f"[green]✓[/] {name}: {path} (sha256 {a.sha256[:12]}… verified)")
+            console.print(f"[green]✓[/] {name}: {safe(path)} (sha256 {a.sha256[:12]}… verified)")
         except model_files.AssetError as e:
-            console.print(f"[red]✗[/] {name}: {e}")
+            console.print(f"[red]✗[/] {name}: {safe(e)}")
             status = 1
     if args.action == "fetch" and status == 0 and SMOKE_MODEL in names:
         # the tiny model is what the smoke test runs: now it is here, try the llama-server binary with it

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from agent.core.contracts import Draft
+from agent.core.display import safe
 from agent.core.paths import Workspace
 from agent.core.settings import Settings
 
@@ -19,7 +20,12 @@ def register(sub: Any) -> None:
     s.add_argument("draft", nargs="?", help="draft id or path (default: the latest)")
     s.add_argument("--format", "-f", choices=["md", "json", "html"], default="md")
     s.add_argument("--include-pending", action="store_true", help="also unreviewed claims, marked UNVERIFIED")
-    s.add_argument("-o", "--output", type=Path, help="file to write (default: WORKSPACE/exports/DRAFT.FORMAT)")
+    s.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="file to write, or a folder to write DRAFT.FORMAT into (default: WORKSPACE/exports/DRAFT.FORMAT)",
+    )
     s.add_argument("--stdout", action="store_true", help="print instead of writing a file")
     s.set_defaults(handler=cmd_export)
 
@@ -50,7 +56,7 @@ def cmd_export(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     try:
         draft = current_grades(reviewed_draft(ws, args.draft), ws.root)
     except FileNotFoundError as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}")
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
         return 1
     store = Store(ws.store_db)
     try:
@@ -65,13 +71,16 @@ def cmd_export(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
             include_pending=args.include_pending,
             out=args.output,
         )
+    except OSError as e:  # a folder that cannot be written, a file where a folder should be…
+        Console(stderr=True).print(f"[red]error:[/] cannot write the export: {safe(e)}")
+        return 1
     finally:
         store.close()
     claims = draft.claims()
     verified = sum(1 for c in claims if c.status in ("accepted", "edited"))
     pending = sum(1 for c in claims if c.status == "pending")
     console.print(
-        f"Wrote {path} ({verified} verified claims"
+        f"Wrote {safe(path)} ({verified} verified claims"
         f"{f', {pending} unverified included' if args.include_pending else ''}; "
         f"{pending} still pending review)"
     )
@@ -87,15 +96,22 @@ def cmd_review(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     try:
         draft = load_draft(ws, args.draft)
     except FileNotFoundError as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}")
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
         return 1
+    from tui.keymap import KeymapError, check_keymap  # type: ignore[attr-defined,unused-ignore]
+
+    try:
+        check_keymap(settings.review.keys)
+    except KeymapError as e:
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
+        return 2
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         Console(stderr=True).print("[red]error:[/] `brief review` needs an interactive terminal")
         return 2
     try:
         session = ReviewSession(ws, draft, reviewer=settings.review.reviewer, read_only=args.read_only)
     except ReviewLocked as e:
-        Console(stderr=True).print(f"[red]error:[/] {e}\nUse `brief review --read-only` to browse meanwhile.")
+        Console(stderr=True).print(f"[red]error:[/] {safe(e)}\nUse `brief review --read-only` to browse meanwhile.")
         return 1
     from tui import run_review  # type: ignore[attr-defined,unused-ignore]
 

@@ -8,10 +8,10 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from agent.cli.main import parse_date
+from agent.core.display import safe
 from agent.core.paths import Workspace
 from agent.core.settings import Settings
 
@@ -86,17 +86,17 @@ def cmd_sources(args: argparse.Namespace, ws: Workspace, settings: Settings, con
         name = p.outlet or p.label
         cues = ", ".join(f"{k} {v}" for k, v in sorted(p.cues.items()) if k != "attributed")
         t.add_row(
-            p.doc_id[:10],
-            escape(name[:40]) + (f" [dim]({p.outlet_from})[/]" if p.outlet else ""),
-            f"{p.type} [dim]({p.type_from})[/]",
-            f"[bold]{p.grade}[/] [dim]({p.reliability_from})[/]",
-            ("[yellow]weak[/] " if p.weak_sourcing else "") + escape(cues),
+            safe(p.doc_id[:10]),
+            safe(name[:40]) + (f" [dim]({safe(p.outlet_from)})[/]" if p.outlet else ""),
+            f"{safe(p.type)} [dim]({safe(p.type_from)})[/]",
+            f"[bold]{safe(p.grade)}[/] [dim]({safe(p.reliability_from)})[/]",
+            ("[yellow]weak[/] " if p.weak_sourcing else "") + safe(cues),
         )
     console.print(t)
     seen = sorted({(p.reliability, p.credibility) for p in profiles})
     legend = "; ".join(f"{r}{c}: {RELIABILITY_TERMS[r]}, {CREDIBILITY_TERMS[c]}" for r, c in seen)
     console.print(f"[dim]{legend}. weak: rests on anonymous or state-media sourcing.[/]")
-    console.print(f"Grade a source: brief sources set ID --reliability B   (writes {ws.root / 'sources.toml'})")
+    console.print(f"Grade a source: brief sources set ID --reliability B   (writes {safe(ws.root / 'sources.toml')})")
     return 0
 
 
@@ -112,7 +112,7 @@ def cmd_sources_set(args: argparse.Namespace, ws: Workspace, settings: Settings,
         store.close()
     if len(ids) != 1:
         what = "no document" if not ids else f"{len(ids)} documents"
-        console.print(f"[red]error:[/] {what} with id {args.doc!r}; `brief sources` lists them")
+        console.print(f"[red]error:[/] {what} with id {safe(repr(args.doc))}; `brief sources` lists them")
         return 1
     values = {k: getattr(args, k) for k in ("reliability", "type", "outlet", "author", "published")}
     if all(v is None for v in values.values()):
@@ -120,8 +120,10 @@ def cmd_sources_set(args: argparse.Namespace, ws: Workspace, settings: Settings,
         return 2
     path = registry_path(ws.root)
     set_document(path, ids[0], **values)
-    console.print(f"[green]✓[/] {ids[0]}: " + ", ".join(f"{k}={v!r}" for k, v in values.items() if v is not None))
-    console.print(f"  saved in {path}; drafts and exports show it from now on")
+    console.print(
+        f"[green]✓[/] {safe(ids[0])}: " + safe(", ".join(f"{k}={v!r}" for k, v in values.items() if v is not None))
+    )
+    console.print(f"  saved in {safe(path)}; drafts and exports show it from now on")
     return 0
 
 
@@ -135,7 +137,7 @@ def cmd_timeline(args: argparse.Namespace, ws: Workspace, settings: Settings, co
         t.add_column(col)
     for e in a.timeline:
         cited = "; ".join(dict.fromkeys(base.docs[c.doc_id].label()[:30] for c in e.citations))
-        t.add_row(e.date, escape(e.text), str(e.sources), escape(cited))
+        t.add_row(safe(e.date), safe(e.text), str(e.sources), safe(cited))
     console.print(t)
     return 0
 
@@ -156,15 +158,15 @@ def cmd_contradictions(args: argparse.Namespace, ws: Workspace, settings: Settin
             "No contradictions: no two independent sources give different figures or dates for the same thing."
         )
     for c in a.contradictions:
-        console.print(f"[bold red]✗ {c.kind}[/] {escape(c.about)}: {' vs '.join(escape(v) for v in c.values)}")
+        console.print(f"[bold red]✗ {safe(c.kind)}[/] {safe(c.about)}: {' vs '.join(safe(v) for v in c.values)}")
         for cit in c.citations:
-            console.print(f"   {escape(base.docs[cit.doc_id].label()[:40])}: “{escape(cit.quote)}”")
+            console.print(f"   {safe(base.docs[cit.doc_id].label()[:40])}: “{safe(cit.quote)}”")
     if a.figures:
         t = Table(title="Figures given for the same quantity")
         for col in ("quantity", "range", "sources", "figures"):
             t.add_column(col)
         for f in a.figures:
             figs = "; ".join(f"{x.text} ({base.docs[x.doc_id].label()[:30]})" for x in f.figures)
-            t.add_row(escape(f.quantity), range_text(f), str(f.sources), escape(figs))
+            t.add_row(safe(f.quantity), safe(range_text(f)), str(f.sources), safe(figs))
         console.print(t)
     return 0

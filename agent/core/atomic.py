@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -29,6 +30,23 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def open_append(path: Path) -> BinaryIO:
+    """``path`` opened to append bytes, created if missing, never through a symbolic link (a workspace may come
+    from someone else with links planted where logs and journals go): :class:`~agent.core.paths.UnsafePath`."""
+    return os.fdopen(_open_nofollow(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT), "ab")
+
+
+def _open_nofollow(path: Path, flags: int, mode: int = 0o644) -> int:
+    from agent.core.paths import UnsafePath
+
+    try:
+        return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), mode)
+    except OSError as e:
+        if e.errno == errno.ELOOP or path.is_symlink():
+            raise UnsafePath(f"{path} is a symbolic link: refusing to write through it (it may lead outside)") from e
+        raise
+
+
 def append_line_durable(path: Path, line: str) -> None:
     """Append one line and fsync before returning: the whole line is on disk when this returns.
 
@@ -38,7 +56,7 @@ def append_line_durable(path: Path, line: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists()
     data = memoryview((line.rstrip("\n") + "\n").encode("utf-8"))
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = _open_nofollow(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     try:
         size = os.fstat(fd).st_size
         try:

@@ -24,6 +24,24 @@ class UnsafeName(ValueError):
     """A name used as a file name (a draft id) that could reach outside its folder."""
 
 
+class UnsafePath(ValueError):
+    """A path the tool writes under a workspace is a symbolic link: writing there could land outside it."""
+
+
+# What Briefwright itself writes in a workspace: these folders and everything in them, and these files (the
+# store's SQLite sidecars and the keyword cache's temp file included: SQLite and numpy open them by name).
+_OWN_DIRS = ("drafts", "journals", "exports", "logs", "chroma")
+_OWN_FILES = (
+    "store.sqlite3",
+    "store.sqlite3-wal",
+    "store.sqlite3-shm",
+    "store.sqlite3-journal",
+    "keyword.npz",
+    "keyword.tmp.npz",
+    "sources.toml",
+)
+
+
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
@@ -112,7 +130,35 @@ class Workspace:
     def lock_file(self, draft_id: str) -> Path:
         return self.journals_dir / f"{safe_name(draft_id)}.lock"
 
+    def links(self) -> list[Path]:
+        """Symbolic links where Briefwright writes in this workspace (its own folders, anything in them, its own
+        files), which a case folder from someone else may carry to make writes land outside it."""
+        found: list[Path] = []
+        for name in (*_OWN_DIRS, *_OWN_FILES):
+            path = self.root / name
+            if path.is_symlink():
+                found.append(path)
+            elif name in _OWN_DIRS and path.is_dir():
+                for folder, dirs, files in os.walk(path):  # never follows links
+                    found += [Path(folder, n) for n in (*dirs, *files) if Path(folder, n).is_symlink()]
+        return found
+
+    def check_links(self) -> Workspace:
+        """This workspace, or :class:`UnsafePath` naming every link where Briefwright would write through one.
+        Every command checks before it writes (files are also opened without following links where they are
+        appended to, see :func:`agent.core.atomic.open_append`)."""
+        found = self.links()
+        if found:
+            named = "; ".join(f"{p} -> {os.readlink(p)}" for p in found)
+            raise UnsafePath(
+                f"refusing to use the workspace {self.root}: Briefwright writes there, and these are symbolic links, "
+                f"through which it would write outside the workspace: {named}. A case folder may come from someone "
+                "else: remove the links (or replace them with the real folders or files) and run the command again."
+            )
+        return self
+
     def ensure(self) -> Workspace:
+        self.check_links()
         for d in (self.root, self.drafts_dir, self.journals_dir, self.exports_dir, self.logs_dir):
             d.mkdir(parents=True, exist_ok=True)
         return self

@@ -3,8 +3,15 @@
 Sources, highest first: explicit arguments, ``BRIEF_<SECTION>__<FIELD>`` environment
 variables, the documented shortcuts (``OPENAI_BASE_URL``, ``OPENAI_API_KEY``,
 ``BRIEF_CHROMA_URL``, ``BRIEF_LOCAL_MODEL``, ``BRIEF_REVIEWER``), the workspace's
-``config.toml`` (sections ``[llm]``, ``[embeddings]``, ``[index]``, ``[ingest]``, ``[review]``),
-the user's own ``~/.config/briefwright/config.toml``, then the defaults below.
+``config.toml`` (sections ``[llm]``, ``[embeddings]``, ``[index]``, ``[ingest]``), the user's own
+``~/.config/briefwright/config.toml``, then the defaults below.
+
+A workspace's ``config.toml`` is split by trust. A case folder may come from someone else: untrusted, its file may
+set only what describes the case (:data:`CASE_KEYS`: sampling, chunking, retrieval); anything that sends data
+anywhere (endpoints, models, keys, a Chroma server), resource limits or anything else is ignored, with one warning
+naming each key (:attr:`Settings.workspace_notice`), until the user trusts the folder (``brief trust DIR``, see
+:mod:`agent.core.trust`). Who signs review decisions and the review keys (:data:`USER_ONLY_KEYS`) come from the
+user's own config or environment only, trusted folder or not: they belong to the person at the keyboard.
 
 A key is bound to the endpoint it was configured with. A workspace is a case folder that may come from
 someone else, so when its ``config.toml`` chooses an endpoint, a key the user set (environment or user
@@ -24,6 +31,7 @@ from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from agent.core.paths import Workspace, user_config_file
+from agent.core.trust import TrustState
 
 StructuredMode = Literal["auto", "json_schema", "json_object_schema", "prompt"]
 
@@ -121,9 +129,9 @@ class IngestSettings(BaseModel):
 
 class ReviewSettings(BaseModel):
     reviewer: str = Field(default_factory=lambda: os.environ.get("USER") or _safe_user())
-    """Name recorded with every review decision."""
+    """Name recorded with every review decision (``BRIEF_REVIEWER`` or your own config; never a workspace's)."""
     keys: dict[str, str] = Field(default_factory=dict)
-    """Key remapping for the review UI: action id -> key (e.g. ``accept = "y"``)."""
+    """Key remapping for the review UI: action id -> key (e.g. ``accept = "y"``); your own config only."""
 
 
 def _safe_user() -> str:
@@ -161,23 +169,28 @@ class _ShortcutSource(PydanticBaseSettingsSource):
         return out
 
 
-class _TomlSource(PydanticBaseSettingsSource):
-    """The workspace's ``config.toml``; a malformed file is an error, not silently ignored."""
+def read_toml(path: Path | None) -> dict[str, Any]:
+    """A config file's tables; ``{}`` if there is none; a malformed file is an error, not silently ignored."""
+    if path is None or not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not valid TOML: {e}") from e
 
-    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+
+class _DictSource(PydanticBaseSettingsSource):
+    """Tables read from a config file (the workspace's, as far as it may set them, or the user's)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
         super().__init__(settings_cls)
-        self.path = path
+        self.data = data
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        if self.path is None or not self.path.is_file():
-            return {}
-        try:
-            return tomllib.loads(self.path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise ValueError(f"{self.path}: not valid TOML: {e}") from e
+        return self.data
 
 
 class Settings(BaseSettings):
@@ -203,7 +216,23 @@ class Settings(BaseSettings):
     def _split(cls, v: Any) -> Any:
         return [u.strip() for u in v.split(",") if u.strip()] if isinstance(v, str) else v
 
-    _config_path: Path | None = None
+    _workspace_notice: str | None = PrivateAttr(default=None)
+    _ignored: list[str] = PrivateAttr(default_factory=list)
+    _trust: TrustState | None = PrivateAttr(default=None)
+
+    @property
+    def workspace_notice(self) -> str | None:
+        """Which keys of the workspace's ``config.toml`` were ignored and why (``None``: none were)."""
+        return self._workspace_notice
+
+    @property
+    def ignored_workspace_keys(self) -> list[str]:
+        return list(self._ignored)
+
+    @property
+    def trust(self) -> TrustState | None:
+        """Whether the user trusts the workspace (``None``: settings built without one)."""
+        return self._trust
 
     @classmethod
     def settings_customise_sources(
@@ -218,21 +247,103 @@ class Settings(BaseSettings):
             init_settings,
             env_settings,
             _ShortcutSource(settings_cls),
-            _TomlSource(settings_cls, _CONFIG_PATH.get("path")),
-            _TomlSource(settings_cls, _CONFIG_PATH.get("user")),
+            _DictSource(settings_cls, _SOURCES.get("workspace", {})),
+            _DictSource(settings_cls, _SOURCES.get("user", {})),
         )
 
 
-_CONFIG_PATH: dict[str, Path | None] = {}
+_SOURCES: dict[str, dict[str, Any]] = {}
 
 
-def _build(workspace_config: Path | None, overrides: dict[str, Any]) -> Settings:
-    _CONFIG_PATH["path"] = workspace_config
-    _CONFIG_PATH["user"] = user_config_file()
+def _build(workspace_data: dict[str, Any], overrides: dict[str, Any]) -> Settings:
+    _SOURCES["workspace"] = workspace_data
+    _SOURCES["user"] = read_toml(user_config_file())
     try:
         return Settings(**overrides)
     finally:
-        _CONFIG_PATH.clear()
+        _SOURCES.clear()
+
+
+CASE_KEYS: frozenset[str] = frozenset(
+    {
+        "llm.temperature",
+        "llm.top_p",
+        "llm.seed",
+        "llm.structured_output",
+        "llm.capable",
+        "llm.price_per_mtok_in",
+        "llm.price_per_mtok_out",
+        "index.collection",
+        "index.chunk_size",
+        "index.chunk_overlap",
+        "index.candidates",
+        "index.rrf_k",
+    }
+)
+"""What any workspace's ``config.toml`` may set: how this case is drafted and indexed. Nothing here sends data
+anywhere, chooses a model file or raises a limit; every other setting needs ``brief trust``."""
+
+USER_ONLY_KEYS: frozenset[str] = frozenset({"review.reviewer", "review.keys", "trusted_endpoints"})
+"""Never read from a workspace, trusted or not: who signs decisions, the keys that make them, and which endpoints
+may receive your keys belong to the person at the keyboard (environment or ``~/.config/briefwright``)."""
+
+
+def _setting_keys(data: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """The settings a config file's tables name, as (section or key, field) pairs; unknown names are left out
+    (pydantic ignores them too)."""
+    out: list[tuple[str, str | None]] = []
+    for name, value in data.items():
+        field = Settings.model_fields.get(name)
+        if field is None:
+            continue
+        model = field.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            if isinstance(value, dict):
+                out += [(name, k) for k in value if k in model.model_fields]
+            else:
+                out.append((name, None))  # not a table: pydantic will say so
+        else:
+            out.append((name, None))
+    return out
+
+
+def split_workspace_config(data: dict[str, Any], trusted: bool) -> tuple[dict[str, Any], list[str]]:
+    """The part of a workspace's ``config.toml`` that may be used (all of it but :data:`USER_ONLY_KEYS` when
+    ``trusted``, else :data:`CASE_KEYS` only), and the dotted names of the settings left out."""
+    kept: dict[str, Any] = {}
+    ignored: list[str] = []
+    for section, key in _setting_keys(data):
+        dotted = f"{section}.{key}" if key else section
+        if dotted in USER_ONLY_KEYS or not (trusted or dotted in CASE_KEYS):
+            ignored.append(dotted)
+        elif key is None:
+            kept[section] = data[section]
+        else:
+            kept.setdefault(section, {})[key] = data[section][key]
+    return kept, ignored
+
+
+def _workspace_notice(config: Path, root: Path, ignored: list[str], trust: TrustState) -> str | None:
+    if not ignored:
+        return None
+    user_only = [k for k in ignored if k in USER_ONLY_KEYS]
+    held = [k for k in ignored if k not in USER_ONLY_KEYS]
+    parts = []
+    if held:
+        why = (
+            f"it changed since you trusted this folder ({trust.record.trusted_at}); read it, then "
+            if trust.level == "changed" and trust.record
+            else "a case folder may come from someone else, so its config may describe the case but not send data "
+            "anywhere, choose models or raise limits; if you trust this folder, "
+        )
+        parts.append(f"ignored {', '.join(held)} from {config}: {why}run `brief trust {root}`.")
+    if user_only:
+        parts.append(
+            f"ignored {', '.join(user_only)} from {config}: who signs review decisions, the review keys and the "
+            f"endpoints your keys may go to come only from your own {user_config_file()} or the environment "
+            "(BRIEF_REVIEWER)."
+        )
+    return " ".join(parts)
 
 
 def redact_url(url: str | None) -> str:
@@ -258,11 +369,22 @@ def normalise_endpoint(url: str) -> str:
 
 def load_settings(workspace: Workspace | None = None, **overrides: Any) -> Settings:
     """Settings for a workspace: its ``config.toml`` under the environment and explicit overrides, over the
-    user's own config. A key the user set is withheld from an endpoint only the workspace named."""
-    trusted = _build(None, overrides)
-    if workspace is None or not workspace.config_file.is_file():
+    user's own config, as far as the workspace may set them (see the module docstring). A key the user set is
+    withheld from an endpoint only the workspace named."""
+    trusted = _build({}, overrides)
+    if workspace is None:
         return trusted
-    full = _build(workspace.config_file, overrides)
+    from agent.core import trust as trust_
+
+    trust = trust_.state(workspace)
+    trusted._trust = trust
+    if not workspace.config_file.is_file():
+        return trusted
+    data, ignored = split_workspace_config(read_toml(workspace.config_file), trust.trusted)
+    full = _build(data, overrides)
+    full._trust = trust
+    full._ignored = ignored
+    full._workspace_notice = _workspace_notice(workspace.config_file, workspace.root, ignored, trust)
     full.trusted_endpoints = trusted.trusted_endpoints  # a workspace cannot vouch for its own endpoint
     allowed = {normalise_endpoint(u) for u in [*trusted.trusted_endpoints, "https://api.openai.com/v1"]}
     for name, mine, theirs in (("llm", trusted.llm, full.llm), ("embeddings", trusted.embeddings, full.embeddings)):

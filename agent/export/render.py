@@ -506,8 +506,10 @@ def export_draft(
     include_pending: bool = False,
     out: Path | None = None,
 ) -> Path:
-    """Render and write atomically to ``out`` or ``out_dir/<draft id>[.preview].<fmt>``."""
+    """Render and write atomically to ``out`` or ``out_dir/<draft id>[.preview].<fmt>``; an ``out`` that is a
+    folder holds the file under that default name (as ``cp FILE DIR`` does)."""
     text = render(draft, get_doc, fmt, include_pending)
-    path = out or out_dir / f"{safe_name(draft.id)}{'.preview' if include_pending else ''}.{fmt}"
+    name = f"{safe_name(draft.id)}{'.preview' if include_pending else ''}.{fmt}"
+    path = (out / name if out.is_dir() else out) if out is not None else out_dir / name
     atomic_write_text(path, text)
     return path

@@ -49,6 +49,7 @@ import httpx
 from pydantic import SecretStr
 
 from agent.core import model_files
+from agent.core.atomic import open_append
 from agent.core.paths import Workspace
 from agent.core.settings import Settings, redact_url
 from agent.llm import llama_build
@@ -401,7 +402,7 @@ class EmbeddedServer:
             fd, name = tempfile.mkstemp(prefix="llama-server-", suffix=".log")
             os.close(fd)
             self.log_file = Path(name)
-        fh = self.log_file.open("ab")
+        fh = open_append(self.log_file)  # never through a link planted in a workspace
         header = f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} starting llama-server ({self.model_path.name})\n"
         fh.write(header.encode())
         fh.flush()

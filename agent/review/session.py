@@ -34,7 +34,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
-from agent.core.atomic import append_json_line
+from agent.core.atomic import append_json_line, open_append
 from agent.core.contracts import (
     AchCell,
     AchMark,
@@ -196,7 +196,7 @@ class ReviewLock:
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(5):
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as e:
@@ -403,7 +403,7 @@ class ReviewSession:
         if self.read_only:
             return
         torn = self.journal_path.with_suffix(self.journal_path.suffix + ".torn")
-        with torn.open("ab") as fh:
+        with open_append(torn) as fh:
             fh.write(tail + b"\n")
             fh.flush()
             os.fsync(fh.fileno())
