@@ -71,13 +71,10 @@ class IngestError(ValueError):
 # --------------------------------------------------------------------------- text
 
 
-# Terminal escape sequences (CSI ``ESC [ … final``; OSC/DCS/PM/APC strings up to their terminator or the line's
-# end; two-character escapes), also in their single-character C1 forms: what a terminal obeys, not text.
-_ESCAPES = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
-    r"|(?:\x1b[\]P^_X]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
-    r"|\x1b[ -~]?"
-)
+# Terminal escape sequences: CSI ``ESC [ … final``; OSC, DCS, PM, APC and SOS strings up to their terminator (or
+# the line's end); two-character escapes. What a terminal obeys, not text. (The 8-bit C1 forms are removed one
+# character at a time with the other controls: in a mis-declared Windows-1252 page they stand for quotes.)
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[\]P^_X][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[ -~]?")
 # Controls (C0 but tab and line end, DEL, C1), bidi embeddings/overrides/isolates, lone surrogates: never evidence.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1e\x85]")  # what str.splitlines() breaks on, as ``\n``
@@ -322,7 +319,7 @@ def _read_html(source: str) -> Read:
     saved = _SAVED_FROM.search(source[:4096])  # the mark browsers put on a saved page: where it came from
     if saved:
         meta.put("url", saved.group(1), "file")
-    tree = trafilatura.load_html(source)
+    tree = trafilatura.load_html(_ESCAPES.sub("", source))  # the parser drops ESC but would keep the rest
     if tree is None:
         raise IngestError("not an HTML page (nothing to parse)")
     for el in list(tree.xpath(_HTML_DROP)):
