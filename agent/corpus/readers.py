@@ -402,9 +402,9 @@ def _mime_shape(raw: bytes) -> tuple[int, int]:
             kind = _MIME_TYPE.search(block)
             ctype = kind.group(1).lower() if kind else b""
             if ctype.startswith(b"multipart/"):
-                b = _MIME_BOUNDARY.search(block)
-                if b:
-                    open_.append(b.group(1) or b.group(2))
+                declared = _MIME_BOUNDARY.search(block)
+                if declared:
+                    open_.append(declared.group(1) or declared.group(2))
             elif ctype == b"message/rfc822":
                 open_.append(None)
                 in_header = True  # the body is a message: headers again
