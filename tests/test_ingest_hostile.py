@@ -315,3 +315,19 @@ def test_the_cli_reports_a_bad_sources_toml_in_one_line(tmp_path: Path) -> None:
     out = subprocess.run([*run, "sources"], env=env, capture_output=True, text=True)
     assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
     assert "aliases must be a list of strings, not the integer 7" in out.stderr
+
+
+def test_the_cli_skips_symlinks_out_of_the_case_unless_told(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    case, _ = _case_with_links(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent), "BRIEF_WORKSPACE": str(tmp_path / "ws")}
+    run = [sys.executable, "-m", "agent.cli.main", "ingest", "--json", str(case)]
+    out = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    by = {Path(o["path"]).name: o for o in map(json.loads, out.stdout.splitlines())}
+    assert by["linked.md"]["status"] == "skipped" and "--follow-symlinks" in by["linked.md"]["error"]
+    out = subprocess.run([*run, "--follow-symlinks"], env=env, capture_output=True, text=True, check=True)
+    by = {Path(o["path"]).name: o for o in map(json.loads, out.stdout.splitlines())}
+    assert by["linked.md"]["status"] == "added"

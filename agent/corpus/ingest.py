@@ -41,6 +41,7 @@ __all__ = [
     "SUPPORTED",
     "IngestError",
     "IngestReport",
+    "Skipped",
     "chunk_document",
     "decode",
     "discover",
