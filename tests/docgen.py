@@ -286,3 +286,69 @@ def make_saved_pages(folder: Path) -> Path:
     page.add_related(b"body{}", maintype="text", subtype="css", cid="<style@x>")
     (folder / "radar.mhtml").write_bytes(bytes(page))
     return folder
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+def utf16_with_lone_surrogate(text: str = "A report that breaks off here") -> bytes:
+    """UTF-16 (with its byte-order mark) whose last character is a high surrogate with no low one after it."""
+    return b"\xff\xfe" + text.encode("utf-16-le") + b"\x00\xd8" + " and goes on.".encode("utf-16-le")
+
+
+def nested_eml(depth: int, body: str = "The innermost part.") -> bytes:
+    """An e-mail of ``depth`` multiparts, each the only part of the one around it."""
+    out = [b"From: a@example.org\r\nSubject: nested\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\nMIME-Version: 1.0\r\n"]
+    for i in range(depth):
+        out.append(b'Content-Type: multipart/mixed; boundary="level%d"\r\n\r\n--level%d\r\n' % (i, i))
+    out.append(b"Content-Type: text/plain\r\n\r\n" + body.encode() + b"\r\n")
+    out.extend(b"--level%d--\r\n" % i for i in reversed(range(depth)))
+    return b"".join(out)
+
+
+def make_docx_bomb(path: Path, inflated_mb: int) -> Path:
+    """A real .docx (python-docx's) whose ``word/document.xml`` carries ``inflated_mb`` MB of blank space: a file of a
+    few hundred KB that inflates to hundreds of MB. Written a megabyte at a time (the test never holds it whole)."""
+    import zipfile
+
+    template = io.BytesIO()
+    make_docx_to(template)
+    template.seek(0)
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename != "word/document.xml":
+                dst.writestr(info, data)
+                continue
+            head, _, tail = data.partition(b"<w:body>")
+            with dst.open("word/document.xml", "w") as out:
+                out.write(head + b"<w:body>")
+                blank = b" " * 1_000_000
+                for _ in range(inflated_mb):
+                    out.write(blank)
+                out.write(tail)
+    return path
+
+
+def make_docx_to(target: io.BytesIO | Path) -> None:
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("A memo of one paragraph. " + DOCX_PHRASE + ".")
+    d.save(target if isinstance(target, io.BytesIO) else str(target))
+
+
+def lie_about_size(raw: bytes, member: str, size: int) -> bytes:
+    """The zip with ``member``'s uncompressed size in its central directory (what readers trust) set to ``size``:
+    a package that says a part is small when its data inflates to much more."""
+    import struct
+
+    out = bytearray(raw)
+    at = out.find(b"PK\x01\x02")
+    while at >= 0:
+        name_len = struct.unpack_from("<H", out, at + 28)[0]
+        if out[at + 46 : at + 46 + name_len] == member.encode():
+            struct.pack_into("<I", out, at + 24, size)
+            return bytes(out)
+        at = out.find(b"PK\x01\x02", at + 4)
+    raise AssertionError(f"{member} not in the package")

@@ -24,6 +24,11 @@ def register(sub: Any) -> None:
         action="store_true",
         help="embed every stored source again with the configured embedding model (after switching models)",
     )
+    s.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="read symlinks to files and folders outside the paths given (skipped and reported by default)",
+    )
     s.add_argument("-q", "--quiet", action="store_true", help="no progress; print only failures")
     s.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
     s.set_defaults(handler=cmd_ingest)
@@ -47,7 +52,7 @@ def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from agent.core.contracts import IngestOutcome
-    from agent.corpus.ingest import discover, ingest_paths
+    from agent.corpus.ingest import Skipped, ingest_paths, walk
     from agent.services import open_services
 
     if args.reindex:
@@ -67,7 +72,8 @@ def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
     for p in missing:
         console.print(f"[red]✗[/] {safe(p)}: no such file or folder")
     paths = [p for p in args.paths if p.exists()]
-    files = list(discover(paths))
+    # Every path an outcome will be given for (a symlink skipped included), so that the rest are attachments.
+    files = [f.path if isinstance(f, Skipped) else f for f in walk(paths, follow_symlinks=args.follow_symlinks)]
     show = console.is_terminal and not (args.quiet or args.json)
     err = Console(stderr=True)
     with (
@@ -96,7 +102,7 @@ def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
             elif not args.quiet:
                 progress.console.print(f"[green]✓[/] {safe(o.path)}: {o.status}, {o.chunks} chunks")
 
-        outcomes = ingest_paths(services, paths, on_file=on_file)
+        outcomes = ingest_paths(services, paths, on_file=on_file, follow_symlinks=args.follow_symlinks)
     failed = [o for o in outcomes if o.status == "failed"]
     if not args.json and not args.quiet:
         counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("added", "replaced", "unchanged", "skipped")}

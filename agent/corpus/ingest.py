@@ -10,6 +10,7 @@ sentences rather than a wrapped line's, and every chunk is still an exact slice 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from agent.corpus.readers import (
     AttachmentFailure,
     IngestError,
     decode,
+    failure_reason,
     normalise_text,
     parse_date,
     read_document,
@@ -39,6 +41,7 @@ __all__ = [
     "SUPPORTED",
     "IngestError",
     "IngestReport",
+    "Skipped",
     "chunk_document",
     "decode",
     "discover",
@@ -47,6 +50,7 @@ __all__ = [
     "parse_date",
     "read_document",
     "read_sources",
+    "walk",
 ]
 
 
@@ -66,19 +70,88 @@ class Services(Protocol):
 # --------------------------------------------------------------------------- reading
 
 
-def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files under the given paths, in a stable order. Sidecars and hidden files are not sources, nor the
-    ``NAME_files`` folder a browser saves a page's images and scripts in beside ``NAME.html``."""
-    for p in paths:
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                if f.is_file() and not _hidden(rel) and not f.name.endswith(SIDECAR_SUFFIX) and not _page_assets(f, p):
-                    if f.name.lower() == "readme.md":
-                        continue
-                    yield f
+@dataclass(frozen=True)
+class Skipped:
+    """A path found but not read (a symlink out of what was given), and why."""
+
+    path: Path
+    reason: str
+
+
+def walk(paths: Iterable[Path], *, follow_symlinks: bool = False) -> Iterator[Path | Skipped]:
+    """Files under the given paths, in a stable order, and the symlinks not followed. Sidecars and hidden files are
+    not sources, nor the ``NAME_files`` folder a browser saves a page's images and scripts in beside ``NAME.html``.
+
+    Ingest reads what it was given: a symlink (to a file or a folder, given or found in a folder) whose target lies
+    outside the folders and files given is skipped with the reason, unless ``follow_symlinks``; a broken one too.
+    A symlinked folder whose target is inside what was given is not walked twice.
+    """
+    given = list(paths)
+    roots = [p.resolve() for p in given if p.is_dir() and not p.is_symlink()]
+    files = {p.resolve() for p in given if p.is_file() and not p.is_symlink()}
+
+    def refused(link: Path) -> Skipped | None:
+        target = link.resolve()
+        if not target.exists():
+            return Skipped(link, f"a broken symlink (to {target}): not read")
+        if follow_symlinks or target in files or any(target.is_relative_to(r) for r in roots):
+            return None
+        kind = "folder" if target.is_dir() else "file"
+        return Skipped(
+            link,
+            f"a symlink to the {kind} {target}, outside the folders and files given: not read "
+            "(give the target itself, or use --follow-symlinks)",
+        )
+
+    for p in given:
+        if p.is_symlink() and (skip := refused(p)) is not None:
+            yield skip
+        elif p.is_dir():
+            yield from _folder(p, refused, follow_symlinks)
         else:
             yield p
+
+
+def _folder(root: Path, refused: Callable[[Path], Skipped | None], follow: bool) -> Iterator[Path | Skipped]:
+    found: list[Path | Skipped] = []
+    seen = {root.resolve()}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow):
+        here = Path(dirpath)
+        keep = []
+        for d in dirnames:
+            sub = here / d
+            if _hidden(sub.relative_to(root)):
+                continue
+            if sub.is_symlink():
+                skip = refused(sub)
+                if skip is not None:
+                    found.append(skip)
+                    continue
+                if not follow:  # its target is inside what was given: its files are read where they are
+                    continue
+            real = sub.resolve()
+            if real not in seen:  # a symlink loop is walked once
+                seen.add(real)
+                keep.append(d)
+        dirnames[:] = keep
+        for name in filenames:
+            f = here / name
+            if _hidden(f.relative_to(root)) or name.endswith(SIDECAR_SUFFIX) or name.lower() == "readme.md":
+                continue
+            if _page_assets(f, root):
+                continue
+            if f.is_symlink():
+                found.append(refused(f) or f)
+            elif f.is_file():  # not a pipe, socket or device
+                found.append(f)
+    yield from sorted(found, key=lambda x: x.path if isinstance(x, Skipped) else x)
+
+
+def discover(paths: Iterable[Path], *, follow_symlinks: bool = False) -> Iterator[Path]:
+    """The files :func:`walk` finds to read (not the symlinks it skips)."""
+    for found in walk(paths, follow_symlinks=follow_symlinks):
+        if isinstance(found, Path):
+            yield found
 
 
 def _hidden(rel: Path) -> bool:
@@ -168,6 +241,7 @@ def ingest_paths(
     *,
     on_file: Callable[[IngestOutcome], None] | None = None,
     exclude_sha256: set[str] | None = None,
+    follow_symlinks: bool = False,
 ) -> list[IngestOutcome]:
     """Ingest files and folders into the workspace's store and index.
 
@@ -175,7 +249,8 @@ def ingest_paths(
     chunks of several files are embedded together, which is ~1.5x faster than file by file with the
     local model, and then each file is written to the index and the store. Unchanged files (same path,
     same text, same metadata) do no work; changed files replace their old chunks. ``exclude_sha256`` refuses files
-    with those contents (the eval harness passes the gold brief's). Outcomes come in file order.
+    with those contents (the eval harness passes the gold brief's). A symlink out of the folders and files given is
+    skipped with its reason unless ``follow_symlinks`` (:func:`walk`). Outcomes come in file order.
     """
     settings = services.settings
     max_bytes = int(settings.ingest.max_file_mb * 1_000_000)
@@ -193,7 +268,11 @@ def ingest_paths(
             emit(outcome)
         group.clear()
 
-    for path in discover(paths):
+    for path in walk(paths, follow_symlinks=follow_symlinks):
+        if isinstance(path, Skipped):
+            flush()
+            emit(IngestOutcome(path=str(path.path), status="skipped", error=path.reason))
+            continue
         for prepared in _prepare(services, path, max_bytes, exclude):
             if isinstance(prepared, IngestOutcome):
                 flush()  # keep outcomes in file order
@@ -210,8 +289,8 @@ def _prepare(services: Services, path: Path, max_bytes: int, exclude: set[str]) 
     """The file's own document, then (an e-mail) its attachments', each ready to embed or with its outcome."""
     try:
         found = read_sources(path, max_bytes=max_bytes)
-    except IngestError as e:
-        return [IngestOutcome(path=str(path), status="failed", error=str(e))]
+    except Exception as e:  # whatever a reader raises on a hostile file is that file's failure, not the run's
+        return [IngestOutcome(path=str(path), status="failed", error=failure_reason(e))]
     base = str(path.resolve())
     if path.suffix.lower() == ".eml":
         _forget_dropped_attachments(services, base, {base + d.path[len(str(path)) :] for d in found})
@@ -222,7 +301,10 @@ def _prepare(services: Services, path: Path, max_bytes: int, exclude: set[str]) 
             continue
         shown = item.path  # the path as given, with ``#attachment`` for an attachment
         key = base + shown[len(str(path)) :]
-        out.append(_prepare_document(services, shown, key, item, exclude))
+        try:
+            out.append(_prepare_document(services, shown, key, item, exclude))
+        except Exception as e:
+            out.append(IngestOutcome(path=shown, status="failed", error=failure_reason(e)))
     return out
 
 

@@ -23,8 +23,10 @@ import io
 import json
 import logging
 import re
+import stat
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email import policy
@@ -69,20 +71,46 @@ class IngestError(ValueError):
 # --------------------------------------------------------------------------- text
 
 
+# Terminal escape sequences: CSI ``ESC [ … final``; OSC, DCS, PM, APC and SOS strings up to their terminator (or
+# the line's end); two-character escapes. What a terminal obeys, not text. (The 8-bit C1 forms are removed one
+# character at a time with the other controls: in a mis-declared Windows-1252 page they stand for quotes.)
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b[\]P^_X][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[ -~]?")
+# Controls (C0 but tab and line end, DEL, C1), bidi embeddings/overrides/isolates, lone surrogates: never evidence.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1e\x85]")  # what str.splitlines() breaks on, as ``\n``
+
+
+def clean_text(text: str) -> str:
+    """Text without terminal escape sequences, control characters (tab and newline stay), bidi overrides or lone
+    surrogates: what a document may hold as evidence, a title or an author included."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
 def normalise_text(text: str) -> str:
-    """The canonical form offsets refer to: NFC, ``\\n`` line ends, no trailing spaces, no NULs."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    """The canonical form offsets refer to: NFC, ``\\n`` line ends, no trailing spaces, no NULs, control characters,
+    escape sequences or bidi overrides (:func:`clean_text`)."""
+    text = clean_text(_LINE_BREAKS.sub("\n", text))
+    text = unicodedata.normalize("NFC", text)
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
 
 
 def decode(raw: bytes, path: Path | str = "") -> str:
+    """A text file's bytes as text: UTF-8, or UTF-16 with its byte-order mark. A NUL anywhere means binary."""
     if not raw.strip():
         raise IngestError("empty file")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    if b"\x00" in raw[:8192]:
-        raise IngestError("binary content (NUL bytes), not a text document")
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise IngestError(f"not valid UTF-16 ({e.reason} at byte offset {e.start}); re-save it as UTF-8") from e
+        nul = text.find("\x00")
+        if nul >= 0:
+            raise IngestError(f"binary content (NUL character at offset {nul}), not a text document")
+        return text
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise IngestError(f"binary content (NUL byte at offset {nul}), not a text document")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -259,7 +287,7 @@ def _read_text(raw: bytes) -> Read:
 _LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
 _STYLE = _LOWER.format("translate(@style, ' ', '')")
 _NAMES = "concat(' ', " + _LOWER.format("@id") + ", ' ', " + _LOWER.format("@class") + ")"
-_HTML_DROP = " | ".join(
+_HTML_DROP = tuple(
     [
         "//script",
         "//style",
@@ -291,11 +319,10 @@ def _read_html(source: str) -> Read:
     saved = _SAVED_FROM.search(source[:4096])  # the mark browsers put on a saved page: where it came from
     if saved:
         meta.put("url", saved.group(1), "file")
-    tree = trafilatura.load_html(source)
+    tree = trafilatura.load_html(_ESCAPES.sub("", source))  # the parser drops ESC but would keep the rest
     if tree is None:
         raise IngestError("not an HTML page (nothing to parse)")
-    for el in list(tree.xpath(_HTML_DROP)):
-        _drop(el)
+    _drop(_unseen(tree))
     found = trafilatura.extract_metadata(copy.deepcopy(tree), extensive=False)
     if found is not None:
         meta.put("title", found.title, "file")
@@ -335,23 +362,118 @@ def _decode_html(raw: bytes) -> str:
             raise IngestError(f"not valid {declared.group(1).decode('ascii')}, the charset the page declares") from e
 
 
-def _drop(el: Any) -> None:
-    """Remove an element (or comment) with its content, keeping the text that follows it."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
+def _unseen(tree: Any) -> list[Any]:
+    """The elements (and comments) of :data:`_HTML_DROP`, in document order. Each path is evaluated on its own and the
+    union taken here: libxml2 orders a union by comparing nodes, which walks sibling lists, and took quadratic time
+    on a page of many thousand siblings (seconds per megabyte growing with the page)."""
+    found: set[Any] = set()
+    for path in _HTML_DROP:
+        found.update(tree.xpath(path))
+    return [el for el in tree.iter() if el in found] if found else []
+
+
+def _drop(elements: list[Any]) -> None:
+    """Remove elements (and comments) with their content, keeping the text that follows each.
+
+    ``elements`` in document order (as XPath gives them). The text after a removed element joins the text before it
+    (the previous sibling's tail, or the parent's text); the pieces for one place are joined once, so that a page of
+    100,000 hidden spans in a row takes linear time, not quadratic (appending to a string one piece at a time copies
+    it each time)."""
+    removed: set[Any] = set()
+    joins: dict[tuple[int, str], tuple[Any, str, list[str]]] = {}
+    anchor: dict[Any, tuple[Any, str]] = {}  # a removed element -> where the text after it goes
+    top: list[Any] = []
+    for el in elements:
+        parent = el.getparent()
+        if parent is None or el in removed:
+            continue
+        removed.add(el)
+        if parent in removed:  # inside an element already removed: goes with it
+            continue
+        top.append(el)
         prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + el.tail
+        if prev is not None and prev in anchor:
+            where = anchor[prev]
         else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
+            where = (prev, "tail") if prev is not None else (parent, "text")
+        anchor[el] = where
+        if el.tail:
+            node, attr = where
+            joins.setdefault((id(node), attr), (node, attr, []))[2].append(el.tail)
+    for node, attr, pieces in joins.values():
+        setattr(node, attr, (getattr(node, attr) or "") + "".join(pieces))
+    for el in top:
+        el.getparent().remove(el)
+
+
+MIME_MAX_DEPTH = 32  # parts inside parts (multipart, message/rfc822) of an e-mail or MHTML archive
+MIME_MAX_PARTS = 10_000
+_MIME_TYPE = re.compile(rb"^content-type:[ \t]*([\w.+-]+/[\w.+-]+)", re.I | re.M)
+_MIME_BOUNDARY = re.compile(rb"""boundary[ \t]*=[ \t]*(?:"([^"\r\n]+)"|([^;\s]+))""", re.I)
+
+
+def _mime_shape(raw: bytes) -> tuple[int, int]:
+    """How deep parts nest and how many there are, from a scan of the bytes (the standard library's parser recurses
+    once per level: 5,000 nested parts are a RecursionError, not an e-mail). Boundaries as the parser reads them:
+    a line ``--BOUNDARY`` (``--`` after it closes the part) of any open multipart closes the parts inside it."""
+    open_: list[bytes | None] = []  # boundary of each open multipart; None for a message/rfc822 level
+    deepest = parts = 0
+    header: list[bytes] = []
+    in_header = True
+    for line in raw.splitlines():
+        if in_header:
+            if line.strip():
+                header.append(line)
+                continue
+            in_header = False
+            block = b"\n".join(header)
+            header = []
+            kind = _MIME_TYPE.search(block)
+            ctype = kind.group(1).lower() if kind else b""
+            if ctype.startswith(b"multipart/"):
+                declared = _MIME_BOUNDARY.search(block)
+                if declared:
+                    open_.append(declared.group(1) or declared.group(2))
+            elif ctype == b"message/rfc822":
+                open_.append(None)
+                in_header = True  # the body is a message: headers again
+            deepest = max(deepest, len(open_))
+            if deepest > MIME_MAX_DEPTH:
+                return deepest, parts
+            continue
+        if not line.startswith(b"--"):
+            continue
+        for level in range(len(open_) - 1, -1, -1):
+            b = open_[level]
+            if b is not None and line.startswith(b"--" + b):
+                rest = line[len(b) + 2 :]
+                if rest.rstrip() == b"--":
+                    del open_[level:]
+                elif not rest.strip():
+                    del open_[level + 1 :]
+                    in_header, parts = True, parts + 1
+                    if parts > MIME_MAX_PARTS:
+                        return deepest, parts
+                break
+    return deepest, parts
+
+
+def _parse_mime(raw: bytes) -> EmailMessage:
+    """An e-mail or MHTML archive, parsed once it is known not to nest deeper than :data:`MIME_MAX_DEPTH`."""
+    depth, parts = _mime_shape(raw)
+    if depth > MIME_MAX_DEPTH:
+        raise IngestError(f"parts nested more than {MIME_MAX_DEPTH} levels deep: not read (a hostile or broken file?)")
+    if parts > MIME_MAX_PARTS:
+        raise IngestError(f"more than {MIME_MAX_PARTS:,} MIME parts: not read (a hostile or broken file?)")
+    try:
+        return cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+    except RecursionError as e:  # a structure the scan did not see (e.g. a header of nested comments)
+        raise IngestError("nested too deeply to parse (RecursionError): not read") from e
 
 
 def _read_mhtml(raw: bytes) -> Read:
     """A page saved as one file by a browser (MHTML): the HTML part, read as a web page."""
-    msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+    msg = _parse_mime(raw)
     part = msg.get_body(preferencelist=("html",))
     if part is None:
         raise IngestError("no HTML page inside this MHTML archive")
@@ -422,12 +544,61 @@ _DOCX_TEMPLATE_AUTHOR = "python-docx"
 _DOCX_TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15)
 
 
+DOCX_MAX_INFLATED_MB = 128  # all parts of a .docx, inflated (images included)
+DOCX_MAX_XML_MB = 64  # its XML parts, which python-docx parses into trees (a tree takes several times its text)
+DOCX_MAX_PARTS = 10_000
+
+
+def _inflated_package(raw: bytes) -> bytes:
+    """The .docx package with every part inflated (stored, uncompressed) for python-docx, or refused as a zip bomb:
+    first by the sizes it declares, summed and capped, before anything is inflated; then by streaming each part a
+    megabyte at a time, never past its declared size (``zipfile`` stops there, and a part whose data does not match
+    its checksum is damaged), so a package that lies about its sizes cannot make memory balloon either."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile as e:
+        raise IngestError(
+            "not a Word .docx file (not a zip package); if it is an old .doc or another format, save it as .docx"
+        ) from e
+    with z:
+        infos = z.infolist()
+        if len(infos) > DOCX_MAX_PARTS:
+            raise IngestError(f"{len(infos):,} parts in the package, limit {DOCX_MAX_PARTS:,}: not read (a zip bomb?)")
+        total = sum(i.file_size for i in infos)
+        xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels")))
+        if total > DOCX_MAX_INFLATED_MB * 1_000_000:
+            raise IngestError(
+                f"inflates to {total / 1e6:,.0f} MB from {len(raw) / 1e6:,.1f} MB, "
+                f"limit {DOCX_MAX_INFLATED_MB} MB: not read (a zip bomb?)"
+            )
+        if xml > DOCX_MAX_XML_MB * 1_000_000:
+            raise IngestError(
+                f"its XML inflates to {xml / 1e6:,.0f} MB from {len(raw) / 1e6:,.1f} MB, "
+                f"limit {DOCX_MAX_XML_MB} MB: not read (a zip bomb?)"
+            )
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as stored:
+            for info in infos:
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise IngestError(f"part {info.filename!r} uses a compression Word never writes: not read")
+                data = bytearray()
+                try:
+                    with z.open(info) as part:
+                        while chunk := part.read(1 << 20):
+                            data += chunk
+                except (zipfile.BadZipFile, EOFError, zlib.error, RuntimeError, NotImplementedError) as e:
+                    raise IngestError(f"damaged .docx: part {info.filename!r} does not inflate as declared: {e}") from e
+                stored.writestr(info.filename, bytes(data))
+    return out.getvalue()
+
+
 def _read_docx(raw: bytes) -> Read:
     import docx
     from docx.table import Table
 
+    package = _inflated_package(raw)
     try:
-        document = docx.Document(io.BytesIO(raw))
+        document = docx.Document(io.BytesIO(package))
     except zipfile.BadZipFile as e:
         raise IngestError(
             "not a Word .docx file (not a zip package); if it is an old .doc or another format, save it as .docx"
@@ -478,7 +649,7 @@ def _part_text(part: EmailMessage) -> str:
 def _read_eml(raw: bytes) -> Read:
     if not raw.strip():
         raise IngestError("empty file")
-    msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+    msg = _parse_mime(raw)
     if not any(msg.get(h) for h in ("From", "Subject", "Date")):
         raise IngestError("not an e-mail message: no From, Subject or Date header")
     meta = Meta()
@@ -495,12 +666,13 @@ def _read_eml(raw: bytes) -> Read:
         content = _part_text(cast(EmailMessage, body))
         text = _read_html(content).text if body.get_content_type() == "text/html" else normalise_text(content)
     if not text.strip():  # a forwarded report with an empty body: the e-mail still stands for its attachments
-        text = "\n".join(f"{h}: {msg.get(h)}" for h in ("Subject", "From", "Date") if msg.get(h))
+        text = normalise_text("\n".join(f"{h}: {msg.get(h)}" for h in ("Subject", "From", "Date") if msg.get(h)))
     attached: list[_Attached] = []
     for n, part in enumerate(msg.iter_attachments(), start=1):
         payload = part.get_payload(decode=True)
         data = payload if isinstance(payload, bytes) else bytes(part)
-        attached.append(_Attached(part.get_filename() or f"attachment-{n}", part.get_content_type(), data))
+        name = " ".join(clean_text(part.get_filename() or "").split()) or f"attachment-{n}"
+        attached.append(_Attached(name, part.get_content_type(), data))
     return Read(text, meta, attachments=attached)
 
 
@@ -527,6 +699,19 @@ def read_bytes(raw: bytes, suffix: str) -> Read:
 # --------------------------------------------------------------------------- files -> documents
 
 
+def failure_reason(e: BaseException) -> str:
+    """What went wrong reading a file, in one line: the :class:`IngestError`'s own message, or the kind of failure
+    and the exception (a reader library's error on a hostile file is that file's failure, never the run's)."""
+    if isinstance(e, IngestError):
+        return str(e)
+    if isinstance(e, RecursionError):
+        return "nested too deeply to read (RecursionError): not read"
+    if isinstance(e, MemoryError):
+        return "too large to read in memory (MemoryError): not read"
+    detail = " ".join(str(e).split())[:300]
+    return f"could not be read ({type(e).__name__}{': ' + detail if detail else ''})"
+
+
 @dataclass
 class AttachmentFailure:
     """An e-mail attachment that could not be ingested (the e-mail itself was)."""
@@ -537,7 +722,12 @@ class AttachmentFailure:
 
 def _load(path: Path, max_bytes: int) -> bytes:
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise IngestError("is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise IngestError("not a regular file (a pipe, socket or device): not read")
+        size = st.st_size
         if size > max_bytes:
             raise IngestError(f"too large: {size / 1e6:.1f} MB, limit {max_bytes / 1e6:.1f} MB (ingest.max_file_mb)")
         return path.read_bytes()
@@ -553,20 +743,26 @@ def _load(path: Path, max_bytes: int) -> bytes:
 
 def _document(path: str, raw: bytes, got: Read, content_type: str, *, id_parts: tuple[str, ...] = ()) -> SourceDocument:
     m = got.meta
+    fields = {k: _clean_field(getattr(m, k)) for k in ("title", "outlet", "author", "url")}
     return SourceDocument(
         id=stable_id("doc", *id_parts, got.text),
         path=path,
-        title=m.title,
-        outlet=m.outlet,
-        author=m.author,
+        title=fields["title"],
+        outlet=fields["outlet"],
+        author=fields["author"],
         published=m.published,
-        url=m.url,
+        url=fields["url"],
         content_type=content_type,
         text=got.text,
         sha256=hashlib.sha256(raw).hexdigest(),
-        field_sources={k: v for k, v in m.sources.items() if getattr(m, k) is not None},
+        field_sources={k: v for k, v in m.sources.items() if fields.get(k, getattr(m, k)) is not None},
         pages=got.pages,
     )
+
+
+def _clean_field(value: str | None) -> str | None:
+    """A metadata value (from the file, a sidecar or the text) as text: no escape codes, controls or bidi overrides."""
+    return (" ".join(clean_text(value).split()) or None) if value is not None else None
 
 
 def read_sources(path: Path, *, max_bytes: int) -> list[SourceDocument | AttachmentFailure]:
@@ -602,9 +798,10 @@ def read_sources(path: Path, *, max_bytes: int) -> list[SourceDocument | Attachm
             sub = read_bytes(att.data, kind)
             sub.meta.inherit(got.meta, att.name)
             adoc = _document(where, att.data, sub, SUPPORTED[kind], id_parts=(doc.id, att.name))
-        except IngestError as e:
-            out.append(AttachmentFailure(where, str(e)))
-            listed.append(info.model_copy(update={"note": f"not ingested: {e}"}))
+        except Exception as e:  # whatever it is, the attachment's failure, not the e-mail's
+            reason = failure_reason(e)
+            out.append(AttachmentFailure(where, reason))
+            listed.append(info.model_copy(update={"note": f"not ingested: {reason}"}))
             continue
         out.append(adoc)
         listed.append(info.model_copy(update={"doc_id": adoc.id}))

@@ -88,27 +88,39 @@ class Registry:
 
     def _add(self, data: Mapping[str, Any], where: str, *, first: bool = False) -> None:
         outlets: list[Outlet] = []
-        for n, entry in enumerate(data.get("outlet", []), 1):
+        listed = data.get("outlet", [])
+        if not isinstance(listed, list):
+            raise RegistryError(f"{where}: 'outlet' must be a list of [[outlet]] tables, not {_kind(listed)}")
+        for n, entry in enumerate(listed, 1):
             if not isinstance(entry, dict) or not entry.get("name"):
                 raise RegistryError(f"{where}: [[outlet]] number {n} has no name")
+            ctx = f"{where}: outlet {entry['name']!r}"
             outlets.append(
                 Outlet(
                     name=str(entry["name"]),
-                    type=_type(entry.get("type", "unknown"), f"{where}: outlet {entry['name']!r}"),
-                    reliability=_grade(entry.get("reliability", "F"), f"{where}: outlet {entry['name']!r}"),
-                    aliases=tuple(str(a) for a in entry.get("aliases", [])),
-                    domains=tuple(str(d).lower() for d in entry.get("domains", [])),
+                    type=_type(entry.get("type", "unknown"), ctx),
+                    reliability=_grade(entry.get("reliability", "F"), ctx),
+                    aliases=_strings(entry.get("aliases", []), f"{ctx}: aliases"),
+                    domains=tuple(d.lower() for d in _strings(entry.get("domains", []), f"{ctx}: domains")),
                 )
             )
         self.outlets = outlets + self.outlets if first else self.outlets + outlets
-        for doc_id, entry in dict(data.get("documents", {})).items():
+        documents = data.get("documents", {})
+        if not isinstance(documents, dict):
+            raise RegistryError(f"{where}: 'documents' must be [documents.ID] tables, not {_kind(documents)}")
+        for doc_id, entry in documents.items():
             ctx = f"{where}: [documents.{doc_id}]"
+            if not isinstance(entry, dict):
+                raise RegistryError(f"{ctx}: must be a table (outlet, type, reliability, ...), not {_kind(entry)}")
             published = entry.get("published")
             if isinstance(published, str):
                 try:
                     published = date.fromisoformat(published)
                 except ValueError as e:
                     raise RegistryError(f"{ctx}: published {published!r} is not a date (YYYY-MM-DD)") from e
+            for key in ("outlet", "author"):
+                if key in entry and not isinstance(entry[key], str):
+                    raise RegistryError(f"{ctx}: {key} must be a string, not {_kind(entry[key])}")
             self.documents[str(doc_id)] = DocumentGrade(
                 outlet=entry.get("outlet"),
                 type=_type(entry["type"], ctx) if "type" in entry else None,
@@ -130,6 +142,22 @@ class Registry:
                 if any(host == d or host.endswith("." + d) for d in o.domains):
                     return o
         return None
+
+
+def _kind(value: object) -> str:
+    """A TOML value's kind as a user reads it (``7`` is "the integer 7")."""
+    names = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "table"}
+    kind = next((n for t, n in names.items() if isinstance(value, t)), type(value).__name__)
+    return f"the {kind} {value!r}" if not isinstance(value, (list, dict)) else f"a {kind}"
+
+
+def _strings(value: object, ctx: str) -> tuple[str, ...]:
+    """A list of strings (``aliases = ["a", "b"]``), or a :class:`RegistryError` saying what it is instead."""
+    if isinstance(value, str):
+        raise RegistryError(f"{ctx} must be a list of strings, e.g. [{value!r}], not {_kind(value)}")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RegistryError(f"{ctx} must be a list of strings, not {_kind(value)}")
+    return tuple(value)
 
 
 def _grade(value: object, ctx: str) -> Reliability:
@@ -164,7 +192,11 @@ def set_document(path: Path, doc_id: str, **values: str | None) -> None:
     except Exception as e:  # tomlkit raises its own ParseError family
         raise RegistryError(f"{path}: not valid TOML ({e}); fix or delete it") from e
     documents = doc.setdefault("documents", tomlkit.table(is_super_table=True))
+    if not isinstance(documents, dict):
+        raise RegistryError(f"{path}: 'documents' must be [documents.ID] tables, not {_kind(documents)}")
     entry = documents.setdefault(doc_id, tomlkit.table())
+    if not isinstance(entry, dict):
+        raise RegistryError(f"{path}: [documents.{doc_id}] must be a table, not {_kind(entry)}")
     for key, value in values.items():
         if value is None:
             continue
