@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.core.contracts import Claim, Draft, SectionDraft, Usage
+from agent.corpus.dates import MONTH_NAMES, WEEKDAY_NAMES
 from agent.llm.seam import LLM, LLMError
 from evals.gold import PROSE_SECTIONS, GoldBrief, split_sentences
 
@@ -78,11 +79,7 @@ _COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "un": ("united nations",),
     "united nations": ("un",),
 }
-_DATE_WORDS_TEXT = (
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday"
-)
-_DATE_WORDS = frozenset(_DATE_WORDS_TEXT.split())
+_DATE_WORDS = frozenset(w.lower() for w in (*MONTH_NAMES, *WEEKDAY_NAMES))
 _NON_ENTITIES_TEXT = (
     "hypothesis hypotheses assessment assumption assumptions scenario scenarios indicator indicators bluf best worst "
     "most-likely western eastern northern southern i evidence"

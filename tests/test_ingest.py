@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.corpus.ingest import chunk_document, ingest_paths, normalise_text, parse_date, read_document
+from agent.corpus.dates import parse_date
+from agent.corpus.ingest import chunk_document, ingest_paths, normalise_text, read_document
 from agent.services import open_services
 from tests.helpers import SOURCES, workspace
 

@@ -196,7 +196,7 @@ def test_a_capable_models_discriminating_ach_marks_are_kept_and_the_assessment_s
 
 
 def test_human_dates() -> None:
-    from agent.drafting.parts import human_date
+    from agent.corpus.dates import human_date
 
     assert [human_date(v) for v in ("2024-08-06", "2024-11", "2024")] == ["6 August 2024", "November 2024", "2024"]
 
@@ -230,7 +230,7 @@ def test_key_dates_written_by_code_each_event_said_by_the_model_and_checked(serv
     assert Flag.NUMBER_NOT_IN_EVIDENCE not in claim.flags  # a resolved year ("In February" -> 2025) is code's
     assert len(dates) == 3 and all(re.fullmatch(r"(\d{1,2} )?[A-Z][a-z]+ \d{4}", d) for d in dates), claim.text
     # in date order, each date the one its cited sentence states (resolved), each sentence quoted exactly
-    from agent.drafting.parts import human_date
+    from agent.corpus.dates import human_date
 
     events = {human_date(e.date): e for e in ctx.analysis.timeline} if ctx.analysis else {}
     assert [events[d].date for d in dates] == sorted(events[d].date for d in dates)

@@ -28,7 +28,6 @@ from agent.corpus.readers import (
     IngestError,
     decode,
     normalise_text,
-    parse_date,
     read_document,
     read_sources,
 )
@@ -44,7 +43,6 @@ __all__ = [
     "discover",
     "ingest_paths",
     "normalise_text",
-    "parse_date",
     "read_document",
     "read_sources",
 ]

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from agent.core.contracts import Attachment, MetaSource, SourceDocument, stable_id
+from agent.corpus.dates import parse_date
 from agent.corpus.reflow import reflow
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -143,56 +144,6 @@ class Meta:
             value = getattr(parent, key)
             if getattr(self, key) is None and value is not None:
                 self.put(key, f"{value} — {name}" if key == "title" else value, "inherited")
-
-
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-        start=1,
-    )
-}
-_DATE_RES = [
-    re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
-    re.compile(r"\b(?P<mon>[A-Z][a-z]+)\.? (?P<d>\d{1,2})(?:st|nd|rd|th)?,? (?P<y>\d{4})\b"),
-    re.compile(r"\b(?P<d>\d{1,2}) (?P<mon>[A-Z][a-z]+)\.? (?P<y>\d{4})\b"),
-]
-
-
-def parse_date(text: str) -> date | None:
-    """The first date written as 2025-12-27, March 24th, 2025 or 24 March 2025 in ``text``."""
-    for rx in _DATE_RES:
-        for m in rx.finditer(text):
-            g = m.groupdict()
-            month = int(g["m"]) if g.get("m") else _month(g.get("mon") or "")
-            if not month:
-                continue
-            try:
-                return date(int(g["y"]), month, int(g["d"]))
-            except ValueError:
-                continue
-    return None
-
-
-def _month(name: str) -> int:
-    name = name.lower()
-    for full, n in _MONTHS.items():
-        if len(name) >= 3 and full.startswith(name):
-            return n
-    return 0
 
 
 _FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.S)

@@ -16,11 +16,10 @@ Pipeline (``analyse``):
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import re
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import spacy
@@ -34,11 +33,11 @@ from agent.core.contracts import (
     Mention,
     NumberKind,
     NumberMention,
-    Precision,
     Sentence,
     SentenceKind,
     SourceDocument,
 )
+from agent.corpus.dates import MONTH_ABBREVIATIONS, resolve_date
 from agent.corpus.reflow import BULLET_RE as _BULLET_RE
 from agent.corpus.reflow import is_bullet_line as _is_bullet_line
 from agent.corpus.reflow import laid_out, reflow
@@ -100,18 +99,7 @@ _TITLE_ABBREV = frozenset(
         "i.e",
         "approx",
         "dept",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
+        *MONTH_ABBREVIATIONS,
     ]
 )
 _SPLIT_NL = re.compile(r"\n")
@@ -232,123 +220,6 @@ def _classify(sentence: str, whole_line: bool, first_line: bool, bullet: bool) -
     if whole_line and (first_line or _looks_like_title(sentence)):
         return "heading"
     return "body"
-
-
-# --------------------------------------------------------------------------------------------
-# Dates
-# --------------------------------------------------------------------------------------------
-
-_MONTHS: dict[str, int] = {}
-for _i, _name in enumerate(calendar.month_name):
-    if _i:
-        _MONTHS[_name.lower()] = _i
-        _MONTHS[_name.lower()[:3]] = _i
-_MONTHS["sept"] = 9
-_MON = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>(?:1[5-9]|20|21)\d{2})"
-_REL = r"(?P<rel>last|this|next|previous|the\s+previous|the\s+following)\s+year"
-_PREFIX = re.compile(
-    r"^(?:(?:back|since|in|on|by|from|during|until|till|through|throughout|before|after|as\s+of|the|of|early|late"
-    r"|mid|around|circa|about|at|beginning|end|start|the\s+end\s+of|the\s+start\s+of|the\s+beginning\s+of"
-    r"|earlier|later|sometime|last|this)\b[\s-]*)+",
-)
-_DATE_PATTERNS: list[re.Pattern[str]] = [
-    re.compile(r"^(?P<year>\d{4})-(?P<monnum>\d{2})-(?P<day>\d{2})$"),
-    re.compile(rf"^{_DAY}\s+(?:of\s+)?{_MON},?\s+{_YEAR}$"),
-    re.compile(rf"^{_MON}\s+{_DAY},?\s+{_YEAR}$"),
-    re.compile(rf"^{_MON}\s+{_DAY}$"),
-    re.compile(rf"^{_DAY}\s+(?:of\s+)?{_MON}$"),
-    re.compile(rf"^{_MON},?\s+(?:of\s+)?{_YEAR}$"),
-    re.compile(rf"^{_MON},?\s+(?:of\s+)?{_REL}$"),
-    re.compile(rf"^{_MON}$"),
-    re.compile(rf"^{_YEAR}$"),
-    re.compile(rf"^{_REL}$"),
-    re.compile(r"^(?P<word>today|yesterday|tomorrow)$"),
-    re.compile(r"^(?P<relm>last|this|next|previous)\s+month$"),
-]
-
-
-def _ymd(y: int, m: int, d: int) -> date | None:
-    try:
-        return date(y, m, d)
-    except ValueError:
-        return None
-
-
-def _resolve_one(expr: str, base: date | None) -> tuple[str, Precision] | None:
-    e = re.sub(r"\s+", " ", expr.strip().lower()).strip(" .,;:()[]")
-    e = e.replace("\u2019", "'")
-    # a bare "last/this/next year" must not lose its modifier to the prefix stripper
-    if not re.fullmatch(_REL + r"|(?:last|this|next|previous) month", e):
-        e = _PREFIX.sub("", e).strip()
-    if not e or "new year" in e:
-        return None
-    for pat in _DATE_PATTERNS:
-        m = pat.match(e)
-        if not m:
-            continue
-        g = m.groupdict()
-        if g.get("word"):
-            if base is None:
-                return None
-            shift = {"today": 0, "yesterday": -1, "tomorrow": 1}[g["word"]]
-            return (base + timedelta(days=shift)).isoformat(), "day"
-        if g.get("relm"):
-            if base is None:
-                return None
-            k = {"last": -1, "previous": -1, "this": 0, "next": 1}[g["relm"]]
-            y, mo = divmod(base.year * 12 + base.month - 1 + k, 12)
-            return f"{y:04d}-{mo + 1:02d}", "month"
-        month = _MONTHS[g["mon"]] if g.get("mon") else int(g["monnum"]) if g.get("monnum") else None
-        year: int | None = int(g["year"]) if g.get("year") else None
-        if g.get("rel"):
-            if base is None:
-                return None
-            rel = g["rel"].split()[-1]
-            year = base.year + {"last": -1, "previous": -1, "this": 0, "next": 1, "following": 1}[rel]
-        day = int(g["day"]) if g.get("day") else None
-        if month is None:
-            return (f"{year:04d}", "year") if year is not None else None
-        if year is None:
-            if base is None:
-                return None
-            # the most recent such month (or day) not after base
-            year = base.year
-            if (month > base.month) if day is None else ((month, day) > (base.month, base.day)):
-                year -= 1
-        if day is not None:
-            d = _ymd(year, month, day)
-            return (d.isoformat(), "day") if d else None
-        return f"{year:04d}-{month:02d}", "month"
-    return None
-
-
-_DEICTIC = re.compile(r"\b(?:today|yesterday|tomorrow)\b", re.IGNORECASE)
-
-
-def _resolve(expr: str, base: date | None) -> tuple[str, Precision] | None:
-    r = _resolve_one(expr, base)
-    if r is None and "," in expr and _DEICTIC.search(expr):
-        parts = [p for p in (x.strip() for x in expr.split(",")) if p]
-        got = [x for x in (_resolve_one(p, base) for p in parts) if x is not None]
-        if len(got) > 1:  # "today, December 3rd": prefer the explicit part
-            explicit = (_resolve_one(p, base) for p in parts if not _DEICTIC.search(p))
-            got = [x for x in explicit if x is not None]
-        if len(got) == 1:
-            r = got[0]
-    return r
-
-
-def resolve_date(expr: str, base: date | None) -> tuple[str, str] | None:
-    """Resolve a date expression to (value, precision) or None when it cannot be done reliably.
-
-    value is "YYYY-MM-DD", "YYYY-MM" or "YYYY". Relative expressions ("August of last year",
-    "In February", "March 20th") are resolved against ``base`` (the document's published date);
-    a month (or month-day) without a year is the most recent one not after ``base``.
-    Vague expressions ("last week", "recently", "the 1980s", "New Year", "24 years") give None.
-    """
-    return _resolve(expr, base)
 
 
 # --------------------------------------------------------------------------------------------
@@ -770,7 +641,7 @@ def analyse(nlp: Language, doc_id: str, text: str, published: date | None, *, la
         dates: list[DateMention] = []
         for ds, de in date_spans:
             if s <= ds and de <= e:
-                r = _resolve(flowed[ds:de], published)
+                r = resolve_date(flowed[ds:de], published)
                 if r is not None:
                     value, prec = r
                     dates.append(DateMention(text=text[ds:de], start=ds, end=de, value=value, precision=prec))

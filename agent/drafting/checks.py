@@ -9,13 +9,13 @@ that reason, twice at most); :func:`flags_for` sets the reviewer's flags on what
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 
 from agent.core.contracts import Flag
+from agent.corpus.dates import MONTH_NAMES, WEEKDAY_NAMES
 from agent.corpus.text import STOP, words
 from agent.corpus.text import WORD_RE as _WORD
 from agent.corpus.text import content_words as content_words  # re-exported: checks compare content words
@@ -57,7 +57,7 @@ NOT_NAMES = STOP | frozenset(
         "chance",
         "certain",
     ]
-    + [m.lower() for m in (*calendar.month_name, *calendar.day_name) if m]
+    + [m.lower() for m in (*MONTH_NAMES, *WEEKDAY_NAMES)]
 )
 
 

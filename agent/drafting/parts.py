@@ -30,6 +30,7 @@ from agent.core.contracts import (
     Usage,
     stable_id,
 )
+from agent.corpus.dates import human_date
 from agent.corpus.embeddings import Embedder
 from agent.drafting import builders
 from agent.drafting.analysis import Analysis, grade_claim
@@ -233,21 +234,6 @@ def model_part(
             {"role": "user", "content": f"That answer was refused: {reason}. Answer the task again."},
         ]
     return None, usage, f"{part.label}: refused {ATTEMPTS} times (last: {reason})"
-
-
-_MONTH_NAMES = (
-    "January February March April May June July August September October November December".split()  # noqa: SIM905
-)
-
-
-def human_date(value: str) -> str:
-    """2024-08-06 -> "6 August 2024", 2024-08 -> "August 2024", 2024 -> "2024"."""
-    parts = value.split("-")
-    if len(parts) == 3:
-        return f"{int(parts[2])} {_MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}"
-    if len(parts) == 2:
-        return f"{_MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}"
-    return value
 
 
 def key_events(ctx: DraftContext, sims: Any, k: int) -> list[tuple[str, Sentence]]:

@@ -33,6 +33,7 @@ from agent.core.contracts import (
     SourceProfile,
     SourceType,
 )
+from agent.corpus.dates import MONTH_NAMES
 
 REGISTRY_FILE = "sources.toml"
 RELIABILITIES: tuple[str, ...] = get_args(Reliability)
@@ -198,13 +199,10 @@ _SELF_NAMED = re.compile(
 )
 _BYLINE = re.compile(r"^(?:By\s+)?(?P<name>[A-Z][a-z]+(?:[ -][A-Z]\.?)?(?:\s+[A-Z][a-z'’-]+){1,2})$")
 _TODAY = re.compile(
-    r"\b(?:[Aa]s of today|[Tt]oday|[Tt]his morning|[Tt]onight),?\s+(?P<mon>January|February|March|April|May|June|July"
-    r"|August|September|October|November|December)\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
+    r"\b(?:[Aa]s of today|[Tt]oday|[Tt]his morning|[Tt]onight),?\s+(?P<mon>" + "|".join(MONTH_NAMES) + r")"
+    r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
 )
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_MONTHS = (
-    "january february march april may june july august september october november december".split()  # noqa: SIM905
-)
 
 
 @dataclass
@@ -236,7 +234,7 @@ def infer(doc: SourceDocument) -> Inferred:
         years = [int(y) for y in _YEAR.findall(doc.text)]
         if years:
             try:
-                out.published = date(max(years), _MONTHS.index(t.group("mon").lower()) + 1, int(t.group("day")))
+                out.published = date(max(years), MONTH_NAMES.index(t.group("mon")) + 1, int(t.group("day")))
             except ValueError:
                 out.published = None
     return out
