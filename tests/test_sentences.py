@@ -12,10 +12,10 @@ from spacy.language import Language
 
 from agent.core import model_files
 from agent.core.contracts import Cue, DateMention, Mention, NumberMention, Sentence
+from agent.corpus.cues import detect_cues
 from agent.corpus.dates import resolve_date
 from agent.corpus.sentences import (
     analyse,
-    detect_cues,
     load_nlp,
     reflow,
     sentence_id,

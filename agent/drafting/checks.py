@@ -16,10 +16,10 @@ from difflib import SequenceMatcher
 
 from agent.core.contracts import Flag
 from agent.corpus.dates import MONTH_NAMES, WEEKDAY_NAMES
+from agent.corpus.numbers import numbers_in
 from agent.corpus.text import STOP, words
 from agent.corpus.text import WORD_RE as _WORD
 from agent.corpus.text import content_words as content_words  # re-exported: checks compare content words
-from agent.drafting.verify import numbers_in
 
 # Capitalised words that are not names: sentence openers, labels, ICD-203 terms, months and days.
 NOT_NAMES = STOP | frozenset(

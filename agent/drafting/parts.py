@@ -32,6 +32,7 @@ from agent.core.contracts import (
 )
 from agent.corpus.dates import human_date
 from agent.corpus.embeddings import Embedder
+from agent.corpus.numbers import numbers_in
 from agent.drafting import builders
 from agent.drafting.analysis import Analysis, grade_claim
 from agent.drafting.builders import Built
@@ -47,7 +48,6 @@ from agent.drafting.checks import (
 )
 from agent.drafting.evidence import SentenceBase
 from agent.drafting.template import PartSpec, Prompt, SectionSpec
-from agent.drafting.verify import numbers_in
 from agent.llm.seam import LLM, LLMError
 from agent.tradecraft import ach
 
