@@ -33,17 +33,16 @@ from agent.core.contracts import (
 from agent.corpus.dates import human_date
 from agent.corpus.embeddings import Embedder
 from agent.corpus.numbers import numbers_in
+from agent.corpus.text import content_words, name_stem
 from agent.drafting import builders
 from agent.drafting.analysis import Analysis, grade_claim
 from agent.drafting.builders import Built
 from agent.drafting.checks import (
-    content_words,
     flags_for,
     is_repeat,
     refusal,
     scripts,
     source_name_stems,
-    stem,
     unsupported_names,
 )
 from agent.drafting.evidence import SentenceBase
@@ -122,10 +121,10 @@ def _numbered(sentences: Sequence[Sentence], leads: dict[str, Sentence] | None =
 def _backing(text: str, sentences: Sequence[Sentence], topic: str = "") -> list[Sentence]:
     """The chosen sentences that carry the claim: sharing a number, or at least two content words beyond the
     topic's own (every sentence of the sources shares those, so they prove nothing)."""
-    common = {stem(w) for w in content_words(topic)}
+    common = {name_stem(w) for w in content_words(topic)}
 
     def own(t: str) -> set[str]:
-        return {w for w in content_words(t) if stem(w) not in common}
+        return {w for w in content_words(t) if name_stem(w) not in common}
 
     cw = own(text)
     nums = numbers_in(text)
