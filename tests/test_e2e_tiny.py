@@ -19,8 +19,8 @@ from agent.drafting.pipeline import draft_brief, load_draft
 from agent.drafting.template import load_template
 from agent.export.render import render
 from agent.services import open_services
-from tests.helpers import SOURCES, workspace
-from tests.test_draft import INJECTION
+from tests.support.drafting import INJECTION
+from tests.support.seeds import SOURCES, workspace
 
 pytestmark = pytest.mark.slow
 

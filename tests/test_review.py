@@ -24,7 +24,7 @@ from agent.review.session import (
     ReviewLocked,
     ReviewSession,
 )
-from tests.test_review_support import FakeBackend, cite, seed_draft
+from tests.support.review import FakeBackend, cite, seed_draft
 
 
 @pytest.fixture

@@ -9,20 +9,14 @@ import numpy as np
 import pytest
 from spacy.language import Language
 
-from agent.core import model_files
 from agent.core.contracts import AchEvidence, Citation, Sentence, SourceDocument, stable_id
-from agent.corpus.sentences import analyse, load_nlp
+from agent.corpus.sentences import analyse
 from agent.services import Services
 from agent.tradecraft import ach, grading
 from agent.tradecraft.corroboration import Corroboration
 from agent.tradecraft.figures import figure_sets
 from agent.tradecraft.profiles import Registry, RegistryError, infer, is_weakly_sourced, profile, set_document
 from agent.tradecraft.timeline import build_timeline
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp(model_files.resolve_dir("spacy-en-core-web-sm"))
 
 
 def doc(

@@ -9,13 +9,11 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import pytest
 from pydantic import BaseModel
 from spacy.language import Language
 
-from agent.core import model_files
 from agent.core.contracts import Claim, Draft, Flag, Provenance, SourceDocument, stable_id
-from agent.corpus.sentences import analyse, load_nlp
+from agent.corpus.sentences import analyse
 from agent.drafting.analysis import analyse_base, grade_claim
 from agent.drafting.evidence import SentenceBase
 from agent.llm.seam import Message
@@ -24,11 +22,6 @@ from agent.services import Services
 from agent.tradecraft.profiles import Registry
 
 TOPIC = "North Korea's military support for Russia in the Ukraine war"
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp(model_files.resolve_dir("spacy-en-core-web-sm"))
 
 
 def base_of(nlp: Language, *texts: str) -> tuple[SentenceBase, Any]:

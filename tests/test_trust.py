@@ -132,7 +132,7 @@ def test_embeddings_key_is_bound_too(tmp_path: Path, monkeypatch) -> None:
 
 def _reviewed(tmp_path: Path):  # type: ignore[no-untyped-def]
     from agent.review.session import ReviewSession
-    from tests.test_review_support import seed_draft
+    from tests.support.review import seed_draft
 
     draft, docs, _ = seed_draft()
     ws = Workspace.at(tmp_path / "ws").ensure()
@@ -185,7 +185,7 @@ def test_a_draft_id_is_never_a_path(tmp_path: Path, bad: str) -> None:
     from agent.core.paths import UnsafeName
     from agent.export.render import export_draft
     from agent.review.session import ReviewSession
-    from tests.test_review_support import seed_draft
+    from tests.support.review import seed_draft
 
     ws = Workspace.at(tmp_path / "ws").ensure()
     for make in (ws.draft_file, ws.journal_file, ws.lock_file):
