@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from agent.core.contracts import Attachment, MetaSource, SourceDocument, stable_id
+from agent.core.origins import outranks
 from agent.corpus.dates import parse_date
-from agent.corpus.reflow import reflow
+from agent.corpus.inference import infer_metadata
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SUPPORTED = {
@@ -94,9 +95,6 @@ def decode(raw: bytes, path: Path | str = "") -> str:
 
 # --------------------------------------------------------------------------- metadata
 
-# Higher wins; at equal rank the first value found stays.
-_RANK: dict[MetaSource, int] = {"inferred": 0, "inherited": 1, "file": 2, "sidecar": 3, "analyst": 4}
-
 
 @dataclass
 class Meta:
@@ -108,7 +106,8 @@ class Meta:
     sources: dict[str, MetaSource] = field(default_factory=dict)
 
     def put(self, key: str, value: object, source: MetaSource) -> None:
-        """Set ``key`` from ``source`` unless a value from a source of equal or higher rank is already there."""
+        """Set ``key`` from ``source`` unless a value from a source of equal or higher rank is already there
+        (:mod:`agent.core.origins`)."""
         if key == "published":
             if isinstance(value, datetime):
                 value = value.date()
@@ -120,8 +119,7 @@ class Meta:
             value = None
         if value is None:
             return
-        held = self.sources.get(key)
-        if held is not None and _RANK[held] >= _RANK[source]:
+        if not outranks(source, self.sources.get(key)):
             return
         setattr(self, key, value)
         self.sources[key] = source
@@ -162,21 +160,10 @@ def _front_matter(text: str) -> tuple[dict[str, object], str]:
 
 
 def _infer_from_text(text: str, meta: Meta, *, laid_out: bool = False) -> None:
-    """Title = a short first line that is a line of its own (not the start of a wrapped paragraph);
-    published = a date in the first few lines."""
-    lines = [ln.strip() for ln in text.split("\n")[:8] if ln.strip()]
-    if not lines:
-        return
-    first_end = text.find("\n")
-    alone = first_end < 0 or reflow(text, laid_out=laid_out)[first_end] == "\n"
-    if len(lines[0]) <= 200 and not parse_date(lines[0]) and alone:
-        meta.put("title", lines[0].lstrip("# ").strip(), "inferred")
-    for ln in lines[:6]:
-        if len(ln) <= 80 or ln.lower().startswith(("published", "date")):
-            d = parse_date(ln)
-            if d:
-                meta.put("published", d, "inferred")
-                break
+    """The title and date the text gives (:func:`agent.corpus.inference.infer_metadata`), as ``inferred``."""
+    got = infer_metadata(text, laid_out=laid_out)
+    meta.put("title", got.title, "inferred")
+    meta.put("published", got.published, "inferred")
 
 
 # --------------------------------------------------------------------------- formats
