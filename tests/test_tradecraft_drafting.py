@@ -181,11 +181,28 @@ def test_a_capable_models_marks_that_follow_the_hypotheses_not_the_evidence_are_
 def test_a_capable_models_discriminating_ach_marks_are_kept_and_the_assessment_says_what_they_say(
     services: Services,
 ) -> None:
-    draft = draft_with(services, FakeLLM(answering(["consistent", "inconsistent", "consistent"])), capable=True)
+    condense = answering(None)
+    rows = {"n": 0}
+
+    def marks(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        """The first hypothesis fits every item; every other one is contradicted by every other item."""
+        if "h1" not in schema.model_fields:
+            return condense(messages, schema)
+        rows["n"] += 1
+        n = len(schema.model_fields)
+        return {f"h{k}": "inconsistent" if k > 1 and rows["n"] % 2 else "consistent" for k in range(1, n + 1)}
+
+    draft = draft_with(services, FakeLLM(marks), capable=True)
     m = draft.ach
     assert m is not None and all(c.mark in ("C", "I") and c.by == "model" for c in m.cells)
+    # the marks set apart one hypothesis (fewest inconsistent items), and the Assessment names that one
+    inconsistent = {h: sum(1 for c in m.cells if c.hypothesis == h and c.mark == "I") for h in m.hypotheses}
+    best, runner = sorted(m.hypotheses, key=lambda h: inconsistent[h])[:2]
+    assert inconsistent[best] < inconsistent[runner], inconsistent
+    hypotheses = {c.id: c.label for c in draft.section("hypotheses").claims}
     assessment = next(c for c in draft.section("hypotheses").claims if c.label == "Assessment")
-    assert assessment.text.startswith("ACH: Hypothesis") or "does not yet discriminate" in assessment.text
+    assert assessment.text.startswith(f"ACH: {hypotheses[best]} is the least inconsistent"), assessment.text
+    assert f"{inconsistent[best]} inconsistent items, against {inconsistent[runner]}" in assessment.text
 
 
 def test_human_dates() -> None:
