@@ -10,7 +10,7 @@ DEMO_TOPIC ?= North Korea's military support for Russia in the Ukraine war and t
 export LLAMA_CPP_BUILD_JOBS ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: setup llama models models-test demo test lint typecheck unit installcheck bench bench-llama clean
+.PHONY: setup llama models models-test demo test lint typecheck unit unit-fast installcheck bench bench-llama clean
 
 setup: $(VENV)/.installed
 
@@ -77,6 +77,10 @@ typecheck: setup
 
 unit: models-test
 	$(BIN)/pytest -q -ra
+
+# The suite without the tests marked slow (a real model or server): the quick loop while editing.
+unit-fast: models-test
+	$(BIN)/pytest -q -ra -m "not slow"
 
 # The product as a user installs it: the wheel (not editable) in a fresh virtualenv, run from an empty folder
 # outside the checkout, ingesting the seeds and drafting with the tiny model: every section must be in the draft.

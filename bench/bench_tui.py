@@ -38,7 +38,7 @@ import agent.review.session as review_mod
 from agent.core.contracts import Draft
 from agent.core.paths import Workspace
 from agent.review.session import ReviewSession
-from tests.test_review_support import FakeBackend, big_draft
+from tests.support.review import FakeBackend, big_draft
 from tui.app import BriefReviewApp
 from tui.review_screen import ReviewScreen
 

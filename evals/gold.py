@@ -30,7 +30,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.corpus.ingest import parse_date
+from agent.corpus.dates import parse_date
 
 SECTION_KEYS: tuple[str, ...] = (
     "bluf",

@@ -18,6 +18,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.core.contracts import Claim, Draft, SectionDraft, Usage
+from agent.corpus.dates import MONTH_NAMES, WEEKDAY_NAMES
+from agent.corpus.text import STOPWORDS as AGENT_STOPWORDS
 from agent.llm.seam import LLM, LLMError
 from evals.gold import PROSE_SECTIONS, GoldBrief, split_sentences
 
@@ -39,18 +41,11 @@ def _rate(num: int, den: int) -> float | None:
 
 # --------------------------------------------------------------------------- text helpers
 
-_STOPWORDS_TEXT = """a about above across after again against all almost also although always am among an and
-    another any are
-    around as at be because been before being below between both but by can could did do does doing down during
-    each either else enough even ever every few for from further had has have having he her here hers herself him
-    himself his how however i if in into is it its itself just least less like likely made make many may me might
-    more most much must my myself near neither no nor not now of off often on once one only onto or other others
-    our ours ourselves out over own per perhaps rather same several shall she should since so some such than that
-    the their theirs them themselves then there these they this those though through thus to too toward towards
-    under until up upon us very via was we were what whatever when where whether which while who whom whose why
-    will with within without would yet you your yours yourself also including includes include due amid among
-    currently potentially potential"""
-STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
+# Besides the function words every comparison leaves out, the measures leave out a few more common words and hedges.
+_MORE_STOPWORDS = """across almost although always amid around currently due else enough even ever every however
+    include includes including least less like likely made make many much near neither often onto others perhaps
+    potential potentially rather several though thus toward towards upon us whatever whether within without yet"""
+STOPWORDS: frozenset[str] = AGENT_STOPWORDS | frozenset(_MORE_STOPWORDS.split())
 """English function words (and a few hedges) left out of content-word comparisons."""
 
 _DEMONYMS: dict[str, str] = {
@@ -78,11 +73,7 @@ _COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
     "un": ("united nations",),
     "united nations": ("un",),
 }
-_DATE_WORDS_TEXT = (
-    "january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday"
-)
-_DATE_WORDS = frozenset(_DATE_WORDS_TEXT.split())
+_DATE_WORDS = frozenset(w.lower() for w in (*MONTH_NAMES, *WEEKDAY_NAMES))
 _NON_ENTITIES_TEXT = (
     "hypothesis hypotheses assessment assumption assumptions scenario scenarios indicator indicators bluf best worst "
     "most-likely western eastern northern southern i evidence"
@@ -112,7 +103,7 @@ def words(text: str) -> list[str]:
     return re.findall(r"\w+", unicodedata.normalize("NFKC", text).translate(_QUOTES).lower())
 
 
-def _stem(word: str) -> str:
+def _comparison_stem(word: str) -> str:
     """A deliberately crude stemmer, the same on both sides of a comparison: ``deployments``/``deployment``,
     ``perceives``/``perceived``, ``increase``/``increased`` stem alike."""
     if word.endswith("ies") and len(word) > 4:
@@ -128,7 +119,7 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Words of ``text`` minus :data:`STOPWORDS` and one-letter words, crudely stemmed."""
-    return [_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    return [_comparison_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
 _NUMBER = re.compile(r"(?<![\w.])[$€£]?(\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th)?%?(?![\d])")
@@ -536,7 +527,7 @@ class TagOverlap(_Result):
 
 
 def _tag_key(tag: str) -> str:
-    return " ".join(_stem(w) for w in normalize(tag.lstrip("#").replace("_", " ")).split())
+    return " ".join(_comparison_stem(w) for w in normalize(tag.lstrip("#").replace("_", " ")).split())
 
 
 def tag_overlap(gold_tags: Sequence[str], draft_tags: Sequence[str]) -> TagOverlap:

@@ -13,16 +13,14 @@ from pathlib import Path
 import pytest
 
 from agent.core import model_files
-from agent.core.contracts import Flag
+from agent.core.contracts import Draft, Flag, Provenance, SectionDraft, SourceDocument
 from agent.corpus.ingest import ingest_paths
 from agent.drafting.pipeline import draft_brief, load_draft
 from agent.drafting.template import load_template
 from agent.export.render import render
 from agent.services import open_services
-from tests.helpers import SOURCES, workspace
-from tests.test_draft import INJECTION
-
-pytestmark = pytest.mark.slow
+from tests.support.drafting import INJECTION
+from tests.support.seeds import SOURCES, workspace
 
 
 def _have_runtime() -> str | None:
@@ -37,6 +35,34 @@ def _have_runtime() -> str | None:
     return None
 
 
+def check_draft(draft: Draft, docs: dict[str, SourceDocument], keys: list[str]) -> None:
+    """What a draft of the real path must hold, whatever the model wrote."""
+    assert [s.key for s in draft.sections] == keys
+    for s in draft.sections:
+        # Every section finished or recorded why not; none silently empty.
+        assert s.status in ("done", "failed")
+        assert s.status == "done" or s.error
+        assert s.claims or s.empty_reason or s.error
+        for c in s.claims:
+            # a model-written claim always cites the sentences it stands on; only code-written ones may cite none
+            assert c.citations or c.origin == "computed", c
+            assert Flag.UNSUPPORTED not in c.flags
+            for cit in c.citations:
+                assert docs[cit.doc_id].text[cit.start : cit.end] == cit.quote
+    # a brief whose every section failed is no brief: the path did not hold together
+    assert any(s.status == "done" and s.claims for s in draft.sections), [(s.key, s.error) for s in draft.sections]
+
+
+def test_the_check_refuses_a_draft_whose_every_section_failed() -> None:
+    """``check_draft`` can fail: each section failed with its reason recorded is not a draft that held together."""
+    keys = [s.key for s in load_template().sections]
+    draft = Draft(id="d", topic="t", provenance=Provenance(model="m", endpoint_kind="llama-server"))
+    draft.sections = [SectionDraft(key=k, title=k, status="failed", error="model refused") for k in keys]
+    with pytest.raises(AssertionError, match="model refused"):
+        check_draft(draft, {}, keys)
+
+
+@pytest.mark.slow
 def test_draft_end_to_end_on_the_tiny_real_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     reason = _have_runtime()
     if reason:
@@ -54,19 +80,7 @@ def test_draft_end_to_end_on_the_tiny_real_model(tmp_path: Path, monkeypatch: py
         draft = draft_brief(services, "North Korean troops supporting Russia in Kursk")
         assert services.llm.info.kind == "llama-server"
         docs = {d.id: d for d in services.store.documents()}
-    keys = [s.key for s in load_template().sections]
-    assert [s.key for s in draft.sections] == keys
-    for s in draft.sections:
-        # Every section finished or recorded why not; none silently empty.
-        assert s.status in ("done", "failed")
-        assert s.status == "done" or s.error
-        assert s.claims or s.empty_reason or s.error
-        for c in s.claims:
-            # a model-written claim always cites the sentences it stands on; only code-written ones may cite none
-            assert c.citations or c.origin == "computed", c
-            assert Flag.UNSUPPORTED not in c.flags
-            for cit in c.citations:
-                assert docs[cit.doc_id].text[cit.start : cit.end] == cit.quote
+    check_draft(draft, docs, [s.key for s in load_template().sections])
     assert draft.provenance.model == "smollm2-135m" and draft.provenance.endpoint_kind == "llama-server"
     assert draft.usage.calls >= 1 and draft.usage.prompt_tokens > 0
     assert load_draft(ws, draft.id) == draft

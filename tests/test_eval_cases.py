@@ -9,7 +9,7 @@ import pytest
 
 from agent.core.paths import PROJECT_ROOT
 from evals.cases import CaseError, GoldLeakError, load_case
-from tests.helpers import GOLD, SOURCES
+from tests.support.seeds import GOLD, SOURCES
 
 SEEDS_CASE = PROJECT_ROOT / "evals" / "cases" / "seeds-nk-russia"
 

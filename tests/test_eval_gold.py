@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from evals.gold import SECTION_KEYS, parse_gold, split_sentences
-from tests.helpers import GOLD
+from tests.support.seeds import GOLD
 
 SEED = GOLD.read_text(encoding="utf-8")
 

@@ -35,7 +35,7 @@ from evals.metrics import (
     tag_overlap,
     tradecraft,
 )
-from tests.helpers import GOLD
+from tests.support.seeds import GOLD
 
 # --------------------------------------------------------------------------- builders
 

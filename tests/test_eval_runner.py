@@ -22,7 +22,7 @@ from agent.services import Services
 from evals.cases import load_case
 from evals.report import CaseResult, compare, compare_results, load_results, markdown_table
 from evals.runner import JudgeConfig, main, rescore, run_case, run_eval
-from tests.helpers import GOLD, SOURCES
+from tests.support.seeds import GOLD, SOURCES
 
 SEEN_DOCS: list[set[str]] = []
 

@@ -24,14 +24,14 @@ from agent.core.paths import Workspace
 from agent.drafting.pipeline import draft_brief, load_draft
 from agent.llm.openai_client import OpenAICompatibleLLM
 from agent.services import Services
-from tests.test_draft import honest
+from tests.support.drafting import honest
 
 SECRET = "sk-fault-SECRET-9876543210"
 
 
 @pytest.fixture(autouse=True)
 def _quotes_template(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The one-call-per-section template, whose answers ``honest`` (tests/test_draft.py) can write."""
+    """The one-call-per-section template, whose answers ``honest`` (tests/support/drafting.py) can write."""
     monkeypatch.setenv("BRIEF_TEMPLATE", "brief_template_quotes")
 
 
@@ -290,7 +290,7 @@ def test_a_read_only_workspace_while_deciding_tells_the_reviewer_and_keeps_the_j
     import os
 
     from agent.review.session import ReviewSession
-    from tests.test_review_support import seed_draft
+    from tests.support.review import seed_draft
 
     draft = seed_draft()[0]
     ws = Workspace.at(tmp_path / "ws").ensure()
@@ -315,7 +315,7 @@ def test_a_read_only_workspace_while_deciding_tells_the_reviewer_and_keeps_the_j
 
 def test_a_full_disk_while_deciding_leaves_no_fragment(tmp_path: Path, monkeypatch) -> None:
     from agent.review.session import ReviewSession
-    from tests.test_review_support import seed_draft
+    from tests.support.review import seed_draft
 
     draft = seed_draft()[0]
     ws = Workspace.at(tmp_path / "ws").ensure()
@@ -338,7 +338,7 @@ def test_a_full_disk_while_deciding_leaves_no_fragment(tmp_path: Path, monkeypat
 
 def _saved_draft(tmp_path: Path) -> tuple[Workspace, Draft]:
     from agent.drafting.pipeline import save_draft
-    from tests.test_review_support import seed_draft
+    from tests.support.review import seed_draft
 
     ws = Workspace.at(tmp_path / "ws").ensure()
     draft = seed_draft()[0]
@@ -408,7 +408,7 @@ def test_an_index_of_another_embedding_model_is_detected_with_the_command_that_r
 
     from agent.corpus.ingest import ingest_paths
     from agent.services import open_services
-    from tests.helpers import SOURCES, workspace
+    from tests.support.seeds import SOURCES, workspace
 
     ws, settings = workspace(tmp_path)
     with open_services(ws, settings) as s:
@@ -448,7 +448,7 @@ def test_the_embedded_server_killed_mid_draft(tmp_path: Path, monkeypatch: pytes
     from agent.corpus.ingest import ingest_paths
     from agent.drafting.pipeline import DraftProgress
     from agent.services import open_services
-    from tests.helpers import SOURCES, workspace
+    from tests.support.seeds import SOURCES, workspace
     from tests.test_runtime import LLAMA_SERVER, TINY, _server_pid
 
     if LLAMA_SERVER is None:

@@ -198,7 +198,7 @@ def test_obedient_model_cannot_change_the_briefs_structure(services: Any, tmp_pa
     from agent.corpus.ingest import ingest_paths
     from agent.drafting.pipeline import draft_brief
     from agent.llm.testing import FakeLLM
-    from tests.test_draft import honest
+    from tests.support.drafting import honest
 
     monkeypatch.setenv("BRIEF_TEMPLATE", "brief_template_quotes")
     bad = tmp_path / "injected.txt"

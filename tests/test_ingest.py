@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.corpus.ingest import chunk_document, ingest_paths, normalise_text, parse_date, read_document
+from agent.corpus.dates import parse_date
+from agent.corpus.ingest import chunk_document, ingest_paths, normalise_text, read_document
 from agent.services import open_services
-from tests.helpers import SOURCES, workspace
+from tests.support.seeds import SOURCES, workspace
 
 
 def test_chunks_are_exact_slices_with_stable_ids() -> None:

@@ -18,7 +18,7 @@ from agent.core.contracts import Citation, Claim, Draft, Provenance, SectionDraf
 from agent.corpus.ingest import IngestError, ingest_paths, read_document
 from agent.services import Services, open_services
 from tests import docgen
-from tests.helpers import workspace
+from tests.support.seeds import workspace
 
 
 def _flat(text: str) -> str:

@@ -23,7 +23,7 @@ from tests.docgen import (
     nested_eml,
     utf16_with_lone_surrogate,
 )
-from tests.helpers import SOURCES, workspace
+from tests.support.seeds import SOURCES, workspace
 
 GOOD = "North Korean sappers cleared minefields near Kursk in the spring of 2025, officials said.\n"
 

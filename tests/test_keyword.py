@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 
 from agent.core.contracts import Chunk, SourceDocument
-from agent.corpus.keyword import BM25Index, query_terms, stem
+from agent.corpus.keyword import BM25Index, query_terms, search_stem
 from agent.corpus.store import Store
 
 
 def test_s_stemmer_and_terms() -> None:
-    assert [stem(w) for w in ["sappers", "treaties", "clauses", "clause", "class", "virus", "minefields"]] == [
+    assert [search_stem(w) for w in ["sappers", "treaties", "clauses", "clause", "class", "virus", "minefields"]] == [
         "sapper",
         "treaty",
         "clause",

@@ -1,5 +1,6 @@
-"""The one-way import rule, checked on the source: lower stages never import higher ones, and only the CLI
-imports ``tui`` and ``evals`` (DESIGN.md, "Layout"). Every import counts, also one inside a function."""
+"""The one-way import rule, checked on the source: lower stages never import higher ones, only the CLI
+imports ``tui`` and ``evals`` (DESIGN.md, "Layout"), and no two modules of one stage import each other, however
+long the way round. Every import counts, also one inside a function."""
 
 from __future__ import annotations
 
@@ -88,8 +89,74 @@ def violations(root: Path) -> list[str]:
     return out
 
 
+def circles(root: Path) -> list[str]:
+    """Import circles between the modules of one part of ``agent`` (a stage, the root or the CLI): each printed
+    as the modules it runs through. ``from agent.cli import corpus`` counts as importing ``agent.cli.corpus``."""
+    paths = {module_name(p, root): p for p in sorted((root / "agent").rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for me, path in paths.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        targets: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets.add(node.module)
+                targets.update(f"{node.module}.{a.name}" for a in node.names)
+        graph[me] = {t for t in targets if t in paths and t != me and part_of(t) == part_of(me)}
+    # Tarjan's strongly connected components: a component of more than one module is a circle.
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[str] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component: list[str] = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(" <-> ".join(sorted(component)))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
 def test_imports_run_one_way() -> None:
     assert violations(ROOT) == []
+
+
+def test_no_import_circle_inside_a_stage() -> None:
+    assert circles(ROOT) == []
+
+
+def _copy_with(tmp_path: Path, where: str, line: str) -> None:
+    """A copy of the tree under ``tmp_path`` with ``line`` added to ``where`` (inside a function if indented)."""
+    for top in ("agent", "tui", "evals"):
+        for src in (ROOT / top).rglob("*.py"):
+            dst = tmp_path / src.relative_to(ROOT)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    target = tmp_path / where
+    body = target.read_text(encoding="utf-8")
+    if line.startswith("    "):
+        body += f"\n\ndef _planted() -> None:\n{line}\n"
+    else:
+        body += f"\n{line}\n"
+    target.write_text(body, encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -106,18 +173,27 @@ def test_imports_run_one_way() -> None:
 )
 def test_a_forbidden_import_is_caught(tmp_path: Path, where: str, line: str, why: str) -> None:
     """The rule can fail: a copy of the tree with one forbidden import added is refused, naming the file."""
-    for top in ("agent", "tui", "evals"):
-        for src in (ROOT / top).rglob("*.py"):
-            dst = tmp_path / src.relative_to(ROOT)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            dst.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
-    target = tmp_path / where
-    body = target.read_text(encoding="utf-8")
-    if line.startswith("    "):
-        body += f"\n\ndef _planted() -> None:\n{line}\n"
-    else:
-        body += f"\n{line}\n"
-    target.write_text(body, encoding="utf-8")
+    _copy_with(tmp_path, where, line)
     found = violations(tmp_path)
     assert len(found) == 1, (why, found)
     assert found[0].startswith(where), found
+
+
+@pytest.mark.parametrize(
+    ("where", "line", "circle"),
+    [
+        # the circle this check was written for: a command group importing a helper from the CLI's entry point
+        ("agent/cli/corpus.py", "from agent.cli.main import build_parser", "agent.cli.corpus <-> agent.cli.main"),
+        ("agent/cli/common.py", "    from agent.cli import tradecraft", "agent.cli.common <-> agent.cli.tradecraft"),
+        (
+            "agent/core/paths.py",
+            "    from agent.core.settings import Settings",
+            "agent.core.paths <-> agent.core.settings",
+        ),
+    ],
+)
+def test_an_import_circle_is_caught(tmp_path: Path, where: str, line: str, circle: str) -> None:
+    """The circle rule can fail: one planted import closing a loop inside a stage is refused, naming the loop."""
+    _copy_with(tmp_path, where, line)
+    assert violations(tmp_path) == []
+    assert circles(tmp_path) == [circle]

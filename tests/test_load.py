@@ -84,7 +84,7 @@ def test_ingest_of_many_documents_has_bounded_memory(tmp_path: Path) -> None:
 
 async def test_a_thousand_claim_draft_is_reviewed_in_the_tui(tmp_path: Path) -> None:
     from agent.review.session import ReviewSession
-    from tests.test_review_support import FakeBackend, big_draft
+    from tests.support.review import FakeBackend, big_draft
     from tui.app import BriefReviewApp
     from tui.claim_list import ClaimList
 

@@ -14,6 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 from agent.core.contracts import Flag, Sentence
+from agent.corpus.text import content_words
 from agent.drafting import builders, checks
 from agent.drafting.pipeline import draft_brief, load_draft
 from agent.drafting.template import load_template
@@ -332,7 +333,7 @@ class _BagOfWords:
 
         out = np.zeros((len(texts), 64), dtype=np.float32)
         for i, t in enumerate(texts):
-            for w in checks.content_words(t):
+            for w in content_words(t):
                 out[i, sum(map(ord, w)) % 64] += 1.0
         return out
 

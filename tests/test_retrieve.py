@@ -16,7 +16,7 @@ from agent.cli.main import main
 from agent.corpus.ingest import ingest_paths
 from agent.corpus.store import keyword_terms
 from agent.services import Services, open_services
-from tests.helpers import SOURCES, workspace
+from tests.support.seeds import SOURCES, workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 

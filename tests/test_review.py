@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import socket
@@ -24,7 +25,7 @@ from agent.review.session import (
     ReviewLocked,
     ReviewSession,
 )
-from tests.test_review_support import FakeBackend, cite, seed_draft
+from tests.support.review import FakeBackend, cite, seed_draft
 
 
 @pytest.fixture
@@ -427,8 +428,17 @@ def test_history_reads_the_journal(ws: Workspace, draft: Draft) -> None:
 
 
 def test_fake_backend_satisfies_the_protocol() -> None:
+    """The double the review and TUI tests run against has every method of the protocol, with the same
+    parameters (names, kinds, defaults): ``isinstance`` on a runtime protocol checks only that the names exist, so a
+    double whose signature drifted from the real backend's would pass it."""
     _, docs, chunks = seed_draft()
     assert isinstance(FakeBackend(docs, chunks), ReviewBackend)
+    members = [n for n, v in vars(ReviewBackend).items() if callable(v) and not n.startswith("_")]
+    assert members
+    for name in members:
+        want = inspect.signature(getattr(ReviewBackend, name)).parameters.values()
+        got = inspect.signature(getattr(FakeBackend, name)).parameters.values()
+        assert [(p.name, p.kind, p.default) for p in got] == [(p.name, p.kind, p.default) for p in want], name
 
 
 # --------------------------------------------------------------------------- ACH marks

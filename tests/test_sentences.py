@@ -10,24 +10,17 @@ from pathlib import Path
 import pytest
 from spacy.language import Language
 
-from agent.core import model_files
 from agent.core.contracts import Cue, DateMention, Mention, NumberMention, Sentence
+from agent.corpus.cues import detect_cues
+from agent.corpus.dates import resolve_date
 from agent.corpus.sentences import (
     analyse,
-    detect_cues,
-    load_nlp,
     reflow,
-    resolve_date,
     sentence_id,
 )
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 BASE = date(2025, 3, 24)
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp(model_files.resolve_dir("spacy-en-core-web-sm"))
 
 
 def check_spans(text: str, sents: list[Sentence]) -> None:

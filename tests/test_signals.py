@@ -19,7 +19,7 @@ from agent.corpus.ingest import ingest_paths
 from agent.drafting.pipeline import draft_brief, load_draft
 from agent.llm.testing import FakeLLM
 from agent.services import open_services
-from tests.helpers import SOURCES, workspace
+from tests.support.seeds import SOURCES, workspace
 
 pytestmark = pytest.mark.slow  # child processes load spaCy and the embedding model (seconds each)
 
@@ -98,7 +98,7 @@ from agent.core.settings import load_settings
 from agent.services import open_services
 from agent.drafting.pipeline import draft_brief
 from agent.llm.testing import FakeLLM
-from tests.test_draft import honest, section_key
+from tests.support.drafting import honest, section_key
 ws = Workspace.at(sys.argv[1])
 def respond(messages, schema):
     if section_key(messages) == "implications":
@@ -115,7 +115,7 @@ with open_services(ws, load_settings(ws)) as s:
 def test_interrupted_draft_keeps_finished_sections_and_resumes(
     tmp_path: Path, sig: signal.Signals, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_draft import honest
+    from tests.support.drafting import honest
 
     monkeypatch.setenv("BRIEF_TEMPLATE", "brief_template_quotes")
     ws, settings = workspace(tmp_path)
@@ -149,7 +149,7 @@ with ReviewSession(ws, draft, reviewer="ana") as s:
 def test_interrupted_review_keeps_decisions_and_frees_the_draft(tmp_path: Path, sig: signal.Signals) -> None:
     from agent.drafting.pipeline import save_draft
     from agent.review.session import ReviewSession
-    from tests.test_review_support import seed_draft
+    from tests.support.review import seed_draft
 
     ws = Workspace.at(tmp_path / "ws").ensure()
     draft = seed_draft()[0]

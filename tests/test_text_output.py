@@ -94,7 +94,7 @@ async def test_the_review_ui_shows_hostile_text_as_text(tmp_path: Path) -> None:
     from agent.core.paths import Workspace
     from agent.review.session import ReviewSession
     from agent.tradecraft.profiles import REGISTRY_FILE
-    from tests.test_review_support import FakeBackend, seed_draft
+    from tests.support.review import FakeBackend, seed_draft
     from tui.app import BriefReviewApp
     from tui.detail import DetailView
 

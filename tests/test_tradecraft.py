@@ -9,20 +9,15 @@ import numpy as np
 import pytest
 from spacy.language import Language
 
-from agent.core import model_files
 from agent.core.contracts import AchEvidence, Citation, Sentence, SourceDocument, stable_id
-from agent.corpus.sentences import analyse, load_nlp
+from agent.corpus.inference import infer
+from agent.corpus.sentences import analyse
 from agent.services import Services
 from agent.tradecraft import ach, grading
 from agent.tradecraft.corroboration import Corroboration
 from agent.tradecraft.figures import figure_sets
-from agent.tradecraft.profiles import Registry, RegistryError, infer, is_weakly_sourced, profile, set_document
+from agent.tradecraft.profiles import Registry, RegistryError, is_weakly_sourced, profile, set_document
 from agent.tradecraft.timeline import build_timeline
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp(model_files.resolve_dir("spacy-en-core-web-sm"))
 
 
 def doc(
@@ -405,3 +400,26 @@ def test_profile_fields_say_where_ingest_found_them() -> None:
     )
     p = profile(d, [], Registry.load(None))
     assert (p.outlet_from, p.published_from) == ("sidecar", "inferred")
+
+
+def test_ingest_and_profiles_rank_a_fields_origins_alike() -> None:
+    """One precedence: what ingest keeps for a field is what a profile would pick from the same candidates."""
+    from agent.core.origins import PRECEDENCE, pick
+    from agent.corpus.readers import Meta
+
+    candidates = [("From the text", "inferred"), ("From the e-mail", "inherited"), ("From the file", "file")]
+    candidates += [("From the sidecar", "sidecar"), ("From the analyst", "analyst")]
+    for order in (candidates, candidates[::-1], candidates[2:] + candidates[:2]):
+        meta = Meta()
+        for value, origin in order:
+            meta.put("outlet", value, origin)  # type: ignore[arg-type]
+        assert (meta.outlet, meta.sources["outlet"]) == ("From the analyst", "analyst")
+        assert pick(*order) == ("From the analyst", "analyst")
+    # at equal rank the first value found stays; an empty value never counts
+    assert pick(("a", "inferred"), ("b", "inferred"), ("", "analyst")) == ("a", "inferred")
+    assert PRECEDENCE.index("registry") < PRECEDENCE.index("file")
+    # a profile: the registry's type (Reuters: a wire) beats the one the text suggests (a newsletter)
+    text = "Weekly Brief\n\nThis week, Reuters explores the alliance. Subscribe to the newsletter."
+    assert infer(doc(text)).type == "newsletter"
+    p = profile(doc(text, outlet="Reuters"), [], Registry.load(None))
+    assert (p.type, p.type_from) == ("wire", "registry")

@@ -9,13 +9,11 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import pytest
 from pydantic import BaseModel
 from spacy.language import Language
 
-from agent.core import model_files
 from agent.core.contracts import Claim, Draft, Flag, Provenance, SourceDocument, stable_id
-from agent.corpus.sentences import analyse, load_nlp
+from agent.corpus.sentences import analyse
 from agent.drafting.analysis import analyse_base, grade_claim
 from agent.drafting.evidence import SentenceBase
 from agent.llm.seam import Message
@@ -24,11 +22,6 @@ from agent.services import Services
 from agent.tradecraft.profiles import Registry
 
 TOPIC = "North Korea's military support for Russia in the Ukraine war"
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp(model_files.resolve_dir("spacy-en-core-web-sm"))
 
 
 def base_of(nlp: Language, *texts: str) -> tuple[SentenceBase, Any]:
@@ -188,15 +181,32 @@ def test_a_capable_models_marks_that_follow_the_hypotheses_not_the_evidence_are_
 def test_a_capable_models_discriminating_ach_marks_are_kept_and_the_assessment_says_what_they_say(
     services: Services,
 ) -> None:
-    draft = draft_with(services, FakeLLM(answering(["consistent", "inconsistent", "consistent"])), capable=True)
+    condense = answering(None)
+    rows = {"n": 0}
+
+    def marks(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        """The first hypothesis fits every item; every other one is contradicted by every other item."""
+        if "h1" not in schema.model_fields:
+            return condense(messages, schema)
+        rows["n"] += 1
+        n = len(schema.model_fields)
+        return {f"h{k}": "inconsistent" if k > 1 and rows["n"] % 2 else "consistent" for k in range(1, n + 1)}
+
+    draft = draft_with(services, FakeLLM(marks), capable=True)
     m = draft.ach
     assert m is not None and all(c.mark in ("C", "I") and c.by == "model" for c in m.cells)
+    # the marks set apart one hypothesis (fewest inconsistent items), and the Assessment names that one
+    inconsistent = {h: sum(1 for c in m.cells if c.hypothesis == h and c.mark == "I") for h in m.hypotheses}
+    best, runner = sorted(m.hypotheses, key=lambda h: inconsistent[h])[:2]
+    assert inconsistent[best] < inconsistent[runner], inconsistent
+    hypotheses = {c.id: c.label for c in draft.section("hypotheses").claims}
     assessment = next(c for c in draft.section("hypotheses").claims if c.label == "Assessment")
-    assert assessment.text.startswith("ACH: Hypothesis") or "does not yet discriminate" in assessment.text
+    assert assessment.text.startswith(f"ACH: {hypotheses[best]} is the least inconsistent"), assessment.text
+    assert f"{inconsistent[best]} inconsistent items, against {inconsistent[runner]}" in assessment.text
 
 
 def test_human_dates() -> None:
-    from agent.drafting.parts import human_date
+    from agent.corpus.dates import human_date
 
     assert [human_date(v) for v in ("2024-08-06", "2024-11", "2024")] == ["6 August 2024", "November 2024", "2024"]
 
@@ -230,7 +240,7 @@ def test_key_dates_written_by_code_each_event_said_by_the_model_and_checked(serv
     assert Flag.NUMBER_NOT_IN_EVIDENCE not in claim.flags  # a resolved year ("In February" -> 2025) is code's
     assert len(dates) == 3 and all(re.fullmatch(r"(\d{1,2} )?[A-Z][a-z]+ \d{4}", d) for d in dates), claim.text
     # in date order, each date the one its cited sentence states (resolved), each sentence quoted exactly
-    from agent.drafting.parts import human_date
+    from agent.corpus.dates import human_date
 
     events = {human_date(e.date): e for e in ctx.analysis.timeline} if ctx.analysis else {}
     assert [events[d].date for d in dates] == sorted(events[d].date for d in dates)

@@ -145,7 +145,7 @@ def test_embeddings_key_is_bound_too(tmp_path: Path, monkeypatch) -> None:
 
 def _reviewed(tmp_path: Path):  # type: ignore[no-untyped-def]
     from agent.review.session import ReviewSession
-    from tests.test_review_support import seed_draft
+    from tests.support.review import seed_draft
 
     draft, docs, _ = seed_draft()
     ws = Workspace.at(tmp_path / "ws").ensure()
@@ -198,7 +198,7 @@ def test_a_draft_id_is_never_a_path(tmp_path: Path, bad: str) -> None:
     from agent.core.paths import UnsafeName
     from agent.export.render import export_draft
     from agent.review.session import ReviewSession
-    from tests.test_review_support import seed_draft
+    from tests.support.review import seed_draft
 
     ws = Workspace.at(tmp_path / "ws").ensure()
     for make in (ws.draft_file, ws.journal_file, ws.lock_file):
@@ -350,7 +350,7 @@ async def test_browsing_a_received_case_records_no_decision_and_signs_as_the_use
     from agent.core.atomic import atomic_write_text
     from agent.review.session import ReviewSession
     from agent.tradecraft.profiles import REGISTRY_FILE
-    from tests.test_review_support import FakeBackend, seed_draft
+    from tests.support.review import FakeBackend, seed_draft
     from tui.app import BriefReviewApp
 
     case = tmp_path / "case"
@@ -414,7 +414,7 @@ def test_export_to_a_folder_writes_into_it_and_an_unwritable_path_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from agent.core.atomic import atomic_write_text
-    from tests.test_review_support import seed_draft
+    from tests.support.review import seed_draft
 
     ws = Workspace.at(tmp_path / "ws").ensure()
     draft = seed_draft()[0]

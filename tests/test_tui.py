@@ -26,7 +26,7 @@ from agent.core.contracts import Chunk, Draft, SourceDocument
 from agent.core.paths import PROJECT_ROOT, Workspace
 from agent.review.session import ReviewSession
 from agent.tradecraft.profiles import REGISTRY_FILE, Registry, set_document
-from tests.test_review_support import FakeBackend, seed_draft
+from tests.support.review import FakeBackend, seed_draft
 from tui.ach_view import AchScreen
 from tui.app import BriefReviewApp
 from tui.claim_list import ClaimList
@@ -509,7 +509,7 @@ _CHILD = textwrap.dedent(
     from pathlib import Path
     from agent.core.paths import Workspace
     from agent.review.session import ReviewSession
-    from tests.test_review_support import FakeBackend, seed_draft
+    from tests.support.review import FakeBackend, seed_draft
     from tui.app import BriefReviewApp
 
     async def main() -> None:

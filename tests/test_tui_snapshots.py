@@ -19,7 +19,7 @@ from textual.widgets import TextArea
 from agent.core.paths import Workspace
 from agent.review.session import ReviewSession
 from agent.tradecraft.profiles import REGISTRY_FILE
-from tests.test_review_support import FakeBackend, seed_draft
+from tests.support.review import FakeBackend, seed_draft
 from tui.app import BriefReviewApp
 
 SIZE = (120, 40)

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from agent.core.contracts import Chunk, Flag
+from agent.corpus.numbers import numbers_in
 from agent.drafting.verify import (
     EvidenceItem,
     EvidencePack,
     GivenCitation,
     clean_quote,
     locate,
-    numbers_in,
     verify_claim,
 )
 
@@ -213,3 +213,20 @@ def test_hard_wrapped_text_keeps_its_body() -> None:
         pack=pack,
     )
     assert c.citations and not c.dropped, c.dropped
+
+
+def test_low_reliability_uses_the_analysis_cues() -> None:
+    """The verifier asks the corpus's sourcing cues, not a word list of its own: state-run television is state
+    media to both (the verifier's old list knew only 'state media', 'KCNA' and the like)."""
+    text = "The ministry denied it. State-run television said the convoy crossed the border at dawn."
+    pack = EvidencePack([EvidenceItem("S1", Chunk(id="c9", doc_id="d9", ordinal=0, text=text, start=0, end=len(text)))])
+    c = verify_claim(
+        claim_id="y",
+        section="bluf",
+        text="A convoy crossed the border.",
+        label=None,
+        confidence="low",
+        given=[GivenCitation("S1", "the convoy crossed the border at dawn")],
+        pack=pack,
+    )
+    assert c.citations and Flag.LOW_RELIABILITY in c.flags

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from agent.cli.main import parse_date
+from agent.cli.common import parse_date
 from agent.core.display import printable, safe
 from agent.core.paths import Workspace
 from agent.core.settings import Settings, redact_url

@@ -8,25 +8,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
 
 from agent import __version__
+from agent.cli.common import Handler, user_errors
 from agent.core.display import printable, safe
 from agent.core.paths import UnsafePath, Workspace
-from agent.core.settings import Settings, load_settings
-
-Handler = Callable[[argparse.Namespace, Workspace, Settings, Console], int]
-
-
-def parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+from agent.core.settings import load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,37 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         Console(stderr=True).print("[yellow]interrupted[/]")
         return 130
-    except _user_errors() as e:
+    except user_errors() as e:
         # made printable and escaped (a message may quote `briefwright[local]`), unwrapped (it may end with a command
         # to copy)
         Console(stderr=True).print(f"[red]error:[/] {safe(e)}", soft_wrap=True)
         return 1
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    """Errors whose message is the whole story for the user: no traceback."""
-    from agent.cli.tradecraft import NothingToAnalyse
-    from agent.core.model_files import AssetError
-    from agent.core.paths import UnsafeName, UnsafePath
-    from agent.corpus.embeddings import EmbeddingError
-    from agent.corpus.index import IndexError_
-    from agent.drafting.pipeline import DraftFileError
-    from agent.llm.seam import LLMError
-    from agent.review.session import ReviewError
-    from agent.tradecraft.profiles import RegistryError
-
-    return (
-        AssetError,
-        EmbeddingError,
-        IndexError_,
-        LLMError,
-        UnsafeName,
-        UnsafePath,
-        DraftFileError,
-        ReviewError,
-        RegistryError,
-        NothingToAnalyse,
-    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from agent.cli.main import parse_date
+from agent.cli.common import NothingToAnalyse, parse_date
 from agent.core.display import safe
 from agent.core.paths import Workspace
 from agent.core.settings import Settings
@@ -44,10 +44,6 @@ def register(sub: Any) -> None:
     s.add_argument("--draft", help="only the sources of this draft (id)")
     s.add_argument("--json", action="store_true", help="JSON on stdout")
     s.set_defaults(handler=cmd_contradictions)
-
-
-class NothingToAnalyse(LookupError):
-    pass
 
 
 def _analysis(args: argparse.Namespace, ws: Workspace, settings: Settings) -> tuple[SentenceBase, Analysis]:

@@ -30,7 +30,6 @@ from agent.corpus.readers import (
     decode,
     failure_reason,
     normalise_text,
-    parse_date,
     read_document,
     read_sources,
 )
@@ -47,7 +46,6 @@ __all__ = [
     "discover",
     "ingest_paths",
     "normalise_text",
-    "parse_date",
     "read_document",
     "read_sources",
     "walk",

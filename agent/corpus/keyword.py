@@ -19,20 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he her here
-    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
-    off on once only or other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your yours yourself yourselves""".split()  # noqa: SIM905
-)
+from agent.corpus.text import STOPWORDS
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 K1, B = 1.2, 0.75
 
 
-def stem(word: str) -> str:
-    """Harman's S stemmer: plural endings only, so it rarely conflates unrelated words."""
+def search_stem(word: str) -> str:
+    """The stem of a search term, for documents and queries alike. Harman's S stemmer: plural endings only, so it
+    rarely conflates unrelated words."""
     if len(word) > 3 and word.endswith("ies") and not word.endswith(("eies", "aies")):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
@@ -43,7 +38,7 @@ def stem(word: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    return [stem(w) for w in (t.lower() for t in _WORD.findall(text)) if w not in STOPWORDS and len(w) > 1]
+    return [search_stem(w) for w in (t.lower() for t in _WORD.findall(text)) if w not in STOPWORDS and len(w) > 1]
 
 
 def query_terms(query: str) -> list[str]:

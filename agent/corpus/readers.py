@@ -36,7 +36,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from agent.core.contracts import Attachment, MetaSource, SourceDocument, stable_id
-from agent.corpus.reflow import reflow
+from agent.core.origins import outranks
+from agent.corpus.dates import parse_date
+from agent.corpus.inference import infer_metadata
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 SUPPORTED = {
@@ -121,9 +123,6 @@ def decode(raw: bytes, path: Path | str = "") -> str:
 
 # --------------------------------------------------------------------------- metadata
 
-# Higher wins; at equal rank the first value found stays.
-_RANK: dict[MetaSource, int] = {"inferred": 0, "inherited": 1, "file": 2, "sidecar": 3, "analyst": 4}
-
 
 @dataclass
 class Meta:
@@ -135,7 +134,8 @@ class Meta:
     sources: dict[str, MetaSource] = field(default_factory=dict)
 
     def put(self, key: str, value: object, source: MetaSource) -> None:
-        """Set ``key`` from ``source`` unless a value from a source of equal or higher rank is already there."""
+        """Set ``key`` from ``source`` unless a value from a source of equal or higher rank is already there
+        (:mod:`agent.core.origins`)."""
         if key == "published":
             if isinstance(value, datetime):
                 value = value.date()
@@ -147,8 +147,7 @@ class Meta:
             value = None
         if value is None:
             return
-        held = self.sources.get(key)
-        if held is not None and _RANK[held] >= _RANK[source]:
+        if not outranks(source, self.sources.get(key)):
             return
         setattr(self, key, value)
         self.sources[key] = source
@@ -173,56 +172,6 @@ class Meta:
                 self.put(key, f"{value} — {name}" if key == "title" else value, "inherited")
 
 
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ],
-        start=1,
-    )
-}
-_DATE_RES = [
-    re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
-    re.compile(r"\b(?P<mon>[A-Z][a-z]+)\.? (?P<d>\d{1,2})(?:st|nd|rd|th)?,? (?P<y>\d{4})\b"),
-    re.compile(r"\b(?P<d>\d{1,2}) (?P<mon>[A-Z][a-z]+)\.? (?P<y>\d{4})\b"),
-]
-
-
-def parse_date(text: str) -> date | None:
-    """The first date written as 2025-12-27, March 24th, 2025 or 24 March 2025 in ``text``."""
-    for rx in _DATE_RES:
-        for m in rx.finditer(text):
-            g = m.groupdict()
-            month = int(g["m"]) if g.get("m") else _month(g.get("mon") or "")
-            if not month:
-                continue
-            try:
-                return date(int(g["y"]), month, int(g["d"]))
-            except ValueError:
-                continue
-    return None
-
-
-def _month(name: str) -> int:
-    name = name.lower()
-    for full, n in _MONTHS.items():
-        if len(name) >= 3 and full.startswith(name):
-            return n
-    return 0
-
-
 _FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.S)
 
 
@@ -239,21 +188,10 @@ def _front_matter(text: str) -> tuple[dict[str, object], str]:
 
 
 def _infer_from_text(text: str, meta: Meta, *, laid_out: bool = False) -> None:
-    """Title = a short first line that is a line of its own (not the start of a wrapped paragraph);
-    published = a date in the first few lines."""
-    lines = [ln.strip() for ln in text.split("\n")[:8] if ln.strip()]
-    if not lines:
-        return
-    first_end = text.find("\n")
-    alone = first_end < 0 or reflow(text, laid_out=laid_out)[first_end] == "\n"
-    if len(lines[0]) <= 200 and not parse_date(lines[0]) and alone:
-        meta.put("title", lines[0].lstrip("# ").strip(), "inferred")
-    for ln in lines[:6]:
-        if len(ln) <= 80 or ln.lower().startswith(("published", "date")):
-            d = parse_date(ln)
-            if d:
-                meta.put("published", d, "inferred")
-                break
+    """The title and date the text gives (:func:`agent.corpus.inference.infer_metadata`), as ``inferred``."""
+    got = infer_metadata(text, laid_out=laid_out)
+    meta.put("title", got.title, "inferred")
+    meta.put("published", got.published, "inferred")
 
 
 # --------------------------------------------------------------------------- formats

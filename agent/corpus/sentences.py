@@ -10,35 +10,33 @@ Pipeline (``analyse``):
    the remaining newlines, trimmed of whitespace and bullet markers, and repaired (closing quotes
    that spaCy left at the start of the next sentence, splits after title abbreviations).
 3. Each sentence is classified (body/heading/boilerplate/bullet) and annotated with named entities,
-   resolved dates (hand resolver over spaCy DATE entities), numbers (with what they count) and
-   sourcing cues (regex lexicon, ``detect_cues``).
+   resolved dates (``dates.resolve_date`` over spaCy DATE entities), numbers (with what they count,
+   ``numbers``) and sourcing cues (``cues.detect_cues``).
 """
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import re
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from agent.core.contracts import (
-    Cue,
-    CueKind,
     DateMention,
     Mention,
-    NumberKind,
     NumberMention,
-    Precision,
     Sentence,
     SentenceKind,
     SourceDocument,
 )
+from agent.corpus.cues import detect_cues
+from agent.corpus.dates import MONTH_ABBREVIATIONS, resolve_date
+from agent.corpus.numbers import LABEL_KIND, counted_noun, number_values
 from agent.corpus.reflow import BULLET_RE as _BULLET_RE
 from agent.corpus.reflow import is_bullet_line as _is_bullet_line
 from agent.corpus.reflow import laid_out, reflow
@@ -100,18 +98,7 @@ _TITLE_ABBREV = frozenset(
         "i.e",
         "approx",
         "dept",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
+        *MONTH_ABBREVIATIONS,
     ]
 )
 _SPLIT_NL = re.compile(r"\n")
@@ -235,484 +222,6 @@ def _classify(sentence: str, whole_line: bool, first_line: bool, bullet: bool) -
 
 
 # --------------------------------------------------------------------------------------------
-# Dates
-# --------------------------------------------------------------------------------------------
-
-_MONTHS: dict[str, int] = {}
-for _i, _name in enumerate(calendar.month_name):
-    if _i:
-        _MONTHS[_name.lower()] = _i
-        _MONTHS[_name.lower()[:3]] = _i
-_MONTHS["sept"] = 9
-_MON = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>(?:1[5-9]|20|21)\d{2})"
-_REL = r"(?P<rel>last|this|next|previous|the\s+previous|the\s+following)\s+year"
-_PREFIX = re.compile(
-    r"^(?:(?:back|since|in|on|by|from|during|until|till|through|throughout|before|after|as\s+of|the|of|early|late"
-    r"|mid|around|circa|about|at|beginning|end|start|the\s+end\s+of|the\s+start\s+of|the\s+beginning\s+of"
-    r"|earlier|later|sometime|last|this)\b[\s-]*)+",
-)
-_DATE_PATTERNS: list[re.Pattern[str]] = [
-    re.compile(r"^(?P<year>\d{4})-(?P<monnum>\d{2})-(?P<day>\d{2})$"),
-    re.compile(rf"^{_DAY}\s+(?:of\s+)?{_MON},?\s+{_YEAR}$"),
-    re.compile(rf"^{_MON}\s+{_DAY},?\s+{_YEAR}$"),
-    re.compile(rf"^{_MON}\s+{_DAY}$"),
-    re.compile(rf"^{_DAY}\s+(?:of\s+)?{_MON}$"),
-    re.compile(rf"^{_MON},?\s+(?:of\s+)?{_YEAR}$"),
-    re.compile(rf"^{_MON},?\s+(?:of\s+)?{_REL}$"),
-    re.compile(rf"^{_MON}$"),
-    re.compile(rf"^{_YEAR}$"),
-    re.compile(rf"^{_REL}$"),
-    re.compile(r"^(?P<word>today|yesterday|tomorrow)$"),
-    re.compile(r"^(?P<relm>last|this|next|previous)\s+month$"),
-]
-
-
-def _ymd(y: int, m: int, d: int) -> date | None:
-    try:
-        return date(y, m, d)
-    except ValueError:
-        return None
-
-
-def _resolve_one(expr: str, base: date | None) -> tuple[str, Precision] | None:
-    e = re.sub(r"\s+", " ", expr.strip().lower()).strip(" .,;:()[]")
-    e = e.replace("\u2019", "'")
-    # a bare "last/this/next year" must not lose its modifier to the prefix stripper
-    if not re.fullmatch(_REL + r"|(?:last|this|next|previous) month", e):
-        e = _PREFIX.sub("", e).strip()
-    if not e or "new year" in e:
-        return None
-    for pat in _DATE_PATTERNS:
-        m = pat.match(e)
-        if not m:
-            continue
-        g = m.groupdict()
-        if g.get("word"):
-            if base is None:
-                return None
-            shift = {"today": 0, "yesterday": -1, "tomorrow": 1}[g["word"]]
-            return (base + timedelta(days=shift)).isoformat(), "day"
-        if g.get("relm"):
-            if base is None:
-                return None
-            k = {"last": -1, "previous": -1, "this": 0, "next": 1}[g["relm"]]
-            y, mo = divmod(base.year * 12 + base.month - 1 + k, 12)
-            return f"{y:04d}-{mo + 1:02d}", "month"
-        month = _MONTHS[g["mon"]] if g.get("mon") else int(g["monnum"]) if g.get("monnum") else None
-        year: int | None = int(g["year"]) if g.get("year") else None
-        if g.get("rel"):
-            if base is None:
-                return None
-            rel = g["rel"].split()[-1]
-            year = base.year + {"last": -1, "previous": -1, "this": 0, "next": 1, "following": 1}[rel]
-        day = int(g["day"]) if g.get("day") else None
-        if month is None:
-            return (f"{year:04d}", "year") if year is not None else None
-        if year is None:
-            if base is None:
-                return None
-            # the most recent such month (or day) not after base
-            year = base.year
-            if (month > base.month) if day is None else ((month, day) > (base.month, base.day)):
-                year -= 1
-        if day is not None:
-            d = _ymd(year, month, day)
-            return (d.isoformat(), "day") if d else None
-        return f"{year:04d}-{month:02d}", "month"
-    return None
-
-
-_DEICTIC = re.compile(r"\b(?:today|yesterday|tomorrow)\b", re.IGNORECASE)
-
-
-def _resolve(expr: str, base: date | None) -> tuple[str, Precision] | None:
-    r = _resolve_one(expr, base)
-    if r is None and "," in expr and _DEICTIC.search(expr):
-        parts = [p for p in (x.strip() for x in expr.split(",")) if p]
-        got = [x for x in (_resolve_one(p, base) for p in parts) if x is not None]
-        if len(got) > 1:  # "today, December 3rd": prefer the explicit part
-            explicit = (_resolve_one(p, base) for p in parts if not _DEICTIC.search(p))
-            got = [x for x in explicit if x is not None]
-        if len(got) == 1:
-            r = got[0]
-    return r
-
-
-def resolve_date(expr: str, base: date | None) -> tuple[str, str] | None:
-    """Resolve a date expression to (value, precision) or None when it cannot be done reliably.
-
-    value is "YYYY-MM-DD", "YYYY-MM" or "YYYY". Relative expressions ("August of last year",
-    "In February", "March 20th") are resolved against ``base`` (the document's published date);
-    a month (or month-day) without a year is the most recent one not after ``base``.
-    Vague expressions ("last week", "recently", "the 1980s", "New Year", "24 years") give None.
-    """
-    return _resolve(expr, base)
-
-
-# --------------------------------------------------------------------------------------------
-# Numbers
-# --------------------------------------------------------------------------------------------
-
-_WORD_NUM: dict[str, float] = {
-    w: float(i)
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
-_WORD_NUM.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90})
-_WORD_NUM.update({"a dozen": 12, "dozen": 12, "a hundred": 100, "a thousand": 1000, "a million": 1e6})
-_ORD_WORD = {
-    w: float(i + 1)
-    for i, w in enumerate(
-        [
-            "first",
-            "second",
-            "third",
-            "fourth",
-            "fifth",
-            "sixth",
-            "seventh",
-            "eighth",
-            "ninth",
-            "tenth",
-            "eleventh",
-            "twelfth",
-        ]
-    )
-}
-_MULT = {
-    "hundred": 1e2,
-    "thousand": 1e3,
-    "million": 1e6,
-    "billion": 1e9,
-    "trillion": 1e12,
-    "bn": 1e9,
-    "m": 1e6,
-    "k": 1e3,
-}
-_NUM_RE = re.compile(
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
-    + "|".join(sorted((re.escape(w) for w in _WORD_NUM), key=len, reverse=True))
-    + r")(?:st|nd|rd|th)?(?:\s*(?P<mult>hundred|thousand|million|billion|trillion|bn|k|m)\b)?",
-    re.IGNORECASE,
-)
-_RANGE_SEP = re.compile(r"^\s*(?:to|-|\u2013|—|and|or)\s*\$?\s*$", re.IGNORECASE)
-_LABEL_KIND: dict[str, NumberKind] = {
-    "CARDINAL": "cardinal",
-    "MONEY": "money",
-    "PERCENT": "percent",
-    "QUANTITY": "quantity",
-    "ORDINAL": "ordinal",
-}
-
-
-def _parse_numbers(text: str) -> list[tuple[float, int, int]]:
-    vals: list[tuple[float, int, int]] = []
-    for m in _NUM_RE.finditer(text):
-        raw = m.group("num").lower()
-        # word numbers must be whole words
-        if raw[0].isalpha() and (
-            (m.start() > 0 and text[m.start() - 1].isalpha()) or (m.end() < len(text) and text[m.end()].isalpha())
-        ):
-            continue
-        v = _WORD_NUM[raw] if raw[0].isalpha() else float(raw.replace(",", ""))
-        if m.group("mult"):
-            v *= _MULT[m.group("mult").lower()]
-        vals.append((v, m.start(), m.end()))
-    return vals
-
-
-def _number_values(ent_text: str, kind: NumberKind) -> tuple[float, float] | None:
-    if kind == "ordinal":
-        w = ent_text.strip().lower()
-        if w in _ORD_WORD:
-            return _ORD_WORD[w], _ORD_WORD[w]
-    vals = _parse_numbers(ent_text)
-    if not vals:
-        return None
-    if len(vals) >= 2 and _RANGE_SEP.match(ent_text[vals[0][2] : vals[1][1]]):
-        lo, hi = vals[0][0], vals[1][0]
-        # "2 to 3 million": the multiplier applies to both ends
-        if hi >= 1000 and lo < 1000 and hi / max(lo, 1) > 100:
-            for mult in (1e3, 1e6, 1e9):
-                if lo * mult <= hi and hi < lo * mult * 1000:
-                    lo *= mult
-                    break
-        return min(lo, hi), max(lo, hi)
-    return vals[0][0], vals[0][0]
-
-
-def _counts(ent: Span) -> str | None:
-    """The noun the number counts: head of a nummod, else the first noun right after the entity."""
-    nouns = ("NOUN", "PROPN")
-    for tok in ent:
-        if tok.dep_ in ("nummod", "quantmod") and tok.head.i >= ent.end and tok.head.pos_ in nouns:
-            return tok.head.text.lower()
-    doc = ent.doc
-    i = ent.end
-    while i < len(doc) and i < ent.end + 4:
-        t = doc[i]
-        if t.pos_ == "NOUN":
-            return t.text.lower()
-        if t.pos_ not in ("ADJ", "PROPN", "NUM") and t.dep_ not in ("amod", "compound"):
-            break
-        i += 1
-    # unit nouns inside a QUANTITY/MONEY entity ("1,000 square kilometers")
-    inner = [t for t in ent if t.pos_ == "NOUN"]
-    if inner and ent.label_ == "QUANTITY":
-        return inner[-1].text.lower()
-    return None
-
-
-# --------------------------------------------------------------------------------------------
-# Cues
-# --------------------------------------------------------------------------------------------
-
-_NAME_WORD = r"(?:[A-Z][\w\u2019'.-]*|al-\w+|bin|de|van|von)"
-_NAME = rf"{_NAME_WORD}(?:\s+(?:of\s+the\s+|of\s+|for\s+the\s+|for\s+|and\s+)?{_NAME_WORD}){{0,7}}"
-_NOT_A_NAME = frozenset(
-    [
-        "The",
-        "This",
-        "That",
-        "These",
-        "Those",
-        "It",
-        "He",
-        "She",
-        "They",
-        "We",
-        "I",
-        "You",
-        "A",
-        "An",
-        "But",
-        "And",
-        "Yet",
-        "So",
-        "Then",
-        "There",
-        "Here",
-        "Some",
-        "Many",
-        "Most",
-        "Several",
-        "One",
-        "In",
-        "On",
-        "At",
-        "For",
-        "As",
-        "If",
-        "When",
-        "While",
-        "Officials",
-        "Sources",
-        "Insiders",
-        "Analysts",
-        "Experts",
-        "Reports",
-    ]
-)
-_PRONOUN = frozenset(["He", "She", "They", "We", "I", "You", "It"])
-_ANON_NOUNS = r"(?:sources?|officials?|diplomats?|insiders?|persons?|people|individuals?|officers?|analysts?|experts?)"
-_ANON_STOP = frozenset(
-    [
-        "have",
-        "has",
-        "had",
-        "said",
-        "say",
-        "says",
-        "told",
-        "tell",
-        "were",
-        "was",
-        "are",
-        "is",
-        "who",
-        "that",
-        "which",
-        "and",
-        "but",
-        "claim",
-        "claimed",
-        "claims",
-        "described",
-        "describe",
-        "suggest",
-        "suggested",
-        "reported",
-        "report",
-        "indicated",
-        "indicate",
-        "hinted",
-        "believe",
-        "believed",
-        ",",
-    ]
-)
-
-_VERBS = (
-    r"(?:said|says|stated|states|told|tells|claimed|claims|reported|reports|announced|added|warned|noted|wrote"
-    r"|insisted|acknowledged|confirmed|denied|argued|asserted|declared|alleged|explained)"
-)
-
-_STATE_MEDIA_RE = re.compile(
-    r"\bKCNA\b|\bKorean\s+Central\s+(?:News\s+Agency|Television)\b|\bPyongyang\s+Central\s+News\s+Agency\b"
-    r"|\bCTAK\b|ЦТАК|\bTASS\b|\bRIA\s+Novosti\b|\bRodong\s+Sinmun\b|\bXinhua\b|\bGlobal\s+Times\b|\bSputnik\b"
-    r"|\b[Ss]tate[\s-](?:run|controlled|owned|affiliated)\s+(?:media|news(?:paper)?|television|TV|outlets?|agency"
-    r"|broadcasters?|press)\b|\b[Ss]tate\s+(?:media|television|TV|news\s+agency|broadcaster|press)\b"
-    r"|\bpurported(?:ly)?\s+(?:[\w\u2019'-]+\s+){0,4}?release\b",
-)
-_HEDGED_RE = re.compile(
-    r"\b(?:[Rr]eportedly|[Aa]llegedly|[Pp]urported(?:ly)?|[Ss]upposedly|[Aa]pparently|[Uu]nconfirmed|[Uu]nverified)\b"
-    r"|\b(?:has|have|had)\s+hinted\b|\bhinted\b"
-    r"|\b(?:appears?|appeared|seems?|seemed)\s+to\b"
-    r"|\b[Cc]ould\b|\bmay\b|\bMay(?=\s+(?:be|have|not|also|well|soon|never|still|even)\b)"
-    r"|\bmight(?=\s+(?:be|have|not|also|well|soon|never|still|even|just|now|yet)\b)"
-    r"|\b(?:[Ii]t\s+is|[Ii]t\s+was|[Ii]t\s+has\s+been|is|are|was|were)\s+(?:widely\s+)?believed\b"
-    r"|\b(?:is|are|was|were)\s+said\s+to\b"
-    r"|\b[Rr]umou?red\b",
-)
-_ANON_RE = re.compile(
-    # sources close to / familiar with ... (phrase continues, trimmed in code)
-    rf"\b(?:[Ss]ources?|[Ii]nsiders?|[Pp]eople|[Oo]fficials?|[Pp]ersons?|[Aa]n?\s+official|[Aa]\s+source)"
-    rf"\s+(?:close\s+to|familiar\s+with|with\s+(?:direct\s+)?knowledge\s+of|inside|within|briefed\s+on)\b"
-    rf"(?P<tail>(?:\s+[\w\u2019'-]+){{1,6}})?"
-    rf"|\b(?:[Uu]nnamed|[Aa]nonymous|[Uu]nidentified|[Uu]ndisclosed)\s+(?:[\w-]+\s+){{0,2}}?{_ANON_NOUNS}\b"
-    rf"|\b(?:[Aa]ccording\s+to|[Cc]iting|[Cc]ited\s+by)\s+(?:(?:several|multiple|some|two|three|local|military"
-    rf"|intelligence|diplomatic|government|western|informed|senior)\s+)*(?:sources|insiders|an?\s+insider)\b"
-    rf"|\b(?:[Ss]enior|[Ii]ntelligence|[Dd]iplomatic|[Mm]ilitary|[Gg]overnment|[Ww]estern|[Ii]nformed|[Rr]eliable"
-    rf"|[Ss]everal|[Mm]ultiple|[Ll]ocal)\s+sources\b"
-    rf"|\b[Ss]ources\s+(?:say|said|told|claim(?:ed)?|report(?:ed)?|indicate[ds]?|suggest(?:ed)?|believe[ds]?)\b"
-    rf"|\b(?:(?:by|from|to|told|said)\s+)?(?:[Oo]ne|[Aa]|[Aa]nother|[Aa]n\s+anonymous)\s+source\b(?!s|\s+of\b)"
-    rf"|\b[Ii]nsiders\b|\ban\s+insider\b"
-    rf"|\b(?:[Ii]t\s+(?:is|was|has\s+been|had\s+been)|[Ii]t's)\s+reported\b"
-    rf"|\bon\s+(?:the\s+)?condition\s+of\s+anonymity\b|\bdeclined\s+to\s+be\s+(?:named|identified)\b"
-    rf"|\bnot\s+authori[sz]ed\s+to\s+speak\b"
-    rf"|\b(?:[Aa]n?|[Oo]ne|[Tt]wo|[Tt]hree|[Ss]everal|[Ss]ome)\s+(?:[\w.-]+\s+){{0,2}}?(?:officials?|diplomats?|sources?)"
-    rf"\s+(?:said|says|stated|told|claimed|confirmed|added|noted)\b",
-)
-# One unnamed official (not "sources", not "officials"): a single voice, so no corroboration within the report.
-_ONE_OFFICIAL_RE = re.compile(
-    r"(?:(?:by|from|to|told|said)\s+)?(?:[Aa]n?|[Oo]ne|[Aa]nother)\s+(?:[\w.-]+\s+){0,3}?"
-    r"(?:official|diplomat|officer)\b(?!s)"
-)
-_SOURCE_NOUN = (
-    r"(?:spies|officials?|intelligence|media|forces|military|government|analysts?|experts?|authorities|diplomats?"
-    r"|ministry|lawmakers|troops|agency|officers?|spy\s+agency|army|police|embassy|press|prosecutors|investigators)"
-)
-_ACCORDING_RE = re.compile(r"\b[Aa]ccording\s+to\s+(?:the\s+)?")
-_SUBJ_VERB_RE = re.compile(
-    rf"(?P<who>\b{_NAME}(?:\s+{_SOURCE_NOUN}\b)?)(?:\s*,\s*[^,.;\n“”\"]{{2,80}},)?\s+(?:has\s+|have\s+|had\s+)?{_VERBS}\b"
-)
-# "…," said Zelenskyy. — not "said Russia pays", where the name begins the reported clause
-_VERB_SUBJ_RE = re.compile(rf"\b(?:said|says|added|wrote|told)\s+(?P<who>{_NAME})(?=\s*(?:[.,;:!?\n]|$))")
-_PRONOUN_VERB_RE = re.compile(rf"\b(?P<who>He|She|They|We|I|he|she|they|we)\s+(?:has\s+|have\s+|had\s+)?{_VERBS}\b")
-
-
-def _who_after_according(text: str, pos: int) -> tuple[str, int] | None:
-    """Named source right after 'according to [the]': a run of capitalised words (with of/for/and)."""
-    m = re.compile(_NAME).match(text, pos)
-    if not m:
-        return None
-    who = m.group(0)
-    # trim trailing connectors and possessive
-    who = re.sub(r"(?:\s+(?:of|for|and|the))+$", "", who)
-    who = re.sub(r"[\u2019']s?$", "", who).rstrip(".")
-    if not who or who.split()[0] in _NOT_A_NAME:
-        return None
-    noun = re.compile(rf"\s+{_SOURCE_NOUN}\b").match(text, pos + len(who))
-    if noun:
-        who += noun.group(0)
-    return re.sub(r"\s+", " ", who), pos + len(who)
-
-
-def detect_cues(text: str, offset: int = 0) -> list[Cue]:
-    """Sourcing cues in ``text`` (regex lexicon). Offsets are ``offset`` + position in ``text``."""
-    found: list[Cue] = []
-
-    def add(kind: CueKind, s: int, e: int, who: str | None = None) -> None:
-        found.append(Cue(kind=kind, text=text[s:e], start=offset + s, end=offset + e, who=who))
-
-    for m in _ANON_RE.finditer(text):
-        s, e = m.start(), m.end()
-        tail = m.groupdict().get("tail")
-        if tail:
-            words = list(re.finditer(r"[\w\u2019'-]+", text[m.start("tail") : m.end("tail")]))
-            e = m.start("tail")
-            for w in words:
-                if w.group(0).lower() in _ANON_STOP:
-                    break
-                e = m.start("tail") + w.end()
-        add("unnamed-official" if _ONE_OFFICIAL_RE.match(text, s) else "anonymous", s, e)
-    for m in _STATE_MEDIA_RE.finditer(text):
-        add("state-media", m.start(), m.end(), re.sub(r"\s+", " ", m.group(0)))
-    for m in _HEDGED_RE.finditer(text):
-        add("hedged", m.start(), m.end())
-
-    anon_spans = [(c.start - offset, c.end - offset) for c in found if c.kind in ("anonymous", "unnamed-official")]
-
-    def overlaps_anon(s: int, e: int) -> bool:
-        return any(a < e and s < b for a, b in anon_spans)
-
-    for m in _ACCORDING_RE.finditer(text):
-        got = _who_after_according(text, m.end())
-        if got and not overlaps_anon(m.start(), got[1]):
-            add("attributed", m.start(), got[1], got[0])
-    for m in _SUBJ_VERB_RE.finditer(text):
-        who = m.group("who")
-        # drop a sentence-initial function word glued to the name ("The Kremlin" keeps "Kremlin")
-        parts = who.split()
-        while parts and parts[0] in _NOT_A_NAME:
-            parts = parts[1:]
-        if not parts or overlaps_anon(m.start(), m.end()):
-            continue
-        add("attributed", m.start("who") + who.index(parts[0]), m.end(), " ".join(parts))
-    for m in _VERB_SUBJ_RE.finditer(text):
-        who = m.group("who").rstrip(".")  # the sentence's full stop is not part of the name
-        if who.split()[0] in _NOT_A_NAME:
-            continue
-        add("attributed", m.start(), m.start("who") + len(who), who)
-    for m in _PRONOUN_VERB_RE.finditer(text):
-        add("attributed", m.start(), m.end(), None)
-
-    # de-duplicate: same kind overlapping -> keep the longer
-    found.sort(key=lambda c: (c.start, -(c.end - c.start)))
-    out: list[Cue] = []
-    for c in found:
-        if any(o.kind == c.kind and o.start < c.end and c.start < o.end for o in out):
-            continue
-        out.append(c)
-    return out
-
-
-# --------------------------------------------------------------------------------------------
 # analyse
 # --------------------------------------------------------------------------------------------
 
@@ -770,18 +279,18 @@ def analyse(nlp: Language, doc_id: str, text: str, published: date | None, *, la
         dates: list[DateMention] = []
         for ds, de in date_spans:
             if s <= ds and de <= e:
-                r = _resolve(flowed[ds:de], published)
+                r = resolve_date(flowed[ds:de], published)
                 if r is not None:
                     value, prec = r
                     dates.append(DateMention(text=text[ds:de], start=ds, end=de, value=value, precision=prec))
         numbers: list[NumberMention] = []
         for x in doc.ents:
-            nkind = _LABEL_KIND.get(x.label_)
+            nkind = LABEL_KIND.get(x.label_)
             if nkind is None or not (s <= x.start_char and x.end_char <= e):
                 continue
             if _in(x.start_char, x.end_char, date_spans):
                 continue
-            vals = _number_values(x.text, nkind)
+            vals = number_values(x.text, nkind)
             if vals is None:
                 continue
             ns = x.start_char
@@ -796,7 +305,7 @@ def analyse(nlp: Language, doc_id: str, text: str, published: date | None, *, la
                     end=x.end_char,
                     low=vals[0],
                     high=vals[1],
-                    counts=None if nkind in ("ordinal", "percent") else _counts(x),
+                    counts=None if nkind in ("ordinal", "percent") else counted_noun(x),
                     kind=nkind,
                 )
             )
@@ -858,81 +367,3 @@ class SentenceAnalyser:
                 store.put_sentences(doc.id, version, got)
             out[doc.id] = got
         return out
-
-
-_GENERIC_HEADS = frozenset(
-    [
-        "part",
-        "parts",
-        "way",
-        "ways",
-        "lot",
-        "number",
-        "numbers",
-        "time",
-        "times",
-        "year",
-        "years",
-        "day",
-        "days",
-        "month",
-        "months",
-        "week",
-        "weeks",
-        "thing",
-        "things",
-        "kind",
-        "kinds",
-        "level",
-        "levels",
-        "degree",
-        "end",
-        "side",
-        "sides",
-        "fact",
-        "facts",
-        "case",
-        "cases",
-        "point",
-        "points",
-        "question",
-        "questions",
-        "example",
-        "others",
-        "people",
-        "term",
-        "terms",
-        "use",
-        "role",
-        "roles",
-        "effort",
-        "efforts",
-        "result",
-        "results",
-        "reason",
-        "reasons",
-        "situation",
-    ]
-)
-
-
-def noun_phrases(nlp: Language, text: str) -> list[str]:
-    """Noun phrases of 1–4 words usable as tags: determiners, possessives and numbers stripped, no pronoun or
-    generic head ("part", "number"); lower-cased unless a proper name."""
-    out: list[str] = []
-    for chunk in nlp(text).noun_chunks:
-        toks = [t for t in chunk if t.pos_ not in ("DET", "PRON", "NUM", "PUNCT") and t.dep_ != "poss"]
-        toks = [t for t in toks if not t.is_stop and t.is_alpha]
-        if not toks or not 1 <= len(toks) <= 4 or toks[-1].pos_ not in ("NOUN", "PROPN"):
-            continue
-        if toks[-1].lemma_.lower() in _GENERIC_HEADS or toks[-1].text.lower() in _GENERIC_HEADS:
-            continue
-        if all(t.pos_ == "PROPN" for t in toks):
-            continue  # names are entities and places, not themes
-        keep_case = {t.i for t in toks if t.text[:1].isupper() and t.i != t.sent.start}
-        phrase = " ".join(t.text if t.i in keep_case else t.text.lower() for t in toks)
-        if len(toks) == 1 and toks[0].pos_ != "PROPN":
-            continue  # a lone common noun ("message", "nations") is too vague to tag a brief
-        if len(phrase) >= 4:
-            out.append(phrase)
-    return out

@@ -22,12 +22,13 @@ from agent.core.contracts import (
     TimelineEvent,
 )
 from agent.corpus.embeddings import Embedder
+from agent.corpus.inference import infer
 from agent.corpus.sentences import SentenceAnalyser
 from agent.corpus.store import Store
 from agent.drafting.evidence import SentenceBase, density
 from agent.tradecraft import grading
 from agent.tradecraft.figures import figure_sets
-from agent.tradecraft.profiles import REGISTRY_FILE, Registry, effective_document, infer, is_weakly_sourced, profile
+from agent.tradecraft.profiles import REGISTRY_FILE, Registry, effective_document, is_weakly_sourced, profile
 from agent.tradecraft.timeline import build_timeline
 
 

@@ -9,20 +9,19 @@ that reason, twice at most); :func:`flags_for` sets the reviewer's flags on what
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from difflib import SequenceMatcher
 
 from agent.core.contracts import Flag
-from agent.corpus.text import STOP, words
+from agent.corpus.dates import MONTH_NAMES, WEEKDAY_NAMES
+from agent.corpus.numbers import numbers_in
+from agent.corpus.text import STOPWORDS, name_stem, words
 from agent.corpus.text import WORD_RE as _WORD
-from agent.corpus.text import content_words as content_words  # re-exported: checks compare content words
-from agent.drafting.verify import numbers_in
 
 # Capitalised words that are not names: sentence openers, labels, ICD-203 terms, months and days.
-NOT_NAMES = STOP | frozenset(
+NOT_NAMES = STOPWORDS | frozenset(
     [
         "if",
         "although",
@@ -57,17 +56,8 @@ NOT_NAMES = STOP | frozenset(
         "chance",
         "certain",
     ]
-    + [m.lower() for m in (*calendar.month_name, *calendar.day_name) if m]
+    + [m.lower() for m in (*MONTH_NAMES, *WEEKDAY_NAMES)]
 )
-
-
-def stem(word: str) -> str:
-    """Fold the forms a name takes in a sentence: "Korea's", "Korean", "Koreans" -> "korea"."""
-    w = word.lower().replace("’", "'").split("'")[0]
-    for suffix in ("ians", "ian", "ans", "an", "ns", "es", "s"):
-        if len(w) > 4 and w.endswith(suffix):
-            return w[: -len(suffix)]
-    return w
 
 
 def names_in(text: str) -> list[str]:
@@ -86,8 +76,8 @@ def names_in(text: str) -> list[str]:
 
 def unsupported_names(text: str, cited: Sequence[str]) -> list[str]:
     """Names in ``text`` found in none of the ``cited`` sentences (forms folded: Korea / Korean / Korea's)."""
-    pool = {stem(w) for c in cited for w in _WORD.findall(c)}
-    return [n for n in names_in(text) if stem(n) not in pool]
+    pool = {name_stem(w) for c in cited for w in _WORD.findall(c)}
+    return [n for n in names_in(text) if name_stem(n) not in pool]
 
 
 def unsupported_numbers(text: str, cited: Sequence[str]) -> list[str]:
@@ -174,7 +164,7 @@ def refusal(
     odd = foreign_scripts(text, source_scripts)
     if odd:
         return f"it contains {', '.join(sorted(odd)).lower()} characters; write in English only"
-    invented = [n for n in names_in(text) if stem(n) not in all_source_names]
+    invented = [n for n in names_in(text) if name_stem(n) not in all_source_names]
     if invented:
         return f"it names {', '.join(invented)}, who or which is in no source sentence; use only names they contain"
     if cited:
@@ -206,7 +196,7 @@ def flags_for(
 
 def source_name_stems(texts: Iterable[str]) -> set[str]:
     """Every word form of the sources, folded as names are (for "is this name in any source at all")."""
-    return {stem(w) for t in texts for w in _WORD.findall(t)}
+    return {name_stem(w) for t in texts for w in _WORD.findall(t)}
 
 
 def is_repeat(text: str, earlier: Sequence[str], threshold: float = 0.9) -> bool:

@@ -16,7 +16,6 @@ import numpy as np
 
 from agent.core.contracts import Chunk, Citation, DigestItem, Sentence, SourceDocument
 from agent.corpus.embeddings import Embedder
-from agent.drafting.checks import content_words
 from agent.drafting.verify import is_instruction
 from agent.tradecraft.corroboration import NEAR_DUPLICATE, Corroboration, jaccard
 
@@ -52,7 +51,6 @@ class SentenceBase:
     vectors: np.ndarray
     topic_sim: np.ndarray
     chunks: dict[str, list[Chunk]] = field(default_factory=dict)
-    _words: list[set[str]] = field(default_factory=list)
     origin: dict[str, str] = field(default_factory=dict)  # document -> the source it counts as (rewrites, outlet)
     leads: dict[str, Sentence] = field(default_factory=dict)  # bullet -> the sentence ending in ':' that leads it
     corroboration: Corroboration = field(init=False)
@@ -85,7 +83,6 @@ class SentenceBase:
             vectors=vecs,
             topic_sim=vecs @ topic_vec if cands else np.zeros(0),
             chunks=chunks or {},
-            _words=[content_words(s.text) for s in cands],
             leads=leads,
         )
 
@@ -93,10 +90,15 @@ class SentenceBase:
         return len(self.sentences)
 
     def index_of(self, sentence_id: str) -> int:
-        for i, s in enumerate(self.sentences):
-            if s.id == sentence_id:
-                return i
-        raise KeyError(sentence_id)
+        i = self.corroboration.index_of(sentence_id)
+        if i is None:
+            raise KeyError(sentence_id)
+        return i
+
+    @property
+    def _words(self) -> list[set[str]]:
+        """Each sentence's content words (the corroboration measure's, computed once)."""
+        return self.corroboration.words
 
     def similarity(self, text: str, embedder: Embedder) -> np.ndarray:
         if not self.sentences:

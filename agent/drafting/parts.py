@@ -30,23 +30,23 @@ from agent.core.contracts import (
     Usage,
     stable_id,
 )
+from agent.corpus.dates import human_date
 from agent.corpus.embeddings import Embedder
+from agent.corpus.numbers import numbers_in
+from agent.corpus.text import content_words, name_stem
 from agent.drafting import builders
 from agent.drafting.analysis import Analysis, grade_claim
 from agent.drafting.builders import Built
 from agent.drafting.checks import (
-    content_words,
     flags_for,
     is_repeat,
     refusal,
     scripts,
     source_name_stems,
-    stem,
     unsupported_names,
 )
 from agent.drafting.evidence import SentenceBase
 from agent.drafting.template import PartSpec, Prompt, SectionSpec
-from agent.drafting.verify import numbers_in
 from agent.llm.seam import LLM, LLMError
 from agent.tradecraft import ach
 
@@ -121,10 +121,10 @@ def _numbered(sentences: Sequence[Sentence], leads: dict[str, Sentence] | None =
 def _backing(text: str, sentences: Sequence[Sentence], topic: str = "") -> list[Sentence]:
     """The chosen sentences that carry the claim: sharing a number, or at least two content words beyond the
     topic's own (every sentence of the sources shares those, so they prove nothing)."""
-    common = {stem(w) for w in content_words(topic)}
+    common = {name_stem(w) for w in content_words(topic)}
 
     def own(t: str) -> set[str]:
-        return {w for w in content_words(t) if stem(w) not in common}
+        return {w for w in content_words(t) if name_stem(w) not in common}
 
     cw = own(text)
     nums = numbers_in(text)
@@ -233,21 +233,6 @@ def model_part(
             {"role": "user", "content": f"That answer was refused: {reason}. Answer the task again."},
         ]
     return None, usage, f"{part.label}: refused {ATTEMPTS} times (last: {reason})"
-
-
-_MONTH_NAMES = (
-    "January February March April May June July August September October November December".split()  # noqa: SIM905
-)
-
-
-def human_date(value: str) -> str:
-    """2024-08-06 -> "6 August 2024", 2024-08 -> "August 2024", 2024 -> "2024"."""
-    parts = value.split("-")
-    if len(parts) == 3:
-        return f"{int(parts[2])} {_MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}"
-    if len(parts) == 2:
-        return f"{_MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}"
-    return value
 
 
 def key_events(ctx: DraftContext, sims: Any, k: int) -> list[tuple[str, Sentence]]:

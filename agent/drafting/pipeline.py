@@ -22,8 +22,10 @@ from agent.core.paths import Workspace, safe_name
 from agent.core.settings import Settings
 from agent.corpus.embeddings import Embedder
 from agent.corpus.index import ChromaIndex
+from agent.corpus.numbers import numbers_in
+from agent.corpus.phrases import noun_phrases
 from agent.corpus.retrieve import Retriever
-from agent.corpus.sentences import SentenceAnalyser, noun_phrases
+from agent.corpus.sentences import SentenceAnalyser
 from agent.corpus.store import Store
 from agent.drafting.analysis import analyse_sources
 from agent.drafting.checks import is_repeat, names_in, unsupported_names
@@ -33,7 +35,6 @@ from agent.drafting.verify import (
     EvidenceItem,
     EvidencePack,
     GivenCitation,
-    numbers_in,
     verify_claim,
     without_headings,
 )

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from agent.core.contracts import Chunk, Citation, Claim, Confidence, DroppedCitation, Flag
+from agent.corpus.cues import weakly_sourced
+from agent.corpus.numbers import numbers_in
 from agent.corpus.sentences import reflow
 
 _TRANSLATE = {
@@ -240,41 +242,11 @@ class GivenCitation:
     quote: str
 
 
-_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")
-LOW_RELIABILITY_MARKERS = (
-    "sources close to",
-    "insiders",
-    "insider",
-    "is said to",
-    "are said to",
-    "reportedly",
-    "allegedly",
-    "unnamed",
-    "anonymous",
-    "state media",
-    "central news agency",
-    "kcna",
-    "ctak",
-    "one source",
-    "rumour",
-    "rumor",
-    "speculation",
-    "unconfirmed",
-    "could not be verified",
-    "cannot be independently verified",
-)
-
-
-def numbers_in(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
-
-
 def _near_low_reliability(chunk: Chunk, start: int, end: int) -> bool:
     """Anonymous or state-media sourcing in the quote's sentence or the one before it."""
     text = chunk.text
     a = max(0, text.rfind(".", 0, max(0, text.rfind(".", 0, start))) + 1)
-    window = text[a:end].lower()
-    return any(m in window for m in LOW_RELIABILITY_MARKERS)
+    return weakly_sourced(text[a:end])
 
 
 def verify_claim(

@@ -9,7 +9,6 @@ and type are inferred from its text and marked ``inferred``.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,13 +25,14 @@ from agent.core.contracts import (
     WEAK_CUES,
     Credibility,
     Draft,
-    FieldOrigin,
     Reliability,
     Sentence,
     SourceDocument,
     SourceProfile,
     SourceType,
 )
+from agent.core.origins import pick
+from agent.corpus.inference import infer
 
 REGISTRY_FILE = "sources.toml"
 RELIABILITIES: tuple[str, ...] = get_args(Reliability)
@@ -215,65 +215,6 @@ def _new_registry() -> tomlkit.TOMLDocument:
     return doc
 
 
-# --------------------------------------------------------------------------- inferred from the text
-
-_NEWSLETTER = re.compile(
-    r"\bwas this (?:e-?mail|newsletter) forwarded to you\b|\bsubscribe\b|\bunsubscribe\b|\bnewsletter\b"
-    r"|\bin this (?:issue|edition)\b",
-    re.IGNORECASE,
-)
-_SELF_NAMED = re.compile(
-    r"\b(?:This week|Today|In this issue|This issue|In this edition|This edition),?\s+"
-    r"(?P<name>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,4})\s+"
-    r"(?:delves|dives|explores|looks|examines|brings|covers|unpacks|breaks down|takes)\b"
-    r"|\bWelcome to (?:the\s+)?(?P<name2>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,4})\b"
-)
-_BYLINE = re.compile(r"^(?:By\s+)?(?P<name>[A-Z][a-z]+(?:[ -][A-Z]\.?)?(?:\s+[A-Z][a-z'’-]+){1,2})$")
-_TODAY = re.compile(
-    r"\b(?:[Aa]s of today|[Tt]oday|[Tt]his morning|[Tt]onight),?\s+(?P<mon>January|February|March|April|May|June|July"
-    r"|August|September|October|November|December)\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
-)
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_MONTHS = (
-    "january february march april may june july august september october november december".split()  # noqa: SIM905
-)
-
-
-@dataclass
-class Inferred:
-    outlet: str | None = None
-    type: SourceType | None = None
-    author: str | None = None
-    published: date | None = None
-
-
-def infer(doc: SourceDocument) -> Inferred:
-    """What the text itself says about its source: a newsletter naming itself, a byline under the title, a date
-    written as "As of today, December 3rd" (the year taken from the latest year the text mentions)."""
-    head = doc.text[:3000]
-    out = Inferred()
-    m = _SELF_NAMED.search(head)
-    if m:
-        out.outlet = (m.group("name") or m.group("name2") or "").strip() or None
-    if _NEWSLETTER.search(head):
-        out.type = "newsletter"
-    lines = [ln.strip() for ln in doc.text.split("\n")[:6] if ln.strip()]
-    for ln in lines[1:5]:  # a byline sits under the title, often after the date line
-        b = _BYLINE.match(ln)
-        if b and ln != doc.title and len(ln.split()) <= 4:
-            out.author = b.group("name")
-            break
-    t = _TODAY.search(doc.text)
-    if t:
-        years = [int(y) for y in _YEAR.findall(doc.text)]
-        if years:
-            try:
-                out.published = date(max(years), _MONTHS.index(t.group("mon").lower()) + 1, int(t.group("day")))
-            except ValueError:
-                out.published = None
-    return out
-
-
 def effective_document(doc: SourceDocument, registry: Registry) -> SourceDocument:
     """The document with the date relative dates resolve against: the analyst's, its own, else inferred."""
     grade = registry.documents.get(doc.id)
@@ -284,13 +225,6 @@ def effective_document(doc: SourceDocument, registry: Registry) -> SourceDocumen
         if inferred:
             return doc.model_copy(update={"published": inferred})
     return doc
-
-
-def _pick(*candidates: tuple[Any, FieldOrigin]) -> tuple[Any, FieldOrigin | None]:
-    for value, origin in candidates:
-        if value:
-            return value, origin
-    return None, None
 
 
 def is_weakly_sourced(sentences: Sequence[Sentence]) -> bool:
@@ -309,24 +243,25 @@ def profile(
     origin: str = "",
     credibility: Credibility = 6,
 ) -> SourceProfile:
-    """The profile of one document: analyst > file metadata > registry > inferred, each field saying which."""
+    """The profile of one document, each field from where it ranks highest (:mod:`agent.core.origins`: analyst >
+    sidecar > file metadata > registry > inferred) and saying which."""
     grade = registry.documents.get(doc.id) or DocumentGrade()
     guess = infer(doc)
     came = doc.field_sources  # where ingest found each field: sidecar, the file itself, the e-mail, the text
-    outlet, outlet_from = _pick(
+    outlet, outlet_from = pick(
         (grade.outlet, "analyst"), (doc.outlet, came.get("outlet", "file")), (guess.outlet, "inferred")
     )
-    author, author_from = _pick(
+    author, author_from = pick(
         (grade.author, "analyst"), (doc.author, came.get("author", "file")), (guess.author, "inferred")
     )
-    published, published_from = _pick(
+    published, published_from = pick(
         (grade.published, "analyst"), (doc.published, came.get("published", "file")), (guess.published, "inferred")
     )
     known = registry.find(outlet, doc.url)
-    stype, type_from = _pick(
+    stype, type_from = pick(
         (grade.type, "analyst"), (known.type if known else None, "registry"), (guess.type, "inferred")
     )
-    reliability, reliability_from = _pick(
+    reliability, reliability_from = pick(
         (grade.reliability, "analyst"), (known.reliability if known else None, "registry")
     )
     cues: dict[str, int] = {}

@@ -33,7 +33,7 @@ from agent.core.contracts import (
 )
 from agent.tradecraft.grading import credibility
 from agent.tradecraft.profiles import Registry, apply_grades, set_document
-from tests.helpers import SEEDS_DIR
+from tests.support.seeds import SEEDS_DIR
 
 SECTIONS = [
     ("bluf", "BLUF (Bottom Line Up Front)"),

@@ -1,0 +1,93 @@
+"""What a document's text says about itself when nothing else does: its title, date, outlet, type and author.
+
+One pass, used by ingest (a document's title and date, recorded as ``inferred``) and by the source profiles (its
+outlet, type, author, and the date relative dates resolve against). Every value here ranks lowest
+(:mod:`agent.core.origins`): a file's own metadata, a sidecar or the analyst replace it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from agent.core.contracts import SourceDocument, SourceType
+from agent.corpus.dates import MONTH_NAMES, parse_date
+from agent.corpus.reflow import reflow
+
+_NEWSLETTER = re.compile(
+    r"\bwas this (?:e-?mail|newsletter) forwarded to you\b|\bsubscribe\b|\bunsubscribe\b|\bnewsletter\b"
+    r"|\bin this (?:issue|edition)\b",
+    re.IGNORECASE,
+)
+_SELF_NAMED = re.compile(
+    r"\b(?:This week|Today|In this issue|This issue|In this edition|This edition),?\s+"
+    r"(?P<name>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,4})\s+"
+    r"(?:delves|dives|explores|looks|examines|brings|covers|unpacks|breaks down|takes)\b"
+    r"|\bWelcome to (?:the\s+)?(?P<name2>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,4})\b"
+)
+_BYLINE = re.compile(r"^(?:By\s+)?(?P<name>[A-Z][a-z]+(?:[ -][A-Z]\.?)?(?:\s+[A-Z][a-z'’-]+){1,2})$")
+_TODAY = re.compile(
+    r"\b(?:[Aa]s of today|[Tt]oday|[Tt]his morning|[Tt]onight),?\s+(?P<mon>" + "|".join(MONTH_NAMES) + r")"
+    r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
+)
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+@dataclass
+class Inferred:
+    title: str | None = None
+    outlet: str | None = None
+    type: SourceType | None = None
+    author: str | None = None
+    published: date | None = None
+
+
+def infer_metadata(text: str, *, title: str | None = None, laid_out: bool = False) -> Inferred:
+    """What ``text`` says about its source.
+
+    - title: a short first line that is a line of its own (not the start of a wrapped paragraph; ``laid_out``:
+      the text is a PDF's, see :func:`agent.corpus.reflow.reflow`);
+    - published: a date in the first few lines, else one written as "As of today, December 3rd" (the year taken
+      from the latest year the text mentions);
+    - outlet and type: a newsletter naming itself ("This week, NAME delves into…", "Welcome to NAME");
+    - author: a byline under the title (``title``: the document's, never taken for a byline).
+    """
+    out = Inferred()
+    lines = [ln.strip() for ln in text.split("\n")[:8] if ln.strip()]
+    if lines:
+        first_end = text.find("\n")
+        alone = first_end < 0 or reflow(text, laid_out=laid_out)[first_end] == "\n"
+        if len(lines[0]) <= 200 and not parse_date(lines[0]) and alone:
+            out.title = lines[0].lstrip("# ").strip() or None
+        for ln in lines[:6]:
+            if len(ln) <= 80 or ln.lower().startswith(("published", "date")):
+                out.published = parse_date(ln)
+                if out.published:
+                    break
+    head = text[:3000]
+    m = _SELF_NAMED.search(head)
+    if m:
+        out.outlet = (m.group("name") or m.group("name2") or "").strip() or None
+    if _NEWSLETTER.search(head):
+        out.type = "newsletter"
+    top = [ln.strip() for ln in text.split("\n")[:6] if ln.strip()]
+    for ln in top[1:5]:  # a byline sits under the title, often after the date line
+        b = _BYLINE.match(ln)
+        if b and ln != title and len(ln.split()) <= 4:
+            out.author = b.group("name")
+            break
+    if out.published is None:
+        t = _TODAY.search(text)
+        years = [int(y) for y in _YEAR.findall(text)] if t else []
+        if t and years:
+            try:
+                out.published = date(max(years), MONTH_NAMES.index(t.group("mon")) + 1, int(t.group("day")))
+            except ValueError:
+                out.published = None
+    return out
+
+
+def infer(doc: SourceDocument) -> Inferred:
+    """What a stored document's text says about its source (:func:`infer_metadata`)."""
+    return infer_metadata(doc.text, title=doc.title)

@@ -1,0 +1,1 @@
+"""What tests share: seed paths and workspaces, scripted models, review doubles, fixtures (see conftest.py)."""
