@@ -188,7 +188,8 @@ def test_a_forbidden_import_is_caught(tmp_path: Path, where: str, line: str, why
         (
             "agent/core/paths.py",
             "    from agent.core.settings import Settings",
-            "agent.core.paths <-> agent.core.settings",
+            # settings reads the user's trust records (core.trust), which write atomically under a workspace
+            "agent.core.atomic <-> agent.core.paths <-> agent.core.settings <-> agent.core.trust",
         ),
     ],
 )
