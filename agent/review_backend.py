@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.core.contracts import Chunk, Claim, Draft, SourceDocument, SourceProfile
-from agent.drafting.pipeline import redraft_claim
+from agent.drafting.redraft import redraft_claim
 from agent.export.render import export_draft
 from agent.services import Services
 from agent.tradecraft.profiles import REGISTRY_FILE, Registry, apply_grades, current_grades, set_document

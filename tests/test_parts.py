@@ -209,7 +209,7 @@ def test_an_llm_failure_mid_brief_keeps_what_was_drafted_and_resume_finishes(ser
 def test_a_redraft_that_ignores_the_reviewer_is_not_offered(
     old: str, new: str, guidance: str, refused: str | None
 ) -> None:
-    from agent.drafting.pipeline import redraft_ignores
+    from agent.drafting.redraft import redraft_ignores
 
     why = redraft_ignores(old, new, guidance)
     assert (why is None) if refused is None else (refused in (why or "")), why

@@ -248,7 +248,7 @@ def test_key_dates_written_by_code_each_event_said_by_the_model_and_checked(serv
 def test_a_redrafted_claim_keeps_its_sources_credibility_and_cues(services: Services) -> None:
     """A claim of a parts-drafted brief, redrafted by the reviewer on the same sentences, comes back graded as
     the drafted one was: independent sources, credibility and sourcing cues (issue 18)."""
-    from agent.drafting.pipeline import redraft_claim
+    from agent.drafting.redraft import redraft_claim
 
     draft = draft_with(services, FakeLLM(answering(["consistent", "inconsistent"])), capable=False)
     drafted = [

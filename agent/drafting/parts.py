@@ -21,7 +21,6 @@ from agent.core.contracts import (
     AchMark,
     AchMatrix,
     Claim,
-    Confidence,
     DigestItem,
     Draft,
     Flag,
@@ -607,7 +606,3 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
     else:
         section.status, section.error = "done", None
         section.empty_reason = None if section.claims else "; ".join(section.skipped) or "nothing to draft"
-
-
-def overall(draft: Draft) -> Confidence | None:
-    return draft.confidence
