@@ -244,7 +244,6 @@ def test_key_dates_written_by_code_each_event_said_by_the_model_and_checked(serv
 # ---------------------------------------------------------------- redraft
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18: the redraft skips grading (fixed with the claim factory)")
 def test_a_redrafted_claim_keeps_its_sources_credibility_and_cues(services: Services) -> None:
     """A claim of a parts-drafted brief, redrafted by the reviewer on the same sentences, comes back graded as
     the drafted one was: independent sources, credibility and sourcing cues (issue 18)."""
@@ -271,6 +270,8 @@ def test_a_redrafted_claim_keeps_its_sources_credibility_and_cues(services: Serv
 
     services.use_llm(FakeLLM(revise))
     new, _usage = redraft_claim(services, draft, claim, "say it more plainly")
-    assert [(c.doc_id, c.start, c.end) for c in new.citations] == [(c.doc_id, c.start, c.end) for c in claim.citations]
+    assert len(new.citations) == len(claim.citations)
+    for n, o in zip(new.citations, claim.citations, strict=True):  # the same sentences (a span may grow to a name)
+        assert n.doc_id == o.doc_id and n.start <= o.start < o.end <= n.end
     assert new.origin == "redrafted"
     assert (new.sources, new.credibility, new.cues) == (claim.sources, claim.credibility, claim.cues)

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from agent.core.claims import Grader, make_claim
 from agent.core.contracts import (
     WEAK_CUES,
     Citation,
@@ -461,12 +462,14 @@ def tag_candidates(base: SentenceBase, noun_phrases: Callable[[str], list[str]],
     return tags[:limit]
 
 
-def claim_for(section: str, draft_id: str, b: Built, i: int) -> Claim:
-    return Claim(
+def claim_for(section: str, draft_id: str, b: Built, i: int, grader: Grader | None = None) -> Claim:
+    """What a builder wrote, as a claim: counted (its sources), not graded (it is code's, about the sources)."""
+    return make_claim(
         id=stable_id("claim", draft_id, section, i, b.text, length=12),
         section=section,
         text=b.text,
         label=b.label,
         citations=b.citations,
         origin="computed",
+        grader=grader,
     )

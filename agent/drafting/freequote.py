@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from agent.core.claims import Grader
 from agent.core.contracts import Claim, Draft, SearchHit, SectionDraft, stable_id
 from agent.corpus.retrieve import Retriever
 from agent.drafting.checks import is_repeat
@@ -123,8 +124,10 @@ def draft_section_quotes(
     section: SectionDraft,
     spec: SectionSpec,
     doc_ids: Sequence[str] | None,
+    grader: Grader | None = None,
 ) -> None:
-    """Fill ``section`` with the claims the model drafts over the section's evidence pack, every quote verified."""
+    """Fill ``section`` with the claims the model drafts over the section's evidence pack, every quote verified (and
+    each claim graded, when the draft is)."""
     t0 = time.monotonic()
     section.error = None
     hits = gather_evidence(retriever, plan_queries(spec, draft.topic), doc_ids=doc_ids)
@@ -172,6 +175,7 @@ def draft_section_quotes(
                 confidence=c.confidence,
                 given=[GivenCitation(source=g.source, quote=g.quote) for g in c.citations],
                 pack=pack,
+                grader=grader,
             )
         )
     section.claims = claims

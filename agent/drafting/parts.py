@@ -16,6 +16,7 @@ from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field, create_model
 
+from agent.core.claims import make_claim
 from agent.core.contracts import (
     AchEvidence,
     AchMark,
@@ -31,7 +32,7 @@ from agent.core.contracts import (
 )
 from agent.corpus.embeddings import Embedder
 from agent.drafting import builders
-from agent.drafting.analysis import Analysis, grade_claim
+from agent.drafting.analysis import Analysis, Grading
 from agent.drafting.builders import Built
 from agent.drafting.checks import (
     content_words,
@@ -99,6 +100,11 @@ class DraftContext:
         texts = [d.text for d in self.base.docs.values()]
         self.source_names = source_name_stems(texts)
         self.source_scripts = set().union(*(scripts(t) for t in texts)) if texts else {"LATIN"}
+
+    @property
+    def grader(self) -> Grading | None:
+        """Grades every claim of the draft as it is made (:func:`agent.core.claims.make_claim`)."""
+        return Grading(self.base, self.analysis) if self.analysis is not None else None
 
     def sim(self, text: str) -> Any:
         if text not in self._sims:
@@ -208,7 +214,7 @@ def model_part(
             leads = [ctx.base.leads[s.id] for s in cited if s.id in ctx.base.leads]
             unique = {s.id: s for s in [*leads, *cited]}
             cites = [ctx.base.citation(s) for s in unique.values()]
-            claim = Claim(
+            claim = make_claim(
                 id=stable_id("claim", ctx.draft.id, spec.key, part.label, text, length=12),
                 section=spec.key,
                 text=text,
@@ -223,6 +229,8 @@ def model_part(
                     topic=ctx.draft.topic,
                 )
                 + ([Flag.REATTRIBUTED] if reselected else []),
+                grader=ctx.grader,
+                judgment=part.analytic,
             )
             ctx.used.update(s.id for s in cited)
             return claim, usage, None
@@ -325,7 +333,7 @@ def _dates_part(
     cites = [ctx.base.citation(s) for _, _, s in said]
     if is_repeat(text, earlier, threshold=0.6):
         return None, usage, f"{part.label}: it repeats an earlier statement of the brief"
-    claim = Claim(
+    claim = make_claim(
         id=stable_id("claim", ctx.draft.id, spec.key, part.label, text, length=12),
         section=spec.key,
         text=text,
@@ -339,6 +347,8 @@ def _dates_part(
             instructions=[part.task],
             topic=ctx.draft.topic,
         ),
+        grader=ctx.grader,
+        judgment=part.analytic,
     )
     ctx.used.update(s.id for _, _, s in said)
     return claim, usage, None
@@ -385,7 +395,7 @@ def code_part(
             built.append(Built(None, tag, [b.citation(s)] if s else []))
     elif part.builder == "techniques":
         built = techniques(ctx, draft)
-    claims = [builders.claim_for(spec.key, draft.id, x, i) for i, x in enumerate(built)]
+    claims = [builders.claim_for(spec.key, draft.id, x, i, ctx.grader) for i, x in enumerate(built)]
     return claims, usage, notes
 
 
@@ -575,9 +585,6 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
     for part in spec.parts:
         if part.how == "code":
             claims, usage, notes = code_part(ctx, spec, part, section)
-            for c in claims:
-                if ctx.analysis is not None:
-                    grade_claim(c, ctx.base, ctx.analysis)
             section.claims.extend(claims)
             section.usage = section.usage + usage
             section.skipped.extend(notes)
@@ -592,8 +599,6 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
             break
         section.usage = section.usage + usage
         if claim is not None:
-            if ctx.analysis is not None:
-                grade_claim(claim, ctx.base, ctx.analysis, judgment=part.analytic)
             section.claims.append(claim)
         elif why:
             section.skipped.append(why)

@@ -20,7 +20,7 @@ from agent.core.atomic import atomic_write_text
 from agent.core.contracts import Draft, Provenance, SectionDraft, stable_id
 from agent.core.paths import Workspace, safe_name
 from agent.corpus.sentences import noun_phrases
-from agent.drafting.analysis import analyse_sources
+from agent.drafting.analysis import analyse_sources, draft_documents
 from agent.drafting.engine import Engine
 from agent.drafting.freequote import draft_section_quotes
 from agent.drafting.parts import DraftContext, draft_section_parts
@@ -149,7 +149,8 @@ def draft_brief(
             draft_section_parts(ctx, section, spec)
             section.elapsed_s = time.monotonic() - t0
         else:
-            draft_section_quotes(services.retriever, llm, prompt, draft, section, spec, doc_ids)
+            grader = ctx.grader if ctx is not None else None
+            draft_section_quotes(services.retriever, llm, prompt, draft, section, spec, doc_ids, grader)
         save_draft(services.workspace, draft)
         if on_saved:
             on_saved(draft)
@@ -159,8 +160,7 @@ def draft_brief(
 
 def draft_context(services: Engine, draft: Draft, llm: LLM, doc_ids: Sequence[str] | None) -> DraftContext:
     """The sentences of the draft's sources (analysed once and stored), embedded, and the fact digest."""
-    wanted = set(doc_ids) if doc_ids is not None else None
-    docs = [d for d in services.store.documents() if wanted is None or d.id in wanted]
+    docs = draft_documents(services.store, doc_ids)
     base, analysis = analyse_sources(services, docs, draft.topic, services.workspace.root)
     digest = base.digest()
     draft.digest = digest

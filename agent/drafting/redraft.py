@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.core.claims import Grader
 from agent.core.contracts import Claim, Draft, SearchHit, Usage
+from agent.drafting.analysis import grading_for, is_graded
 from agent.drafting.checks import is_repeat, names_in, unsupported_names
 from agent.drafting.engine import Engine
 from agent.drafting.freequote import PACK_SIZE, claim_schema, format_evidence, make_pack
@@ -38,10 +40,13 @@ def redraft_pack(engine: Engine, draft: Draft, claim: Claim, guidance: str) -> E
     return make_pack(hits)
 
 
-def redraft_claim(engine: Engine, draft: Draft, claim: Claim, guidance: str) -> tuple[Claim, Usage]:
+def redraft_claim(
+    engine: Engine, draft: Draft, claim: Claim, guidance: str, grader: Grader | None = None
+) -> tuple[Claim, Usage]:
     """A new version of ``claim`` (same id, ``origin='redrafted'``), guided by the reviewer's note.
 
-    Its evidence is the section's pack plus chunks retrieved for the claim and the note.
+    Its evidence is the section's pack plus chunks retrieved for the claim and the note. In a graded draft it is
+    graded as the drafted claims were (by ``grader``, else one built over the draft's sources), a judgment as one.
     """
     template = load_template()
     prompt = load_prompt("redraft_claim")
@@ -49,6 +54,9 @@ def redraft_claim(engine: Engine, draft: Draft, claim: Claim, guidance: str) -> 
         spec: SectionSpec | None = template.section(claim.section)
     except KeyError:
         spec = None
+    if grader is None and is_graded(draft):
+        grader = grading_for(engine, draft, engine.workspace.root)
+    part = next((p for p in spec.parts if p.label == claim.label), None) if spec else None
     pack = redraft_pack(engine, draft, claim, guidance)
     messages = prompt.render(
         topic=draft.topic,
@@ -68,6 +76,8 @@ def redraft_claim(engine: Engine, draft: Draft, claim: Claim, guidance: str) -> 
         given=[GivenCitation(g.source, g.quote) for g in v.citations],
         pack=pack,
         origin="redrafted",
+        grader=grader,
+        judgment=part.analytic if part else False,
     )
     why = redraft_ignores(claim.final_text, new.text, guidance)
     if why:
