@@ -110,6 +110,13 @@ def condensing(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str
     return answer
 
 
+def test_every_builder_a_template_may_name_is_registered() -> None:
+    import agent.drafting.parts  # noqa: F401  (registers the builders that ask the model)
+    from agent.drafting.template import BUILDERS
+
+    assert sorted(builders.CODE_BUILDERS) == sorted(BUILDERS)
+
+
 def test_default_template_drafts_part_by_part_on_the_seeds(services: Services) -> None:
     fake = FakeLLM(condensing)
     services.use_llm(fake)
