@@ -11,9 +11,9 @@ from agent.core.claims import Grader
 from agent.core.contracts import Chunk, Claim, Draft, SourceDocument, SourceProfile
 from agent.drafting.analysis import grading_for, is_graded
 from agent.drafting.redraft import redraft_claim
-from agent.export.render import export_draft
+from agent.export.render import export_brief
 from agent.services import Services
-from agent.tradecraft.profiles import REGISTRY_FILE, Registry, apply_grades, current_grades, set_document
+from agent.tradecraft.profiles import REGISTRY_FILE, Registry, apply_grades, set_document
 
 
 class ServicesBackend:
@@ -44,10 +44,8 @@ class ServicesBackend:
         return self._graders[draft.id]
 
     def export(self, draft: Draft, fmt: str, include_pending: bool) -> Path:
-        store = self.services.store
-        draft = current_grades(draft, self.services.workspace.root)
-        return export_draft(
-            draft, store.find_document, fmt, self.services.workspace.exports_dir, include_pending=include_pending
+        return export_brief(
+            draft, self.services.workspace, self.services.store.find_document, fmt, include_pending=include_pending
         )
 
     @property

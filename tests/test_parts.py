@@ -14,8 +14,9 @@ import pytest
 from pydantic import BaseModel
 
 from agent.core.contracts import Flag, Sentence
+from agent.core.drafts import load_draft
 from agent.drafting import builders, checks
-from agent.drafting.pipeline import draft_brief, load_draft
+from agent.drafting.pipeline import draft_brief
 from agent.drafting.template import load_template
 from agent.llm.seam import Message
 from agent.llm.testing import FakeLLM

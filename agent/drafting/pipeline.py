@@ -11,31 +11,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
-
-from pydantic import ValidationError
 
 from agent import __version__
-from agent.core.atomic import atomic_write_text
 from agent.core.contracts import Draft, Provenance, SectionDraft, stable_id
-from agent.core.paths import Workspace, safe_name
+from agent.core.drafts import save_draft
 from agent.corpus.sentences import noun_phrases
 from agent.drafting.analysis import analyse_sources, draft_documents
+from agent.drafting.context import DraftContext
 from agent.drafting.engine import Engine
 from agent.drafting.freequote import draft_section_quotes
-from agent.drafting.parts import DraftContext, draft_section_parts
+from agent.drafting.parts import draft_section_parts
+from agent.drafting.progress import DraftProgress
 from agent.drafting.template import Prompt, Template, load_prompt, load_template
 from agent.llm.seam import LLM
 
 # --------------------------------------------------------------------------- drafting
-
-
-class DraftProgress:
-    """Callbacks for progress display; the default does nothing."""
-
-    def section_started(self, key: str, title: str, index: int, total: int) -> None: ...
-
-    def section_finished(self, section: SectionDraft) -> None: ...
 
 
 def new_draft(
@@ -67,47 +57,6 @@ def new_draft(
             briefwright_version=__version__,
         ),
     )
-
-
-def save_draft(ws: Workspace, draft: Draft) -> Path:
-    draft.updated = datetime.now(UTC)
-    path = ws.draft_file(draft.id)
-    atomic_write_text(path, draft.model_dump_json(indent=1))
-    return path
-
-
-def load_draft(ws: Workspace, draft_id: str | None = None) -> Draft:
-    """A draft by id (or path), or the workspace's latest."""
-    if draft_id:
-        p = Path(draft_id)
-        path = p if p.suffix == ".json" and p.exists() else ws.draft_file(draft_id)
-        if not path.exists():
-            raise FileNotFoundError(f"no draft {draft_id!r} in {ws.drafts_dir}")
-    else:
-        drafts = sorted(ws.drafts_dir.glob("*.json"))
-        if not drafts:
-            raise FileNotFoundError(f"no drafts in {ws.drafts_dir}: run `brief draft --topic ...` first")
-        path = drafts[-1]
-    try:
-        draft = Draft.model_validate_json(path.read_text(encoding="utf-8"))
-    except (ValidationError, UnicodeDecodeError) as e:
-        raise DraftFileError(
-            f"{path} is damaged ({_first_error(e)}) and cannot be read. Restore it from a backup, or draft again "
-            f'with `brief draft --topic "…"`; its review journal, if any, is in {ws.journals_dir} and is not touched.'
-        ) from e
-    safe_name(draft.id)  # the id names the journal, lock and export files
-    return draft
-
-
-class DraftFileError(ValueError):
-    """A draft file that cannot be read (damaged, truncated, edited by hand)."""
-
-
-def _first_error(e: Exception) -> str:
-    if isinstance(e, ValidationError):
-        err = e.errors()[0]
-        return f"{'.'.join(str(x) for x in err['loc']) or 'file'}: {err['msg']}"
-    return str(e)
 
 
 def draft_brief(
