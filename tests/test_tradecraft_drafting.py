@@ -275,3 +275,38 @@ def test_a_redrafted_claim_keeps_its_sources_credibility_and_cues(services: Serv
         assert n.doc_id == o.doc_id and n.start <= o.start < o.end <= n.end
     assert new.origin == "redrafted"
     assert (new.sources, new.credibility, new.cues) == (claim.sources, claim.credibility, claim.cues)
+
+
+def test_every_path_grades_through_the_claim_factory(nlp: Language, tmp_path: Any) -> None:
+    """A free quote is tied to the sentence it lies in and graded like a cited sentence; so is a claim the analyst
+    adds in review when a grader is at hand."""
+    from agent.core.contracts import Chunk, SectionDraft
+    from agent.core.paths import Workspace
+    from agent.drafting.analysis import Grading
+    from agent.drafting.verify import EvidenceItem, EvidencePack, GivenCitation, verify_claim
+    from agent.review.session import ReviewSession
+
+    base, a = base_of(nlp, A, B, C)
+    grader = Grading(base, a)
+    doc = next(d for d in base.docs.values() if d.text == A)
+    pack = EvidencePack([EvidenceItem("S1", Chunk(id="k", doc_id=doc.id, ordinal=0, text=A, start=0, end=len(A)))])
+    quoted = verify_claim(
+        claim_id="q", section="bluf", text="North Korea sent 11,000 soldiers to Kursk.", label=None,
+        confidence=None, given=[GivenCitation("S1", "sent 11,000 soldiers to the Kursk region")], pack=pack,
+        grader=grader,
+    )  # fmt: skip
+    assert quoted.citations[0].sentence_id == base.sentences[0].id
+    assert (quoted.sources, quoted.credibility) == (2, 2)  # as the sentence itself grades (see above)
+    ungraded = verify_claim(
+        claim_id="q", section="bluf", text="x", label=None, confidence=None,
+        given=[GivenCitation("S1", "sent 11,000 soldiers to the Kursk region")], pack=pack,
+    )  # fmt: skip
+    assert (ungraded.sources, ungraded.credibility) == (None, None)
+
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft = Draft(id="d", topic=TOPIC, provenance=Provenance(model="fake", endpoint_kind="fake"))
+    draft.sections = [SectionDraft(key="bluf", title="BLUF")]
+    with ReviewSession(ws, draft, reviewer="tester") as s:
+        event = s.add_claim("bluf", "Russia pays per soldier.", claim_citing(base, "Kremlin").citations, grader=grader)
+    assert event.after is not None and event.after.origin == "manual"
+    assert (event.after.sources, event.after.credibility, event.after.cues) == (1, 4, ["anonymous"])
