@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agent.core.claims import Grader
 from agent.core.contracts import Chunk, Claim, Draft, SourceDocument, SourceProfile
-from agent.drafting.pipeline import redraft_claim
-from agent.export.render import export_draft
+from agent.drafting.analysis import grading_for, is_graded
+from agent.drafting.redraft import redraft_claim
+from agent.export.render import export_brief
 from agent.services import Services
-from agent.tradecraft.profiles import REGISTRY_FILE, Registry, apply_grades, current_grades, set_document
+from agent.tradecraft.profiles import REGISTRY_FILE, Registry, apply_grades, set_document
 
 
 class ServicesBackend:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self._graders: dict[str, Grader] = {}  # per draft: its sources analysed once per session, not per redraft
 
     def document(self, doc_id: str) -> SourceDocument:
         return self.services.store.get_document(doc_id)
@@ -30,14 +33,19 @@ class ServicesBackend:
         return [chunks[i] for i in ids if i in chunks]
 
     def redraft_claim(self, draft: Draft, claim: Claim, guidance: str) -> Claim:
-        new, _usage = redraft_claim(self.services, draft, claim, guidance)
+        new, _usage = redraft_claim(self.services, draft, claim, guidance, self._grader(draft))
         return new
 
+    def _grader(self, draft: Draft) -> Grader | None:
+        if not is_graded(draft):
+            return None
+        if draft.id not in self._graders:
+            self._graders[draft.id] = grading_for(self.services, draft, self.services.workspace.root)
+        return self._graders[draft.id]
+
     def export(self, draft: Draft, fmt: str, include_pending: bool) -> Path:
-        store = self.services.store
-        draft = current_grades(draft, self.services.workspace.root)
-        return export_draft(
-            draft, store.find_document, fmt, self.services.workspace.exports_dir, include_pending=include_pending
+        return export_brief(
+            draft, self.services.workspace, self.services.store.find_document, fmt, include_pending=include_pending
         )
 
     @property
@@ -49,3 +57,4 @@ class ServicesBackend:
 
     def set_source_grade(self, doc_id: str, *, reliability: str | None = None, type: str | None = None) -> None:
         set_document(self.registry_file, doc_id, reliability=reliability, type=type)
+        self._graders.clear()  # grades changed: the next redraft is graded under them

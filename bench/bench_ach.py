@@ -20,11 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from agent.core.drafts import load_draft  # noqa: E402
 from agent.core.paths import Workspace  # noqa: E402
 from agent.core.settings import load_settings  # noqa: E402
 from agent.drafting import builders  # noqa: E402
 from agent.drafting.parts import ach_matrix  # noqa: E402
-from agent.drafting.pipeline import draft_brief, draft_context, load_draft  # noqa: E402
+from agent.drafting.pipeline import draft_brief, draft_context  # noqa: E402
 from agent.services import open_services  # noqa: E402
 
 TOPIC = "North Korea's military support for Russia in the Ukraine war and the deepening alliance"

@@ -145,7 +145,7 @@ def _judge_llm(services: Services, judge: JudgeConfig | LLM | None) -> Iterator[
 
 
 def _section_printer(console: Console, case: str) -> Any:
-    from agent.drafting.pipeline import DraftProgress
+    from agent.drafting.progress import DraftProgress
 
     class _Printer(DraftProgress):
         def section_started(self, key: str, title: str, index: int, total: int) -> None:

@@ -14,8 +14,9 @@ import pytest
 from pydantic import BaseModel
 
 from agent.core.contracts import Flag
+from agent.core.drafts import load_draft
 from agent.corpus.ingest import ingest_paths
-from agent.drafting.pipeline import draft_brief, load_draft
+from agent.drafting.pipeline import draft_brief
 from agent.drafting.template import load_template
 from agent.export.render import render
 from agent.llm.seam import LLMOutputError, Message

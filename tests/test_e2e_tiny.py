@@ -14,8 +14,9 @@ import pytest
 
 from agent.core import model_files
 from agent.core.contracts import Draft, Flag, Provenance, SectionDraft, SourceDocument
+from agent.core.drafts import load_draft
 from agent.corpus.ingest import ingest_paths
-from agent.drafting.pipeline import draft_brief, load_draft
+from agent.drafting.pipeline import draft_brief
 from agent.drafting.template import load_template
 from agent.export.render import render
 from agent.services import open_services

@@ -20,8 +20,9 @@ import pytest
 
 from agent.cli.main import main
 from agent.core.contracts import Draft
+from agent.core.drafts import load_draft
 from agent.core.paths import Workspace
-from agent.drafting.pipeline import draft_brief, load_draft
+from agent.drafting.pipeline import draft_brief
 from agent.llm.openai_client import OpenAICompatibleLLM
 from agent.services import Services
 from tests.support.drafting import honest
@@ -274,7 +275,7 @@ def test_a_full_disk_while_saving_a_draft_keeps_the_previous_file(services: Serv
     path = services.workspace.draft_file(draft.id)
     before = path.read_bytes()
     monkeypatch.setattr("agent.core.atomic.os.fsync", _enospc)
-    from agent.drafting.pipeline import save_draft
+    from agent.core.drafts import save_draft
 
     changed = draft.model_copy(update={"topic": "changed"})
     with pytest.raises(OSError, match="No space"):
@@ -337,7 +338,7 @@ def test_a_full_disk_while_deciding_leaves_no_fragment(tmp_path: Path, monkeypat
 
 
 def _saved_draft(tmp_path: Path) -> tuple[Workspace, Draft]:
-    from agent.drafting.pipeline import save_draft
+    from agent.core.drafts import save_draft
     from tests.support.review import seed_draft
 
     ws = Workspace.at(tmp_path / "ws").ensure()
@@ -446,7 +447,7 @@ def test_the_embedded_server_killed_mid_draft(tmp_path: Path, monkeypatch: pytes
     import signal
 
     from agent.corpus.ingest import ingest_paths
-    from agent.drafting.pipeline import DraftProgress
+    from agent.drafting.progress import DraftProgress
     from agent.services import open_services
     from tests.support.seeds import SOURCES, workspace
     from tests.test_runtime import LLAMA_SERVER, TINY, _server_pid

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from agent.corpus.ingest import IngestError, chunk_document, read_document
-from agent.drafting.pipeline import section_schema
+from agent.drafting.freequote import section_schema
 from agent.drafting.template import load_template
 from agent.drafting.verify import is_instruction
 from agent.llm.openai_client import parse_answer

@@ -14,9 +14,10 @@ import pytest
 from pydantic import BaseModel
 
 from agent.core.contracts import Flag, Sentence
+from agent.core.drafts import load_draft
 from agent.corpus.text import content_words
 from agent.drafting import builders, checks
-from agent.drafting.pipeline import draft_brief, load_draft
+from agent.drafting.pipeline import draft_brief
 from agent.drafting.template import load_template
 from agent.llm.seam import Message
 from agent.llm.testing import FakeLLM
@@ -109,6 +110,13 @@ def condensing(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str
     if "sentences" in schema.model_fields:  # a capable endpoint picks the sentences it rests on
         answer["sentences"] = ["1"]
     return answer
+
+
+def test_every_builder_a_template_may_name_is_registered() -> None:
+    import agent.drafting.parts  # noqa: F401  (registers the builders that ask the model)
+    from agent.drafting.template import BUILDERS
+
+    assert sorted(builders.CODE_BUILDERS) == sorted(BUILDERS)
 
 
 def test_default_template_drafts_part_by_part_on_the_seeds(services: Services) -> None:
@@ -210,7 +218,7 @@ def test_an_llm_failure_mid_brief_keeps_what_was_drafted_and_resume_finishes(ser
 def test_a_redraft_that_ignores_the_reviewer_is_not_offered(
     old: str, new: str, guidance: str, refused: str | None
 ) -> None:
-    from agent.drafting.pipeline import redraft_ignores
+    from agent.drafting.redraft import redraft_ignores
 
     why = redraft_ignores(old, new, guidance)
     assert (why is None) if refused is None else (refused in (why or "")), why

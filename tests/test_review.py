@@ -570,3 +570,22 @@ def test_a_stale_redraft_is_refused(ws: Workspace) -> None:
             s.take_redraft(claim.id, new, expected=asked)
         assert s.claim(claim.id).status == "rejected"
     assert [e["action"] for e in journal(ws, draft)] == ["reject"]
+
+
+def test_export_reads_the_draft_without_loading_drafting(ws: Workspace, draft: Draft) -> None:
+    """``brief export`` reads a JSON file and renders it: neither the drafting pipeline nor spaCy is loaded."""
+    from agent.core.drafts import save_draft
+
+    save_draft(ws, draft)
+    code = textwrap.dedent(f"""
+        import sys
+        from agent.cli.main import main
+        rc = main(["-w", {str(ws.root)!r}, "export", "--include-pending"])
+        heavy = sorted(m for m in sys.modules if m == "spacy" or m.startswith("agent.drafting.pipeline"))
+        print("HEAVY", heavy)
+        sys.exit(rc)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "HEAVY []" in done.stdout, done.stdout
+    assert (ws.exports_dir / f"{draft.id}.preview.md").exists()

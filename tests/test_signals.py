@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from agent.core.drafts import load_draft
 from agent.core.paths import PROJECT_ROOT, Workspace
 from agent.corpus.ingest import ingest_paths
-from agent.drafting.pipeline import draft_brief, load_draft
+from agent.drafting.pipeline import draft_brief
 from agent.llm.testing import FakeLLM
 from agent.services import open_services
 from tests.support.seeds import SOURCES, workspace
@@ -133,7 +134,7 @@ def test_interrupted_draft_keeps_finished_sections_and_resumes(
 
 REVIEW = """
 from agent.core.paths import Workspace
-from agent.drafting.pipeline import load_draft
+from agent.core.drafts import load_draft
 from agent.review.session import ReviewSession
 ws = Workspace.at(sys.argv[1])
 draft = load_draft(ws)
@@ -147,7 +148,7 @@ with ReviewSession(ws, draft, reviewer="ana") as s:
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=["SIGINT", "SIGTERM"])
 def test_interrupted_review_keeps_decisions_and_frees_the_draft(tmp_path: Path, sig: signal.Signals) -> None:
-    from agent.drafting.pipeline import save_draft
+    from agent.core.drafts import save_draft
     from agent.review.session import ReviewSession
     from tests.support.review import seed_draft
 

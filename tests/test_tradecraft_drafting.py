@@ -249,3 +249,74 @@ def test_key_dates_written_by_code_each_event_said_by_the_model_and_checked(serv
         assert services.store.get_document(c.doc_id).text[c.start : c.end] == c.quote
         assert any(e.citations[0].sentence_id == c.sentence_id for e in events.values())
     assert any("(" in m[0][1]["content"] and ")" in m[0][1]["content"] for m in fake.calls)
+
+
+# ---------------------------------------------------------------- redraft
+
+
+def test_a_redrafted_claim_keeps_its_sources_credibility_and_cues(services: Services) -> None:
+    """A claim of a parts-drafted brief, redrafted by the reviewer on the same sentences, comes back graded as
+    the drafted one was: independent sources, credibility and sourcing cues (issue 18)."""
+    from agent.drafting.redraft import redraft_claim
+
+    draft = draft_with(services, FakeLLM(answering(["consistent", "inconsistent"])), capable=False)
+    drafted = [
+        c
+        for c in draft.claims()
+        if c.origin == "drafted" and 1 <= len(c.citations) <= 3 and all(x.chunk_id for x in c.citations)
+    ]
+    claim = max(drafted, key=lambda c: bool(c.cues))  # one with sourcing cues, if any has
+    assert claim.sources and claim.credibility is not None
+
+    def revise(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        shown = dict(re.findall(r'<source id="(S\d+)"[^>]*>\n(.*?)\n</source>', messages[1]["content"], re.S))
+        cites = [{"source": next((k for k, v in shown.items() if c.quote in v), "S1"), "quote": c.quote}
+                 for c in claim.citations]  # fmt: skip
+        answer: dict[str, Any] = {"text": "In plainer words: " + claim.text, "confidence": "moderate"}
+        answer["citations"] = cites
+        if "label" in schema.model_fields:
+            answer["label"] = claim.label
+        return answer
+
+    services.use_llm(FakeLLM(revise))
+    new, _usage = redraft_claim(services, draft, claim, "say it more plainly")
+    assert len(new.citations) == len(claim.citations)
+    for n, o in zip(new.citations, claim.citations, strict=True):  # the same sentences (a span may grow to a name)
+        assert n.doc_id == o.doc_id and n.start <= o.start < o.end <= n.end
+    assert new.origin == "redrafted"
+    assert (new.sources, new.credibility, new.cues) == (claim.sources, claim.credibility, claim.cues)
+
+
+def test_every_path_grades_through_the_claim_factory(nlp: Language, tmp_path: Any) -> None:
+    """A free quote is tied to the sentence it lies in and graded like a cited sentence; so is a claim the analyst
+    adds in review when a grader is at hand."""
+    from agent.core.contracts import Chunk, SectionDraft
+    from agent.core.paths import Workspace
+    from agent.drafting.analysis import Grading
+    from agent.drafting.verify import EvidenceItem, EvidencePack, GivenCitation, verify_claim
+    from agent.review.session import ReviewSession
+
+    base, a = base_of(nlp, A, B, C)
+    grader = Grading(base, a)
+    doc = next(d for d in base.docs.values() if d.text == A)
+    pack = EvidencePack([EvidenceItem("S1", Chunk(id="k", doc_id=doc.id, ordinal=0, text=A, start=0, end=len(A)))])
+    quoted = verify_claim(
+        claim_id="q", section="bluf", text="North Korea sent 11,000 soldiers to Kursk.", label=None,
+        confidence=None, given=[GivenCitation("S1", "sent 11,000 soldiers to the Kursk region")], pack=pack,
+        grader=grader,
+    )  # fmt: skip
+    assert quoted.citations[0].sentence_id == base.sentences[0].id
+    assert (quoted.sources, quoted.credibility) == (2, 2)  # as the sentence itself grades (see above)
+    ungraded = verify_claim(
+        claim_id="q", section="bluf", text="x", label=None, confidence=None,
+        given=[GivenCitation("S1", "sent 11,000 soldiers to the Kursk region")], pack=pack,
+    )  # fmt: skip
+    assert (ungraded.sources, ungraded.credibility) == (None, None)
+
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft = Draft(id="d", topic=TOPIC, provenance=Provenance(model="fake", endpoint_kind="fake"))
+    draft.sections = [SectionDraft(key="bluf", title="BLUF")]
+    with ReviewSession(ws, draft, reviewer="tester") as s:
+        event = s.add_claim("bluf", "Russia pays per soldier.", claim_citing(base, "Kremlin").citations, grader=grader)
+    assert event.after is not None and event.after.origin == "manual"
+    assert (event.after.sources, event.after.credibility, event.after.cues) == (1, 4, ["anonymous"])

@@ -29,11 +29,11 @@ class NothingToAnalyse(LookupError):
 
 def user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is the whole story for the user: no traceback."""
+    from agent.core.drafts import DraftFileError
     from agent.core.model_files import AssetError
     from agent.core.paths import UnsafeName, UnsafePath
     from agent.corpus.embeddings import EmbeddingError
     from agent.corpus.index import IndexError_
-    from agent.drafting.pipeline import DraftFileError
     from agent.llm.seam import LLMError
     from agent.review.session import ReviewError
     from agent.tradecraft.profiles import RegistryError

@@ -15,7 +15,7 @@ from agent.core.contracts import Draft, SectionDraft
 from agent.core.display import printable, safe
 from agent.core.paths import Workspace
 from agent.core.settings import Settings
-from agent.drafting.pipeline import DraftProgress
+from agent.drafting.progress import DraftProgress
 
 
 def register(sub: Any) -> None:
@@ -85,8 +85,9 @@ def _summary(draft: Draft, elapsed: float, settings: Settings) -> dict[str, Any]
 
 
 def cmd_draft(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
+    from agent.core.drafts import load_draft
     from agent.corpus.ingest import ingest_paths
-    from agent.drafting.pipeline import draft_brief, load_draft, new_draft  # noqa: F401
+    from agent.drafting.pipeline import draft_brief
     from agent.services import open_services
 
     err = Console(stderr=True)

@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
 
 def reviewed_draft(ws: Workspace, draft_id: str | None) -> Draft:
     """The draft with its review journal replayed (read-only: no lock needed)."""
-    from agent.drafting.pipeline import load_draft
+    from agent.core.drafts import load_draft
     from agent.review.session import ReviewSession
 
     draft = load_draft(ws, draft_id)
@@ -50,26 +50,22 @@ def reviewed_draft(ws: Workspace, draft_id: str | None) -> Draft:
 
 def cmd_export(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
     from agent.corpus.store import Store
-    from agent.export.render import export_draft, render
-    from agent.tradecraft.profiles import current_grades
+    from agent.export.render import brief_text, export_brief
 
     try:
-        draft = current_grades(reviewed_draft(ws, args.draft), ws.root)
+        draft = reviewed_draft(ws, args.draft)
     except FileNotFoundError as e:
         Console(stderr=True).print(f"[red]error:[/] {safe(e)}")
         return 1
     store = Store(ws.store_db)
     try:
         if args.stdout:
-            sys.stdout.write(render(draft, store.find_document, args.format, args.include_pending))
+            sys.stdout.write(
+                brief_text(draft, ws, store.find_document, args.format, include_pending=args.include_pending)
+            )
             return 0
-        path = export_draft(
-            draft,
-            store.find_document,
-            args.format,
-            ws.exports_dir,
-            include_pending=args.include_pending,
-            out=args.output,
+        path = export_brief(
+            draft, ws, store.find_document, args.format, include_pending=args.include_pending, out=args.output
         )
     except OSError as e:  # a folder that cannot be written, a file where a folder should be…
         Console(stderr=True).print(f"[red]error:[/] cannot write the export: {safe(e)}")
@@ -88,7 +84,7 @@ def cmd_export(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
 
 
 def cmd_review(args: argparse.Namespace, ws: Workspace, settings: Settings, console: Console) -> int:
-    from agent.drafting.pipeline import load_draft
+    from agent.core.drafts import load_draft
     from agent.review.session import ReviewLocked, ReviewSession
     from agent.review_backend import ServicesBackend
     from agent.services import open_services

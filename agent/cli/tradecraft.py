@@ -47,8 +47,8 @@ def register(sub: Any) -> None:
 
 
 def _analysis(args: argparse.Namespace, ws: Workspace, settings: Settings) -> tuple[SentenceBase, Analysis]:
+    from agent.core.drafts import load_draft
     from agent.drafting.analysis import analyse_sources
-    from agent.drafting.pipeline import load_draft
     from agent.services import open_services
 
     with open_services(ws, settings) as services:

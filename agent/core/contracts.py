@@ -203,6 +203,7 @@ Likelihood = Literal[
     "almost certain",
 ]
 ReviewStatus = Literal["pending", "accepted", "edited", "rejected"]
+ClaimOrigin = Literal["drafted", "redrafted", "manual", "computed"]
 # Admiralty information credibility: 1 confirmed ... 5 improbable, 6 cannot be judged.
 Credibility = Literal[1, 2, 3, 4, 5, 6]
 CREDIBILITY_TERMS: dict[int, str] = {
@@ -272,7 +273,7 @@ class Claim(_Model):
     edited_text: str | None = None
     reviewer_note: str | None = None
     reviewed_by: str | None = Field(default=None, description="Who made the claim's current review decision")
-    origin: Literal["drafted", "redrafted", "manual", "computed"] = Field(
+    origin: ClaimOrigin = Field(
         default="drafted", description="'computed': written by code from the pipeline's results, not by a model"
     )
     sources: int | None = Field(default=None, description="Independent sources stating what it cites (by code)")

@@ -11,9 +11,11 @@ from typing import Protocol
 
 from agent.core.contracts import (
     Chunk,
+    Citation,
     Claim,
     Contradiction,
     CueKind,
+    Draft,
     FigureSet,
     Flag,
     Sentence,
@@ -78,6 +80,12 @@ def analyse_sources(
     chunks: dict[str, list[Chunk]] = {d.id: services.store.chunks_for(d.id) for d in eff}
     base = SentenceBase.build(eff, sentences, services.embedder, topic or "the sources", chunks)
     return base, analyse_base(base, sentences, registry, {d.id: d for d in docs})
+
+
+def draft_documents(store: Store, doc_ids: Sequence[str] | None) -> list[SourceDocument]:
+    """The documents a draft is drafted from (``None``: every stored one)."""
+    wanted = set(doc_ids) if doc_ids is not None else None
+    return [d for d in store.documents() if wanted is None or d.id in wanted]
 
 
 def analyse_base(
@@ -157,3 +165,37 @@ def grade_claim(claim: Claim, base: SentenceBase, analysis: Analysis, *, judgmen
             )
         if grading.is_vague_estimate(claim) and Flag.VAGUE_ESTIMATE not in claim.flags:
             claim.flags.append(Flag.VAGUE_ESTIMATE)
+
+
+def is_graded(draft: Draft) -> bool:
+    """Whether the draft's claims were graded when it was drafted (by parts, over the sources' sentences)."""
+    return bool(draft.profiles or draft.digest)
+
+
+@dataclass
+class Grading:
+    """The grader of :func:`agent.core.claims.make_claim` over a draft's sentences: a citation resolved to a
+    span (a free quote) is first tied to the sentence it lies in, then the claim is graded by :func:`grade_claim`."""
+
+    base: SentenceBase
+    analysis: Analysis
+
+    def __call__(self, claim: Claim, *, judgment: bool = False) -> None:
+        claim.citations = [self._in_sentence(c) for c in claim.citations]
+        grade_claim(claim, self.base, self.analysis, judgment=judgment)
+
+    def _in_sentence(self, c: Citation) -> Citation:
+        if c.sentence_id:
+            return c
+        overlap = [
+            (min(s.end, c.end) - max(s.start, c.start), s.id) for s in self.base.sentences if s.doc_id == c.doc_id
+        ]
+        best = max(overlap, default=(0, ""))
+        return c.model_copy(update={"sentence_id": best[1]}) if best[0] > 0 else c
+
+
+def grading_for(sources: Sources, draft: Draft, workspace_root: Path) -> Grading:
+    """The grader of a draft's claims, from its sources analysed again (as :func:`analyse_sources` did when it was
+    drafted; the analyst's current source grades apply)."""
+    docs = draft_documents(sources.store, draft.provenance.source_doc_ids or None)
+    return Grading(*analyse_sources(sources, docs, draft.topic, workspace_root))

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from agent.core.claims import Grader, make_claim
 from agent.core.contracts import (
     WEAK_CUES,
     Citation,
@@ -18,12 +19,16 @@ from agent.core.contracts import (
     Confidence,
     Contradiction,
     NumberMention,
+    SectionDraft,
     Sentence,
     SourceDocument,
     SourceProfile,
+    Usage,
     stable_id,
 )
+from agent.drafting.context import DraftContext
 from agent.drafting.evidence import SentenceBase
+from agent.drafting.template import PartSpec, SectionSpec
 from agent.tradecraft.corroboration import counted_thing
 from agent.tradecraft.figures import NOT_COUNTS
 
@@ -461,12 +466,71 @@ def tag_candidates(base: SentenceBase, noun_phrases: Callable[[str], list[str]],
     return tags[:limit]
 
 
-def claim_for(section: str, draft_id: str, b: Built, i: int) -> Claim:
-    return Claim(
+def claim_for(section: str, draft_id: str, b: Built, i: int, grader: Grader | None = None) -> Claim:
+    """What a builder wrote, as a claim: counted (its sources), not graded (it is code's, about the sources)."""
+    return make_claim(
         id=stable_id("claim", draft_id, section, i, b.text, length=12),
         section=section,
         text=b.text,
         label=b.label,
         citations=b.citations,
         origin="computed",
+        grader=grader,
     )
+
+
+# --------------------------------------------------------------------------- the registry of code parts
+
+
+@dataclass
+class Made:
+    """What a code part wrote: its claims' contents, what the model was asked (entity roles, ACH marks), and notes
+    for the reviewer on what was left out."""
+
+    built: list[Built]
+    usage: Usage = field(default_factory=Usage)
+    notes: list[str] = field(default_factory=list)
+
+
+CodeBuilder = Callable[[DraftContext, SectionSpec, PartSpec, SectionDraft], Made]
+
+#: The template's ``builder`` names (:data:`agent.drafting.template.BUILDERS`), each with the function that writes
+#: its part. Builders that ask the model (assessment, entities, techniques) are registered by
+#: :mod:`agent.drafting.parts`, beside the model calls they make.
+CODE_BUILDERS: dict[str, CodeBuilder] = {}
+
+
+def register(name: str) -> Callable[[CodeBuilder], CodeBuilder]:
+    def add(fn: CodeBuilder) -> CodeBuilder:
+        CODE_BUILDERS[name] = fn
+        return fn
+
+    return add
+
+
+@register("confidence")
+def _confidence_part(ctx: DraftContext, spec: SectionSpec, part: PartSpec, section: SectionDraft) -> Made:
+    one, level = confidence(ctx.base, [d.sources for d in ctx.digest], ctx.profiles)
+    ctx.draft.confidence = level
+    return Made([one])
+
+
+@register("bias_risks")
+def _bias_risks_part(ctx: DraftContext, spec: SectionSpec, part: PartSpec, section: SectionDraft) -> Made:
+    return Made(bias_risks(ctx.base, ctx.profiles))
+
+
+@register("gaps")
+def _gaps_part(ctx: DraftContext, spec: SectionSpec, part: PartSpec, section: SectionDraft) -> Made:
+    clash = ctx.analysis.contradictions if ctx.analysis else []
+    return Made(gaps(ctx.base, [d.sentence_id for d in ctx.digest], clash))
+
+
+@register("tags")
+def _tags_part(ctx: DraftContext, spec: SectionSpec, part: PartSpec, section: SectionDraft) -> Made:
+    b = ctx.base
+    built: list[Built] = []
+    for tag in tag_candidates(b, ctx.noun_phrases, limit=spec.max_claims):
+        s = next((s for s in b.sentences if tag.lower() in s.text.lower()), None)
+        built.append(Built(None, tag, [b.citation(s)] if s else []))
+    return Made(built)

@@ -10,19 +10,17 @@ is left out and the reason recorded for the reviewer — fewer, better claims ra
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field, create_model
 
+from agent.core.claims import make_claim
 from agent.core.contracts import (
     AchEvidence,
     AchMark,
     AchMatrix,
     Claim,
-    Confidence,
-    DigestItem,
     Draft,
     Flag,
     SectionDraft,
@@ -31,23 +29,19 @@ from agent.core.contracts import (
     stable_id,
 )
 from agent.corpus.dates import human_date
-from agent.corpus.embeddings import Embedder
 from agent.corpus.numbers import numbers_in
 from agent.corpus.text import content_words, name_stem
 from agent.drafting import builders
-from agent.drafting.analysis import Analysis, grade_claim
-from agent.drafting.builders import Built
+from agent.drafting.builders import Built, Made
 from agent.drafting.checks import (
     flags_for,
     is_repeat,
     refusal,
-    scripts,
-    source_name_stems,
     unsupported_names,
 )
-from agent.drafting.evidence import SentenceBase
-from agent.drafting.template import PartSpec, Prompt, SectionSpec
-from agent.llm.seam import LLM, LLMError
+from agent.drafting.context import DraftContext
+from agent.drafting.template import PartSpec, SectionSpec
+from agent.llm.seam import LLMError
 from agent.tradecraft import ach
 
 LIKELIHOODS = ("almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
@@ -75,36 +69,6 @@ def answer_schema(part: PartSpec, pick_from: int = 0) -> type[BaseModel]:
 
 class Role(BaseModel):
     role: str = Field(min_length=2, max_length=80)
-
-
-@dataclass
-class DraftContext:
-    """What every part of a draft shares: the sentence base, the digest, the model and the checks' inputs."""
-
-    draft: Draft
-    base: SentenceBase
-    digest: list[DigestItem]
-    llm: LLM
-    prompt: Prompt
-    embedder: Embedder
-    noun_phrases: Callable[[str], list[str]]
-    capable: bool = True  # the model may draft the parts marked ``capable`` in the template
-    used: set[str] = field(default_factory=set)  # sentences a model-written claim of this draft already cites
-    source_names: set[str] = field(default_factory=set)
-    source_scripts: set[str] = field(default_factory=set)
-    handed: list[Sentence] = field(default_factory=list)  # evidence of parts left to the analyst
-    analysis: Analysis | None = None  # source grades, figures, contradictions, timeline (agent.tradecraft)
-    _sims: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        texts = [d.text for d in self.base.docs.values()]
-        self.source_names = source_name_stems(texts)
-        self.source_scripts = set().union(*(scripts(t) for t in texts)) if texts else {"LATIN"}
-
-    def sim(self, text: str) -> Any:
-        if text not in self._sims:
-            self._sims[text] = self.base.similarity(text, self.embedder)
-        return self._sims[text]
 
 
 def _numbered(sentences: Sequence[Sentence], leads: dict[str, Sentence] | None = None) -> str:
@@ -209,7 +173,7 @@ def model_part(
             leads = [ctx.base.leads[s.id] for s in cited if s.id in ctx.base.leads]
             unique = {s.id: s for s in [*leads, *cited]}
             cites = [ctx.base.citation(s) for s in unique.values()]
-            claim = Claim(
+            claim = make_claim(
                 id=stable_id("claim", ctx.draft.id, spec.key, part.label, text, length=12),
                 section=spec.key,
                 text=text,
@@ -224,6 +188,8 @@ def model_part(
                     topic=ctx.draft.topic,
                 )
                 + ([Flag.REATTRIBUTED] if reselected else []),
+                grader=ctx.grader,
+                judgment=part.analytic,
             )
             ctx.used.update(s.id for s in cited)
             return claim, usage, None
@@ -311,7 +277,7 @@ def _dates_part(
     cites = [ctx.base.citation(s) for _, _, s in said]
     if is_repeat(text, earlier, threshold=0.6):
         return None, usage, f"{part.label}: it repeats an earlier statement of the brief"
-    claim = Claim(
+    claim = make_claim(
         id=stable_id("claim", ctx.draft.id, spec.key, part.label, text, length=12),
         section=spec.key,
         text=text,
@@ -325,6 +291,8 @@ def _dates_part(
             instructions=[part.task],
             topic=ctx.draft.topic,
         ),
+        grader=ctx.grader,
+        judgment=part.analytic,
     )
     ctx.used.update(s.id for _, _, s in said)
     return claim, usage, None
@@ -333,46 +301,41 @@ def _dates_part(
 def code_part(
     ctx: DraftContext, spec: SectionSpec, part: PartSpec, section: SectionDraft
 ) -> tuple[list[Claim], Usage, list[str]]:
-    """Claims written by a builder from the pipeline's results (the model is asked at most for entity roles)."""
+    """Claims written by the part's builder (:data:`agent.drafting.builders.CODE_BUILDERS`) from the pipeline's
+    results (the model is asked at most for entity roles and ACH marks)."""
+    made = builders.CODE_BUILDERS[part.builder](ctx, spec, part, section)
+    claims = [builders.claim_for(spec.key, ctx.draft.id, x, i, ctx.grader) for i, x in enumerate(made.built)]
+    return claims, made.usage, made.notes
+
+
+@builders.register("assessment")
+def _assessment_part(ctx: DraftContext, spec: SectionSpec, part: PartSpec, section: SectionDraft) -> Made:
+    """Which hypothesis the key facts bear on more; with two hypotheses or more, the ACH matrix, and what its marks
+    say when a capable model made them."""
     b, draft = ctx.base, ctx.draft
-    built: list[Built] = []
     usage = Usage()
-    notes: list[str] = []
-    profiles = ctx.analysis.profiles if ctx.analysis else None
-    if part.builder == "confidence":
-        one, level = builders.confidence(b, [d.sources for d in ctx.digest], profiles)
-        draft.confidence = level
-        built = [one]
-    elif part.builder == "bias_risks":
-        built = builders.bias_risks(b, profiles)
-    elif part.builder == "gaps":
-        clash = ctx.analysis.contradictions if ctx.analysis else []
-        built = builders.gaps(b, [d.sentence_id for d in ctx.digest], clash)
-    elif part.builder == "assessment":
-        hyps = [c for c in section.claims if (c.label or "").startswith("Hypothesis")]
-        digest_ids = [d.sentence_id for d in ctx.digest]
-        one_or_none = builders.assessment(b, hyps, lambda t: list(ctx.sim(t)), digest_ids)
-        if len(hyps) >= 2:
-            matrix, usage = ach_matrix(
-                ctx, hyps, builders.ach_evidence(b, hyps, lambda t: list(ctx.sim(t)), digest_ids)
-            )
-            draft.ach = matrix
-            said = ach.summary(matrix, {h.id: h.label or h.id for h in hyps})
-            if said and one_or_none is not None:
-                one_or_none = Built("Assessment", said, [e.citation for e in matrix.evidence[:2]])
-        built = [one_or_none] if one_or_none else []
-        if not built:
-            notes.append("Assessment: fewer than two hypotheses were drafted; left to the analyst")
-    elif part.builder == "entities":
-        built, usage, notes = _entities(ctx, spec, part)
-    elif part.builder == "tags":
-        for tag in builders.tag_candidates(b, ctx.noun_phrases, limit=spec.max_claims):
-            s = next((s for s in b.sentences if tag.lower() in s.text.lower()), None)
-            built.append(Built(None, tag, [b.citation(s)] if s else []))
-    elif part.builder == "techniques":
-        built = techniques(ctx, draft)
-    claims = [builders.claim_for(spec.key, draft.id, x, i) for i, x in enumerate(built)]
-    return claims, usage, notes
+    hyps = [c for c in section.claims if (c.label or "").startswith("Hypothesis")]
+    digest_ids = [d.sentence_id for d in ctx.digest]
+    one_or_none = builders.assessment(b, hyps, lambda t: list(ctx.sim(t)), digest_ids)
+    if len(hyps) >= 2:
+        matrix, usage = ach_matrix(ctx, hyps, builders.ach_evidence(b, hyps, lambda t: list(ctx.sim(t)), digest_ids))
+        draft.ach = matrix
+        said = ach.summary(matrix, {h.id: h.label or h.id for h in hyps})
+        if said and one_or_none is not None:
+            one_or_none = Built("Assessment", said, [e.citation for e in matrix.evidence[:2]])
+    if one_or_none is None:
+        return Made([], usage, ["Assessment: fewer than two hypotheses were drafted; left to the analyst"])
+    return Made([one_or_none], usage)
+
+
+@builders.register("entities")
+def _entities_part(ctx: DraftContext, spec: SectionSpec, part: PartSpec, section: SectionDraft) -> Made:
+    return Made(*_entities(ctx, spec, part))
+
+
+@builders.register("techniques")
+def _techniques_part(ctx: DraftContext, spec: SectionSpec, part: PartSpec, section: SectionDraft) -> Made:
+    return Made(techniques(ctx, ctx.draft))
 
 
 ACH_MARK = {"consistent": "C", "inconsistent": "I", "not applicable": "N"}
@@ -561,9 +524,6 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
     for part in spec.parts:
         if part.how == "code":
             claims, usage, notes = code_part(ctx, spec, part, section)
-            for c in claims:
-                if ctx.analysis is not None:
-                    grade_claim(c, ctx.base, ctx.analysis)
             section.claims.extend(claims)
             section.usage = section.usage + usage
             section.skipped.extend(notes)
@@ -578,8 +538,6 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
             break
         section.usage = section.usage + usage
         if claim is not None:
-            if ctx.analysis is not None:
-                grade_claim(claim, ctx.base, ctx.analysis, judgment=part.analytic)
             section.claims.append(claim)
         elif why:
             section.skipped.append(why)
@@ -592,7 +550,3 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
     else:
         section.status, section.error = "done", None
         section.empty_reason = None if section.claims else "; ".join(section.skipped) or "nothing to draft"
-
-
-def overall(draft: Draft) -> Confidence | None:
-    return draft.confidence

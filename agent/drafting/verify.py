@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from agent.core.contracts import Chunk, Citation, Claim, Confidence, DroppedCitation, Flag
+from agent.core.claims import Grader, make_claim
+from agent.core.contracts import Chunk, Citation, Claim, ClaimOrigin, Confidence, DroppedCitation, Flag
 from agent.corpus.cues import weakly_sourced
 from agent.corpus.numbers import numbers_in
 from agent.corpus.sentences import reflow
@@ -258,8 +259,12 @@ def verify_claim(
     confidence: Confidence | None,
     given: Sequence[GivenCitation],
     pack: EvidencePack,
-    origin: str = "drafted",
+    origin: ClaimOrigin = "drafted",
+    grader: Grader | None = None,
+    judgment: bool = False,
 ) -> Claim:
+    """The claim with the citations that resolve (:func:`locate`) and the flags of what survived; graded by
+    ``grader`` when given (``judgment``: an analytic judgment)."""
     citations: list[Citation] = []
     dropped: list[DroppedCitation] = []
     low_rel: list[bool] = []
@@ -324,7 +329,7 @@ def verify_claim(
         flags.append(Flag.DROPPED_CITATION)
     if low_rel and all(low_rel):
         flags.append(Flag.LOW_RELIABILITY)
-    return Claim(
+    return make_claim(
         id=claim_id,
         section=section,
         text=text.strip(),
@@ -334,6 +339,8 @@ def verify_claim(
         confidence=confidence,
         flags=flags,
         origin=origin,
+        grader=grader,
+        judgment=judgment,
     )
 
 

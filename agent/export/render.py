@@ -31,10 +31,11 @@ from agent.core.contracts import (
     SourceDocument,
     SourceProfile,
 )
-from agent.core.paths import safe_name
+from agent.core.paths import Workspace, safe_name
 from agent.tradecraft import ach
 from agent.tradecraft.figures import range_text
 from agent.tradecraft.grading import estimate_label
+from agent.tradecraft.profiles import current_grades
 
 Format = Literal["md", "json", "html"]
 FORMATS: tuple[Format, ...] = ("md", "json", "html")
@@ -513,3 +514,36 @@ def export_draft(
     path = (out / name if out.is_dir() else out) if out is not None else out_dir / name
     atomic_write_text(path, text)
     return path
+
+
+def export_brief(
+    draft: Draft,
+    workspace: Workspace,
+    get_doc: Callable[[str], SourceDocument | None],
+    fmt: str,
+    *,
+    include_pending: bool = False,
+    out: Path | None = None,
+) -> Path:
+    """The brief as ``brief export`` and the review UI write it: the sources' grades as the analyst has set them
+    now (the workspace's ``sources.toml``), rendered and written to ``out`` or the workspace's exports folder."""
+    return export_draft(
+        current_grades(draft, workspace.root),
+        get_doc,
+        fmt,
+        workspace.exports_dir,
+        include_pending=include_pending,
+        out=out,
+    )
+
+
+def brief_text(
+    draft: Draft,
+    workspace: Workspace,
+    get_doc: Callable[[str], SourceDocument | None],
+    fmt: str,
+    *,
+    include_pending: bool = False,
+) -> str:
+    """What :func:`export_brief` writes, as text (``brief export --stdout``)."""
+    return render(current_grades(draft, workspace.root), get_doc, fmt, include_pending)

@@ -35,6 +35,7 @@ from typing import Literal, Protocol, runtime_checkable
 from pydantic import ValidationError
 
 from agent.core.atomic import append_json_line, open_append
+from agent.core.claims import Grader, make_claim
 from agent.core.contracts import (
     AchCell,
     AchMark,
@@ -672,10 +673,12 @@ class ReviewSession:
         *,
         label: str | None = None,
         confidence: Literal["low", "moderate", "high"] | None = None,
+        grader: Grader | None = None,
     ) -> ReviewEvent:
         """A claim written by the reviewer. Allowed without evidence, but then flagged unsupported.
 
-        It is recorded as accepted: the reviewer is its author. Flags say what its evidence is worth.
+        It is recorded as accepted: the reviewer is its author. Flags say what its evidence is worth; ``grader``
+        (drafting's, over the draft's sources) grades it as the drafted claims were.
         """
         text = text.strip()
         if not text:
@@ -687,7 +690,7 @@ class ReviewSession:
             flags.append(Flag.UNSUPPORTED)
         elif len({c.doc_id for c in citations}) == 1:
             flags.append(Flag.SINGLE_SOURCE)
-        claim = Claim(
+        claim = make_claim(
             id="m" + uuid.uuid4().hex[:15],
             section=section,
             text=text,
@@ -698,6 +701,7 @@ class ReviewSession:
             status="accepted",
             origin="manual",
             reviewed_by=self.reviewer,
+            grader=grader,
         )
         return self._record("add", claim.id, section, None, claim, None)
 
