@@ -110,6 +110,15 @@ def test_each_hostile_file_is_its_own_failure_and_the_run_is_kept(tmp_path: Path
         assert len(services.store.documents()) == 2
 
 
+def test_a_deeply_nested_mhtml_or_attached_message_is_refused_before_parsing() -> None:
+    with pytest.raises(IngestError, match="nested more than 32 levels deep"):
+        readers.read_bytes(nested_eml(5000), ".mhtml")
+    head = b"From: a@example.org\r\nSubject: fwd\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+    forwarded = head + b"Content-Type: message/rfc822\r\n\r\n"  # a message inside a message inside ...
+    with pytest.raises(IngestError, match="nested more than 32 levels deep"):
+        readers.read_bytes(forwarded * 3000 + head + b"\r\nThe end.\r\n", ".eml")
+
+
 def test_a_moderately_nested_email_reads() -> None:
     got = readers.read_bytes(nested_eml(12, "Body at depth twelve."), ".eml")
     assert got.text == "Body at depth twelve."
