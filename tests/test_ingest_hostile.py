@@ -110,6 +110,15 @@ def test_each_hostile_file_is_its_own_failure_and_the_run_is_kept(tmp_path: Path
         assert len(services.store.documents()) == 2
 
 
+def test_a_deeply_nested_mhtml_or_attached_message_is_refused_before_parsing() -> None:
+    with pytest.raises(IngestError, match="nested more than 32 levels deep"):
+        readers.read_bytes(nested_eml(5000), ".mhtml")
+    head = b"From: a@example.org\r\nSubject: fwd\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+    forwarded = head + b"Content-Type: message/rfc822\r\n\r\n"  # a message inside a message inside ...
+    with pytest.raises(IngestError, match="nested more than 32 levels deep"):
+        readers.read_bytes(forwarded * 3000 + head + b"\r\nThe end.\r\n", ".eml")
+
+
 def test_a_moderately_nested_email_reads() -> None:
     got = readers.read_bytes(nested_eml(12, "Body at depth twelve."), ".eml")
     assert got.text == "Body at depth twelve."
@@ -331,3 +340,28 @@ def test_the_cli_skips_symlinks_out_of_the_case_unless_told(tmp_path: Path) -> N
     out = subprocess.run([*run, "--follow-symlinks"], env=env, capture_output=True, text=True, check=True)
     by = {Path(o["path"]).name: o for o in map(json.loads, out.stdout.splitlines())}
     assert by["linked.md"]["status"] == "added"
+
+
+def test_a_page_too_large_for_main_content_scoring_is_read_block_by_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the size where trafilatura's time grows with the square of the page (bench/bench_html.py measures it),
+    the page is read in one walk: every block in order, furniture and what no reader sees still removed."""
+    paragraphs = [f"Paragraph {n} says the river crossing {n} was closed." for n in range(60)]
+    page = (
+        "<html><head><title>Long report</title></head><body><nav>Home World Sport</nav><article><h1>Long report</h1>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "<p>Hidden <span style='display:none'>never evidence</span>after.</p>"
+        + "<table><tr><th>Unit</th><th>Count</th></tr><tr><td>Sappers</td><td>36</td></tr></table>"
+        + "</article><footer>All rights reserved</footer></body></html>"
+    ).encode()
+    scored = readers.read_bytes(page, ".html")
+    monkeypatch.setattr(readers, "HTML_SCORED_MAX_ELEMENTS", 50)
+    walked = readers.read_bytes(page, ".html")
+    assert walked.text.split("\n\n") == [
+        "Long report",
+        *paragraphs,
+        "Hidden after.",
+        "Unit | Count",
+        "Sappers | 36",
+    ]
+    assert walked.meta.title == scored.meta.title == "Long report"
+    assert all(p in scored.text for p in paragraphs)  # the same text as the scored reading, in substance
