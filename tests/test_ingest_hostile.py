@@ -337,6 +337,9 @@ def test_the_cli_skips_symlinks_out_of_the_case_unless_told(tmp_path: Path) -> N
     out = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
     by = {Path(o["path"]).name: o for o in map(json.loads, out.stdout.splitlines())}
     assert by["linked.md"]["status"] == "skipped" and "--follow-symlinks" in by["linked.md"]["error"]
+    plain = subprocess.run([r for r in run if r != "--json"], env=env, capture_output=True, text=True, check=True)
+    said = " ".join(plain.stderr.split())
+    assert "linked.md: skipped (" in said and "--follow-symlinks" in said  # the terminal says why, not only JSON
     out = subprocess.run([*run, "--follow-symlinks"], env=env, capture_output=True, text=True, check=True)
     by = {Path(o["path"]).name: o for o in map(json.loads, out.stdout.splitlines())}
     assert by["linked.md"]["status"] == "added"

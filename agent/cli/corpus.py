@@ -99,6 +99,8 @@ def cmd_ingest(args: argparse.Namespace, ws: Workspace, settings: Settings, cons
                 print(o.model_dump_json(), flush=True)
             elif o.status == "failed":
                 err.print(f"[red]✗[/] {safe(o.path)}: {safe(o.error)}")
+            elif o.status == "skipped":
+                err.print(f"[yellow]-[/] {safe(o.path)}: skipped ({safe(o.error or 'not read')})")
             elif not args.quiet:
                 progress.console.print(f"[green]✓[/] {safe(o.path)}: {o.status}, {o.chunks} chunks")
 
