@@ -209,41 +209,99 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
 # --------------------------------------------------------------------------- confidence, assessment
 
 
+# The rule the overall confidence follows, stated in the claim itself so the reader can check the level against
+# its basis: corroboration is the share of the brief's key facts that a second independent source states.
+HIGH_SHARE = 0.5  # high: at least half the key facts corroborated, ...
+HIGH_LINES = 3  # ... by at least three independent lines of reporting, none resting on weak sourcing
+LOW_SHARE = 0.2  # low: under a fifth of the key facts corroborated, or ...
+WEAK_SHARE = 0.5  # ... half the sources or more resting on anonymous or state-media sourcing, or one line only
+CONFIDENCE_RULE = (
+    "high needs half the key facts confirmed by a second independent source, three independent lines of reporting "
+    "and none resting on anonymous or state-media sourcing; low, under a fifth confirmed, one line of reporting, or "
+    "half the sources resting on such sourcing"
+)
+
+
+def independent_lines(base: SentenceBase) -> int:
+    """How many independent lines of reporting the sources are (rewrites and one outlet's reports count once)."""
+    return len({base.origin.get(d, d) for d in base.docs})
+
+
 def confidence_level(base: SentenceBase, corroborated: int, key_facts: int, weak: int) -> Confidence:
-    n = len(base.docs)
-    if n >= 3 and weak == 0 and corroborated >= 2:
-        return "high"
-    if weak * 2 >= n and corroborated == 0:
+    """The overall confidence, by :data:`CONFIDENCE_RULE`, from the share of key facts corroborated, the number of
+    independent lines of reporting and the share of sources resting on weak sourcing."""
+    n, lines = len(base.docs), independent_lines(base)
+    share = corroborated / key_facts if key_facts else 0.0
+    if share < LOW_SHARE or lines <= 1 or (n and weak >= WEAK_SHARE * n):
         return "low"
+    if share >= HIGH_SHARE and lines >= HIGH_LINES and weak == 0:
+        return "high"
     return "moderate"
 
 
 def confidence(
     base: SentenceBase, digest_sources: Sequence[int], profiles: Mapping[str, SourceProfile] | None = None
 ) -> tuple[Built, Confidence]:
+    """The overall confidence with the basis that decides it: what holds it down (or up), then the rule."""
+    key = len(digest_sources)
     corroborated = sum(1 for k in digest_sources if k >= 2)
     weak = weak_sourcing(base, profiles)
-    level = confidence_level(base, corroborated, len(digest_sources), len(weak))
+    level = confidence_level(base, corroborated, key, len(weak))
+    n, lines = len(base.docs), independent_lines(base)
+    facts = (
+        f"{_n_of(corroborated, key)} key facts {'is' if corroborated == 1 else 'are'} confirmed by a second "
+        "independent source"
+        if key
+        else "no key fact could be checked against a second source"
+    )
+    reporting = f"the {_word(n)} sources are {_lines(lines)}" if n > 1 else "there is one source"
+    weak_part = (
+        f"{_n_of(len(weak), n)} sources rest on anonymous or state-media sourcing"
+        if weak
+        else "none rests on anonymous or state-media sourcing"
+    )
+    if level == "low":
+        reasons = [
+            r
+            for r, bad in (
+                (facts, key == 0 or corroborated < LOW_SHARE * key),
+                (reporting, lines <= 1),
+                (weak_part, bool(weak) and len(weak) >= WEAK_SHARE * n),
+            )
+            if bad
+        ]
+        text = f"Confidence: low, because {_join(reasons)}."
+    elif level == "high":
+        text = f"Confidence: high: {facts}, {reporting}, and {weak_part}."
+    else:
+        holds = [
+            r
+            for r, bad in (
+                (facts, corroborated < HIGH_SHARE * key),
+                (reporting, lines < HIGH_LINES),
+                (weak_part, bool(weak)),
+            )
+            if bad
+        ]
+        text = f"Confidence: moderate, not high, because {_join(holds or [facts])}."
     figs = attributed_figures(base)
-    parts = [f"Confidence: {level}."]
     if figs:
         whos = list(dict.fromkeys(w for w, _ in figs))[:2]
-        parts.append(f"The key figures come from {_join(whos)}, reported rather than independently confirmed")
-    if weak:
-        parts.append(
-            ("; " if figs else "") + f"{_n_of(len(weak), len(base.docs))} sources rest on anonymous or state-media "
-            "sourcing"
-        )
-    parts.append(
-        f"; {_n_of(corroborated, len(digest_sources))} key facts {'is' if corroborated == 1 else 'are'} stated by "
-        "more than one independent source."
-        if digest_sources
-        else "."
-    )
-    rest = "".join(parts[1:]).lstrip("; ")
-    text = parts[0] + " " + rest[:1].upper() + rest[1:]
+        text += f" Key figures come from {_join(whos)}, reported rather than independently confirmed."
+    text += f" (Rule: {CONFIDENCE_RULE}.)"
     cites = [s for _, s in figs[:1]] + [v[0] for v in list(weak.values())[:1]]
-    return Built("Confidence", text.replace(" ;", ";"), [base.citation(s) for s in cites]), level
+    return Built("Confidence", text[:1].upper() + text[1:], [base.citation(s) for s in cites]), level
+
+
+def _word(k: int) -> str:
+    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    return words[k] if 0 <= k < len(words) else str(k)
+
+
+def _lines(k: int) -> str:
+    if k <= 1:
+        return "one line of reporting (rewrites of one story or one outlet)"
+    return f"{_word(k)} independent lines of reporting"
 
 
 ASSESS_MIN_SIM = 0.45
