@@ -177,3 +177,11 @@ def test_the_same_day_different_counts_contradict(nlp: Language) -> None:
     b = doc("A spokesman said 40 soldiers were wounded when the mine exploded on patrol.", outlet="Two")
     sets, clash = figures_of(nlp, a, b)
     assert len(clash) == 1 and sets[0].disagree and not sets[0].revised
+
+
+def test_a_figure_that_describes_a_thing_is_no_count(nlp: Language) -> None:
+    a = doc("The motion passed with 130 votes in the 163-member assembly on Tuesday.")
+    b = doc("The regional bloc of 55 members suspended the country on Wednesday.", outlet="Other")
+    c = doc("A spokesman said the 55-member bloc suspended the country with immediate effect.", outlet="Third")
+    sets, clash = figures_of(nlp, a, b, c)
+    assert clash == [] and not any(f.disagree for f in sets)

@@ -150,6 +150,8 @@ def quantity_of(n: NumberMention, s: Sentence) -> tuple[str, str] | None:
     """(what is counted, what is said of it) for a counted cardinal figure; ``None`` for anything else."""
     if not n.counts or n.kind not in ("cardinal", "money") or n.counts.lower() in NOT_COUNTS or n.high < 10:
         return None
+    if re.match(r"-[A-Za-z]", s.text[n.end - s.start : n.end - s.start + 2]):
+        return None  # "the 163-member chamber", "a 48-hour strike": a property of a thing, not a count of members
     return _noun(n.counts), measure_of(n, s)
 
 
