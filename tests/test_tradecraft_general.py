@@ -185,3 +185,10 @@ def test_a_figure_that_describes_a_thing_is_no_count(nlp: Language) -> None:
     c = doc("A spokesman said the 55-member bloc suspended the country with immediate effect.", outlet="Third")
     sets, clash = figures_of(nlp, a, b, c)
     assert clash == [] and not any(f.disagree for f in sets)
+
+
+def test_figures_from_two_different_happenings_are_not_a_dispute(nlp: Language) -> None:
+    a = doc("The station operator said the storm led to nearly 14 train cancellations and delays on Friday night.")
+    b = doc("Rail data from a tracking firm showed 29 cancellations across three lines, with long queues.", outlet="B")
+    sets, clash = figures_of(nlp, a, b)
+    assert clash == []

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from agent.core.contracts import Citation, Contradiction, Figure, FigureSet, NumberMention, Sentence
-from agent.tradecraft.corroboration import Corroboration
+from agent.tradecraft.corroboration import Corroboration, jaccard
 
 TOLERANCE = 0.1  # figures within 10% of each other agree
 
@@ -181,6 +181,18 @@ def _comparable(a: _Item, b: _Item) -> bool:
     return sa == sb or not sa or not sb
 
 
+SAME_CONTEXT = 0.2  # content-word Jaccard two sentences share at least when they give a figure for the same thing
+
+
+def _same_context(a: _Item, b: _Item, corro: Corroboration) -> bool:
+    """Both sentences tell of the same happening (they share words beyond the figure): "nearly a dozen
+    cancellations" at one airport and "29 cancellations" at three are not one figure disputed."""
+    i, j = corro.index_of(a.s.id), corro.index_of(b.s.id)
+    if i is None or j is None:
+        return True
+    return jaccard(corro.words[i], corro.words[j]) >= SAME_CONTEXT
+
+
 def _revision(a: _Item, b: _Item, published: Mapping[str, date | None]) -> bool:
     """One figure replaced by a later one: the reports are of different days, or a sentence says the figure rose or
     was revised. Not a contradiction."""
@@ -226,6 +238,7 @@ def figure_sets(
             if corro.origin.get(a.s.doc_id, a.s.doc_id) != corro.origin.get(b.s.doc_id, b.s.doc_id)
             and not _overlap(a.n, b.n)
             and _comparable(a, b)
+            and _same_context(a, b, corro)
         ]
         clash = [(a, b) for a, b in differ if not _revision(a, b, published)]
         revised = len(clash) < len(differ)
