@@ -190,5 +190,41 @@ def test_a_figure_that_describes_a_thing_is_no_count(nlp: Language) -> None:
 def test_figures_from_two_different_happenings_are_not_a_dispute(nlp: Language) -> None:
     a = doc("The station operator said the storm led to nearly 14 train cancellations and delays on Friday night.")
     b = doc("Rail data from a tracking firm showed 29 cancellations across three lines, with long queues.", outlet="B")
-    sets, clash = figures_of(nlp, a, b)
+    _sets, clash = figures_of(nlp, a, b)
     assert clash == []
+
+
+# ---------------------------------------------------------------- entities and tags
+
+PORT = [
+    "Harbourline Logistics, a shipping company based in the port, said the strike had stopped all loading on Monday.",
+    "Harbourline Logistics said on Tuesday that the strike would cost it millions, according to Reuters.",
+    "The union told Reuters that Harbourline Logistics had refused to meet its negotiators.",
+    "Harbourline Logistcs confirmed the port would stay closed, Reuters reported on Wednesday.",
+    "Port director Maria Delgado said talks with the union of Harbourline Logistics would resume on Thursday.",
+    "Maria Delgado said the port in Valencia would reopen once the strike ended.",
+]
+
+
+def test_entities_are_whole_deduplicated_actors_with_roles_not_outlets(nlp: Language) -> None:
+    base, _ = base_of(nlp, *(doc(t) for t in PORT))
+    cands = builders.entity_candidates(base)
+    names = [c.name for c in cands]
+    assert "Reuters" not in names  # who reported it, not who did it
+    assert "Harbourline Logistcs" not in names  # one body spelt two ways, counted once
+    firm = next(c for c in cands if c.name == "Harbourline Logistics")
+    assert firm.mentions >= 5
+    assert builders.entity_role(firm)[0] == "shipping company based in the port"
+
+
+def test_a_person_mistagged_as_a_place_is_no_tag(nlp: Language) -> None:
+    texts = [
+        "Opposition leader Ada Okonjo said the count in Lagos was rigged.",
+        "The vote went against Okonjo in Lagos.",
+        "Okonjo said the vote in Lagos would be challenged in court.",
+    ]
+    base, _ = base_of(nlp, *(doc(t) for t in texts))
+    assert any(e.text == "Okonjo" and e.label == "GPE" for s in base.sentences for e in s.entities)  # spaCy's error
+    tags = builders.tag_candidates(base, lambda _t: [])
+    assert "Lagos" in tags
+    assert "Okonjo" not in tags

@@ -10,6 +10,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from agent.core.contracts import (
     WEAK_CUES,
@@ -26,6 +27,7 @@ from agent.core.contracts import (
 from agent.drafting.evidence import SentenceBase
 from agent.tradecraft.corroboration import counted_thing
 from agent.tradecraft.figures import NOT_COUNTS
+from agent.tradecraft.profiles import Registry
 
 ROLE_NOUNS = (
     "president|prime minister|leader|supreme leader|minister|general|commander|chief|spokesperson|spokesman|"
@@ -403,14 +405,39 @@ def _clean_name(text: str) -> str:
     return re.sub(r"\s+", " ", t.replace("-", " ") if re.fullmatch(r"[A-Z][\w-]+(?: [A-Z][\w-]+)*", t) else t)
 
 
+SAME_SPELLING = 0.9  # two names this alike (difflib ratio) are one body spelt two ways ("Aerospace", "Airspace")
+
+
+def _places(base: SentenceBase) -> Counter[str]:
+    """How often each name is tagged a place: spaCy tags the same word a person in one sentence and a city in the
+    next; a name tagged a place as often as not is no actor."""
+    out: Counter[str] = Counter()
+    for s in base.sentences:
+        for e in s.entities:
+            if e.label in ("GPE", "LOC", "FAC"):
+                out[_clean_name(e.text).lower()] += 1
+    return out
+
+
+def _outlets(base: SentenceBase) -> set[str]:
+    """Names of news outlets and agencies (the sources' own and the registry's): reporters of events, not actors."""
+    names = {n for o in Registry.load(None).outlets for n in o.names()}
+    return names | {(d.outlet or "").lower() for d in base.docs.values() if d.outlet}
+
+
 def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidate]:
-    """People and organisations by mentions and spread across sources; short forms folded into full names."""
+    """People and organisations by mentions and spread across sources; short forms folded into full names, one
+    body spelt two ways counted once; news outlets and names mostly tagged as places left out."""
     found: dict[tuple[str, str], EntityCandidate] = {}
+    places = _places(base)
+    outlets = _outlets(base)
     for s in base.sentences:
         for e in s.entities:
             if e.label not in ("PERSON", "ORG"):
                 continue
             name = _clean_name(e.text)
+            if name.lower() in outlets or name.lower().removeprefix("the ") in outlets:
+                continue  # who reported it, not who did it
             if len(name) < 3 or not name[0].isupper() or len(name.split()) > 6:
                 continue
             if e.label == "ORG" and name.isupper() and len(name) <= 4:
@@ -432,6 +459,10 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
             target.docs |= short.docs
             target.sentences += [s for s in short.sentences if s not in target.sentences]
             short.mentions = 0
+    _fold_spellings(found)
+    for c in found.values():  # a name tagged a place at least as often as a person or organisation is a place
+        if c.mentions and places[c.name.lower()] >= c.mentions:
+            c.mentions = 0
     index = {s.id: i for i, s in enumerate(base.sentences)}
 
     def relevance(c: EntityCandidate) -> float:
@@ -449,6 +480,24 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
     ]
     ranked.sort(key=lambda c: (-(c.mentions + 2 * len(c.docs)), c.label != "PERSON"))
     return ranked[:limit]
+
+
+def _fold_spellings(found: Mapping[tuple[str, str], EntityCandidate]) -> None:
+    """Fold a name into a near-identical one of the same kind and more mentions (a misspelling, a variant)."""
+    cands = sorted((c for c in found.values() if c.mentions), key=lambda c: -c.mentions)
+    for i, big in enumerate(cands):
+        for small in cands[i + 1 :]:
+            if not (small.mentions and big.mentions) or small.label != big.label or len(small.name) < 6:
+                continue
+            if SequenceMatcher(None, small.name.lower(), big.name.lower()).ratio() >= SAME_SPELLING:
+                big.mentions += small.mentions
+                big.docs |= small.docs
+                big.sentences += [s for s in small.sentences if s not in big.sentences]
+                small.mentions = 0
+
+
+# "Collins Aerospace, a unit of RTX," / "ENISA, the EU's cybersecurity agency,": what an organisation is.
+_APPOSITIVE = re.compile(r"^\s*,\s+((?:a|an|the)\s+[^,.;:()“”\"]{3,60}?)\s*[,.;]")
 
 
 def role_from_sentence(name: str, s: Sentence) -> str | None:
@@ -472,6 +521,9 @@ def role_from_sentence(name: str, s: Sentence) -> str | None:
         a = _ROLE_AFTER.search(s.text[m.end() :])
         if a:
             return a.group(1).strip()
+        ap = _APPOSITIVE.match(s.text.replace("-", " ")[m.end() :])
+        if ap and len(ap.group(1).split()) <= 10 and ap.group(1).split()[-1].lower() not in ("who", "which"):
+            return re.sub(r"^(?:a|an|the)\s+", "", ap.group(1).strip())
     return None
 
 
@@ -497,7 +549,17 @@ def tag_candidates(base: SentenceBase, noun_phrases: Callable[[str], list[str]],
                 if 1 <= len(name.split()) <= 4 and name[0].isupper():
                     places[name] += 1
                     place_docs[name].add(s.doc_id)
-    tags = [p for p, _ in sorted(places.items(), key=lambda kv: (-len(place_docs[kv[0]]), -kv[1]))][:4]
+    # a "place" that is a word of a person's name is the person mis-tagged ("Rajoelina" beside "Andry Rajoelina")
+    person_words = {
+        w.lower()
+        for s in base.sentences
+        for e in s.entities
+        if e.label == "PERSON"
+        for w in _clean_name(e.text).split()
+        if len(_clean_name(e.text).split()) >= 2
+    }
+    ranked_places = sorted(places.items(), key=lambda kv: (-len(place_docs[kv[0]]), -kv[1]))
+    tags = [p for p, _ in ranked_places if not (len(p.split()) == 1 and p.lower() in person_words)][:4]
     phrase_docs: dict[str, set[str]] = defaultdict(set)
     counts: Counter[str] = Counter()
     for s in base.sentences:
