@@ -228,3 +228,20 @@ def test_a_person_mistagged_as_a_place_is_no_tag(nlp: Language) -> None:
     tags = builders.tag_candidates(base, lambda _t: [])
     assert "Lagos" in tags
     assert "Okonjo" not in tags
+
+
+# ---------------------------------------------------------------- techniques say what was done and what it found
+
+
+def test_the_contradiction_check_names_what_it_found(nlp: Language) -> None:
+    a = doc("The army said 20 soldiers were wounded when the mine exploded on patrol.", outlet="One")
+    b = doc("A spokesman said 40 soldiers were wounded when the mine exploded on patrol.", outlet="Two")
+    sets, clash = figures_of(nlp, a, b)
+    said = builders.contradiction_check(clash, sets)
+    assert "they disagree on troops injured (20 against 40)" in said
+    early = doc("Officials said 18 people were killed in the blast at the market.", published=date(2025, 6, 2))
+    late = doc("Officials said 31 people were killed in the blast at the market.", published=date(2025, 6, 4))
+    late.outlet = "Other"
+    sets, clash = figures_of(nlp, early, late)
+    said = builders.contradiction_check(clash, sets)
+    assert "no two independent sources differ" in said and "revised the figure for people killed" in said

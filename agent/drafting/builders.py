@@ -18,6 +18,7 @@ from agent.core.contracts import (
     Claim,
     Confidence,
     Contradiction,
+    FigureSet,
     NumberMention,
     Sentence,
     SourceDocument,
@@ -206,6 +207,23 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
         )
         out.append(Built("Information Gaps", text, [base.citation(s)]))
     return out[:3]
+
+
+def contradiction_check(contradictions: Sequence[Contradiction], figures: Sequence[FigureSet]) -> str:
+    """What the contradiction check compared and what it found, named (not a bare count)."""
+    found = list(dict.fromkeys(f"{c.about} ({' against '.join(c.values)})" for c in contradictions))
+    revised = [f.quantity for f in figures if f.revised]
+    ranged = [f.quantity for f in figures if f.low != f.high and not f.disagree and not f.revised]
+    text = (
+        "Figures for the same quantity, place and time, and the dates given for the same event, were compared "
+        "across independent sources: "
+        + (f"they disagree on {_join(found[:3])}" if found else "no two independent sources differ on one")
+    )
+    if revised:
+        text += f"; later reports revised the figure for {_join(revised[:3])}"
+    if ranged:
+        text += f"; {_join(ranged[:3])} {'is' if len(ranged) == 1 else 'are'} given only as a range"
+    return text + "."
 
 
 # --------------------------------------------------------------------------- confidence, assessment
