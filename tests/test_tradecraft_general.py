@@ -245,3 +245,15 @@ def test_the_contradiction_check_names_what_it_found(nlp: Language) -> None:
     sets, clash = figures_of(nlp, early, late)
     said = builders.contradiction_check(clash, sets)
     assert "no two independent sources differ" in said and "revised the figure for people killed" in said
+
+
+def test_a_state_agencys_copy_is_a_sourcing_risk(nlp: Language) -> None:
+    registry = Registry.load(None)
+    c = doc("CAPITAL, June 2 (Xinhua) -- Officials said the port would reopen after the dock strike ended on Friday.")
+    d = doc("Local volunteers handed out water and blankets at the school gym through the night.")
+    docs = source_documents([c, d], registry)
+    base, sentences = base_of(nlp, *docs)
+    analysis = analyse_base(base, sentences, registry, {x.id: x for x in (c, d)})
+    risks = builders.bias_risks(base, analysis.profiles)
+    assert any("is state media" in r.text and "Xinhua" in r.text for r in risks)
+    assert builders.bias_risks(base, {}) == []  # nothing else in these sources is a risk

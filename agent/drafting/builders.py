@@ -129,6 +129,24 @@ def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None 
             )
         )
         out.append(Built("Bias & Deception Risks", text, [base.citation(s) for s in cites[:3]]))
+    state = [d for d, p in (profiles or {}).items() if p.type == "state-media" and d in base.docs]
+    if state:
+        firsts = [next((s for s in base.sentences if s.doc_id == d), None) for d in state]
+        names = [
+            f"{short_label(base.docs[d])}"
+            + (
+                f" ({profiles[d].outlet})"
+                if profiles and profiles[d].outlet and profiles[d].outlet != short_label(base.docs[d])
+                else ""
+            )
+            for d in state
+        ]
+        one = len(state) == 1
+        text = (
+            f"{_join(names)} {'is' if one else 'are'} state media: {'its' if one else 'their'} account may carry the "
+            "government's narrative and should be checked against independent reporting."
+        )
+        out.append(Built("Bias & Deception Risks", text, [base.citation(s) for s in firsts if s][:2]))
     figs = attributed_figures(base)
     if figs:
         whos: list[str] = []
