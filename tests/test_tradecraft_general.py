@@ -257,3 +257,11 @@ def test_a_state_agencys_copy_is_a_sourcing_risk(nlp: Language) -> None:
     risks = builders.bias_risks(base, analysis.profiles)
     assert any("is state media" in r.text and "Xinhua" in r.text for r in risks)
     assert builders.bias_risks(base, {}) == []  # nothing else in these sources is a risk
+
+
+def test_a_modifier_figure_is_no_key_figure_gap(nlp: Language) -> None:
+    a = doc("A spokesman said the 55-member bloc suspended the country with immediate effect on Wednesday.")
+    b = doc("Rescue teams evacuated 1,200 residents from the flooded district on Tuesday.")
+    base, _ = base_of(nlp, a, b)
+    said = " ".join(g.text for g in builders.gaps(base, [s.id for s in base.sentences]))
+    assert "1,200 residents" in said and "55" not in said

@@ -27,7 +27,7 @@ from agent.core.contracts import (
 )
 from agent.drafting.evidence import SentenceBase
 from agent.tradecraft.corroboration import counted_thing
-from agent.tradecraft.figures import NOT_COUNTS
+from agent.tradecraft.figures import NOT_COUNTS, quantity_of
 from agent.tradecraft.profiles import Registry
 
 ROLE_NOUNS = (
@@ -167,12 +167,8 @@ def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None 
 
 
 def _counted(base: SentenceBase) -> list[tuple[NumberMention, Sentence]]:
-    return [
-        (n, s)
-        for s in base.sentences
-        for n in s.numbers
-        if n.counts and n.kind == "cardinal" and n.high >= 10 and n.counts.lower() not in NOT_COUNTS
-    ]
+    """Counts of things in the world, by the figures module's rule (no spans of time, no "163-member chamber")."""
+    return [(n, s) for s in base.sentences for n in s.numbers if n.kind == "cardinal" and quantity_of(n, s)]
 
 
 def _corroborated(n: NumberMention, s: Sentence, pool: list[tuple[NumberMention, Sentence]]) -> bool:
@@ -519,11 +515,11 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
 
 
 def _fold_spellings(found: Mapping[tuple[str, str], EntityCandidate]) -> None:
-    """Fold a name into a near-identical one of the same kind and more mentions (a misspelling, a variant)."""
+    """Fold a name into a near-identical one with more mentions (a misspelling, a variant spelling)."""
     cands = sorted((c for c in found.values() if c.mentions), key=lambda c: -c.mentions)
     for i, big in enumerate(cands):
         for small in cands[i + 1 :]:
-            if not (small.mentions and big.mentions) or small.label != big.label or len(small.name) < 6:
+            if not (small.mentions and big.mentions) or len(small.name) < 6:  # spaCy may tag a variant otherwise
                 continue
             if SequenceMatcher(None, small.name.lower(), big.name.lower()).ratio() >= SAME_SPELLING:
                 big.mentions += small.mentions
