@@ -265,3 +265,25 @@ def test_a_modifier_figure_is_no_key_figure_gap(nlp: Language) -> None:
     base, _ = base_of(nlp, a, b)
     said = " ".join(g.text for g in builders.gaps(base, [s.id for s in base.sentences]))
     assert "1,200 residents" in said and "55" not in said
+
+
+# ---------------------------------------------------------------- corroboration: the same fact in other words
+
+
+def test_the_same_figure_of_the_same_thing_in_other_words_corroborates(nlp: Language) -> None:
+    a = doc("Crews said the fire destroyed 240 homes on the eastern ridge before the wind dropped.")
+    b = doc("Officials counted 240 homes lost as flames swept the hills east of town.", outlet="Other")
+    c = doc("Officials counted 90 homes lost as flames swept the hills east of town.", outlet="Third")
+    sents = [s for d in (a, b, c) for s in analyse(nlp, d.id, d.text, d.published) if s.kind == "body"]
+    assert len(sents) == 3
+
+    def corro(cos: float) -> Corroboration:
+        v = np.array([[1.0, 0.0], [cos, (1 - cos**2) ** 0.5], [cos, (1 - cos**2) ** 0.5]], dtype=np.float32)
+        return Corroboration([a.id, b.id, c.id], sents, v, {a.id: None, b.id: "Other", c.id: "Third"})
+
+    close = corro(0.7)  # on one subject, in other words: not a rewrite (Jaccard low, cosine under 0.8)
+    assert not close.same_statement(0, 1) and close.same_fact(0, 1)
+    assert len(close.independent_sources(0)) == 2  # the 90 homes of the third source confirm nothing
+    assert close.origin[a.id] != close.origin[b.id]  # independent reports sharing a fact are not one source
+    far = corro(0.3)  # the same figure in unrelated sentences is a coincidence
+    assert not far.same_fact(0, 1) and len(far.independent_sources(0)) == 1
