@@ -287,3 +287,49 @@ def test_the_same_figure_of_the_same_thing_in_other_words_corroborates(nlp: Lang
     assert close.origin[a.id] != close.origin[b.id]  # independent reports sharing a fact are not one source
     far = corro(0.3)  # the same figure in unrelated sentences is a coincidence
     assert not far.same_fact(0, 1) and len(far.independent_sources(0)) == 1
+
+
+# ---------------------------------------------------------------- page furniture and captions are no evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Also Read | Ten Steps To Renew Your Licence Before The November 18 Deadline.",
+        "READ MORE: Markets slide as oil prices climb for a third week",
+        "FILE - Firefighters work at the scene of a warehouse blaze in the port district, March 3, 2019.",
+        "Rescuers carry a man from the rubble (AP Photo/Jane Doe) in the old town on Monday.",
+        "Workers repair a substation near the city. Image for illustration purposes only.",
+        "Updated: 14 March 2025, 09:12 IST by our correspondent in the capital",
+    ],
+)
+def test_page_furniture_and_captions_are_no_evidence(text: str) -> None:
+    from agent.corpus.furniture import is_furniture
+
+    assert is_furniture(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Officials said 240 homes were destroyed and photos showed whole streets burned.",
+        "The file was passed to prosecutors on Monday, the ministry said.",
+        "Images from a supermarket showed long queues at the tills as people stocked up.",
+        "Updated figures from the ministry put the toll at 31 on Wednesday.",
+    ],
+)
+def test_statements_that_mention_photos_or_updates_are_evidence(text: str) -> None:
+    from agent.corpus.furniture import is_furniture
+
+    assert not is_furniture(text)
+
+
+def test_a_link_to_another_story_is_not_drafted_from(nlp: Language) -> None:
+    from agent.drafting.evidence import is_evidence
+
+    d = doc(
+        "Crews contained the warehouse fire in the port district on Monday evening.\n"
+        "Also Read | Ten Steps To Renew Your Licence Before The November 18 Deadline.\n"
+    )
+    kept = [s.text for s in analyse(nlp, d.id, d.text, d.published) if is_evidence(s)]
+    assert kept == ["Crews contained the warehouse fire in the port district on Monday evening."]
