@@ -328,6 +328,7 @@ def test_a_link_to_another_story_is_not_drafted_from(nlp: Language) -> None:
     from agent.drafting.evidence import is_evidence
 
     d = doc(
+        "Port fire contained\n\n"
         "Crews contained the warehouse fire in the port district on Monday evening.\n"
         "Also Read | Ten Steps To Renew Your Licence Before The November 18 Deadline.\n"
     )
