@@ -62,14 +62,21 @@ THREE = [
 ]
 
 
-def test_two_corroborated_key_facts_of_24_is_low_confidence_not_high(nlp: Language) -> None:
+def test_two_corroborated_key_facts_of_24_is_never_high_confidence(nlp: Language) -> None:
     """The failure the reviewers marked WRONG: 'Confidence: high. Two of 24 key facts are stated by more than one
     independent source.'"""
     base, _ = base_of(nlp, *(doc(t) for t in THREE))
     built, level = builders.confidence(base, [2, 2] + [1] * 22)
-    assert level == "low"
-    assert built.text.startswith("Confidence: low, because two of 24 key facts")
+    assert level == "moderate"  # three independent lines, none weakly sourced, but few facts confirmed
+    assert built.text.startswith("Confidence: moderate, not high, because two of 24 key facts")
     assert "Rule:" in built.text
+    two, _ = base_of(nlp, *(doc(t) for t in THREE[:2]))
+    built, level = builders.confidence(two, [2, 2] + [1] * 22)
+    assert level == "low"
+    assert built.text.startswith(
+        "Confidence: low, because two of 24 key facts are confirmed by a second independent source and the two "
+        "sources are only two independent lines of reporting."
+    )
 
 
 def test_confidence_levels_follow_the_rule(nlp: Language) -> None:
@@ -79,7 +86,10 @@ def test_confidence_levels_follow_the_rule(nlp: Language) -> None:
     assert builders.confidence_level(base, 8, 24, 0) == "moderate"  # a third corroborated: not high
     assert builders.confidence_level(base, 12, 24, 1) == "moderate"  # one source rests on weak sourcing
     assert builders.confidence_level(base, 12, 24, 2) == "low"  # most sources rest on it
-    assert builders.confidence_level(base, 4, 24, 0) == "low"  # under a fifth corroborated
+    assert builders.confidence_level(base, 2, 24, 0) == "moderate"  # few confirmed, but three lines
+    two, _ = base_of(nlp, *(doc(t) for t in THREE[:2]))
+    assert builders.confidence_level(two, 4, 24, 0) == "low"  # under a fifth confirmed from two lines
+    assert builders.confidence_level(two, 12, 24, 0) == "moderate"
     built, level = builders.confidence(base, [2] * 8 + [1] * 16)
     assert level == "moderate" and "moderate, not high, because eight of 24 key facts" in built.text
 

@@ -247,12 +247,12 @@ def contradiction_check(contradictions: Sequence[Contradiction], figures: Sequen
 # its basis: corroboration is the share of the brief's key facts that a second independent source states.
 HIGH_SHARE = 0.5  # high: at least half the key facts corroborated, ...
 HIGH_LINES = 3  # ... by at least three independent lines of reporting, none resting on weak sourcing
-LOW_SHARE = 0.2  # low: under a fifth of the key facts corroborated, or ...
+LOW_SHARE = 0.2  # low: under a fifth of the key facts corroborated by fewer than three lines, or ...
 WEAK_SHARE = 0.5  # ... half the sources or more resting on anonymous or state-media sourcing, or one line only
 CONFIDENCE_RULE = (
     "high needs half the key facts confirmed by a second independent source, three independent lines of reporting "
-    "and none resting on anonymous or state-media sourcing; low, under a fifth confirmed, one line of reporting, or "
-    "half the sources resting on such sourcing"
+    "and none resting on anonymous or state-media sourcing; low, one line of reporting, half the sources resting on "
+    "such sourcing, or under a fifth confirmed from fewer than three lines"
 )
 
 
@@ -266,7 +266,7 @@ def confidence_level(base: SentenceBase, corroborated: int, key_facts: int, weak
     independent lines of reporting and the share of sources resting on weak sourcing."""
     n, lines = len(base.docs), independent_lines(base)
     share = corroborated / key_facts if key_facts else 0.0
-    if share < LOW_SHARE or lines <= 1 or (n and weak >= WEAK_SHARE * n):
+    if lines <= 1 or (n and weak >= WEAK_SHARE * n) or (share < LOW_SHARE and lines < HIGH_LINES):
         return "low"
     if share >= HIGH_SHARE and lines >= HIGH_LINES and weak == 0:
         return "high"
@@ -298,8 +298,8 @@ def confidence(
         reasons = [
             r
             for r, bad in (
-                (facts, key == 0 or corroborated < LOW_SHARE * key),
-                (reporting, lines <= 1),
+                (facts, (key == 0 or corroborated < LOW_SHARE * key) and lines < HIGH_LINES),
+                (reporting, lines < HIGH_LINES and (lines <= 1 or corroborated < LOW_SHARE * key)),
                 (weak_part, bool(weak) and len(weak) >= WEAK_SHARE * n),
             )
             if bad
@@ -335,7 +335,7 @@ def _word(k: int) -> str:
 def _lines(k: int) -> str:
     if k <= 1:
         return "one line of reporting (rewrites of one story or one outlet)"
-    return f"{_word(k)} independent lines of reporting"
+    return f"{'only ' if k < HIGH_LINES else ''}{_word(k)} independent lines of reporting"
 
 
 ASSESS_MIN_SIM = 0.45
