@@ -1,10 +1,11 @@
-"""Eval cases: a folder with ``sources/``, a gold brief, and an optional ``case.toml``.
+"""Eval cases: a folder with ``sources/``, a gold brief when there is one, and an optional ``case.toml``.
 
 Layout::
 
     my-case/
       sources/            documents to ingest (.txt, .md, .html); sub-folders are fine
-      gold.md | gold.txt  the gold brief (seed-000 layout; may be partial)
+      gold.md | gold.txt  the gold brief (seed-000 layout; may be partial); optional: a case without one is
+                          scored on drafting and checking metrics only, and its case.toml must give the topic
       case.toml           optional
 
 ``case.toml`` (every key optional)::
@@ -79,16 +80,16 @@ class GoldFingerprint(BaseModel):
 
 
 class Case(BaseModel):
-    """A loaded, checked case: the source files to ingest (gold excluded) and the parsed gold brief."""
+    """A loaded, checked case: the source files to ingest (gold excluded) and the parsed gold brief, if any."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str
     root: Path
     topic: str
-    gold_path: Path
-    gold: GoldBrief
-    fingerprint: GoldFingerprint
+    gold_path: Path | None = None
+    gold: GoldBrief | None = None
+    fingerprint: GoldFingerprint | None = None
     sources: list[Path]
     aliases: dict[str, list[str]] = Field(default_factory=dict)
     description: str | None = None
@@ -138,7 +139,7 @@ def _str_list(config: dict[str, object], key: str, default: list[str]) -> list[s
     return list(value)
 
 
-def _find_gold(root: Path, config: dict[str, object]) -> Path:
+def _find_gold(root: Path, config: dict[str, object]) -> Path | None:
     given = config.get("gold")
     if given is not None:
         if not isinstance(given, str):
@@ -149,7 +150,7 @@ def _find_gold(root: Path, config: dict[str, object]) -> Path:
         return path
     found = [root / n for n in GOLD_NAMES if (root / n).is_file()]
     if not found:
-        raise CaseError(f"{root}: no gold brief (gold.md or gold.txt, or `gold = ...` in {CASE_FILE})")
+        return None
     if len(found) > 1:
         raise CaseError(f"{root}: both gold.md and gold.txt; keep one")
     return found[0].resolve()
@@ -175,10 +176,15 @@ def load_case(path: Path) -> Case:
         raise CaseError(f"{path}: not a folder")
     config = _read_config(root)
     gold_path = _find_gold(root, config)
-    gold = load_gold(gold_path)
-    if not gold.sections:
+    gold = load_gold(gold_path) if gold_path else None
+    if gold_path and gold is not None and not gold.sections:
         raise CaseError(f"{gold_path}: no section headings found; is it a brief in the seed-000 layout?")
-    fp = fingerprint(gold_path)
+    if gold is None and not config.get("topic"):
+        raise CaseError(
+            f"{root}: no gold brief (gold.md or gold.txt, or `gold = ...` in {CASE_FILE}) and no `topic` in "
+            f"{CASE_FILE}; a case without a gold brief needs its topic"
+        )
+    fp = fingerprint(gold_path) if gold_path else None
 
     exclude = _str_list(config, "exclude", [])
     roots: list[Path] = []
@@ -197,9 +203,10 @@ def load_case(path: Path) -> Case:
             files.append(f)
     if not files:
         raise CaseError(f"{root}: no source documents (put them in sources/ or list them under `sources`)")
-    check_sources(files, fp)
+    if fp is not None:
+        check_sources(files, fp)
 
-    topic = config.get("topic") or gold.headline or gold.title or root.name
+    topic = config.get("topic") or (gold.headline or gold.title if gold else None) or root.name
     name = config.get("name") or root.name
     description = config.get("description")
     return Case(

@@ -896,10 +896,10 @@ class Scores(_Result):
     citations: CitationValidity
     support: SupportProxy
     judge: JudgeScore | None = None
-    coverage: Coverage
+    coverage: Coverage | None = None  # None: the case has no gold brief
     tradecraft: Tradecraft
     cost: Cost
-    ceiling: GoldCeiling
+    ceiling: GoldCeiling | None = None
 
     def flat(self) -> dict[str, float | None]:
         """The headline numbers, keyed as in :data:`evals.report.METRICS` (``None`` = not applicable)."""
@@ -918,18 +918,19 @@ class Scores(_Result):
             "contradictions": float(self.grading.contradictions) if self.grading else None,
             "timeline_events": float(self.grading.timeline_events) if self.grading else None,
             "judge_score": self.judge.score if self.judge else None,
-            "entity_recall": self.coverage.entities.recall,
-            "tag_jaccard": self.coverage.tags.jaccard if self.coverage.tags else None,
-            "tag_recall": self.coverage.tags.recall if self.coverage.tags else None,
         }
+        cov = self.coverage
+        out["entity_recall"] = cov.entities.recall if cov else None
+        out["tag_jaccard"] = cov.tags.jaccard if cov and cov.tags else None
+        out["tag_recall"] = cov.tags.recall if cov and cov.tags else None
         for key in COVERAGE_SECTIONS:
-            r = self.coverage.rouge_l.get(key)
+            r = cov.rouge_l.get(key) if cov else None
             out[f"rouge_l_{key}"] = r.f if r else None
-            out[f"soft_recall_{key}"] = self.coverage.soft_recall.get(key)
+            out[f"soft_recall_{key}"] = cov.soft_recall.get(key) if cov else None
         out.update(
             {
                 "tradecraft": self.tradecraft.score,
-                "gold_ceiling": self.ceiling.share,
+                "gold_ceiling": self.ceiling.share if self.ceiling else None,
                 "wall_s": self.cost.wall_s,
                 "prompt_tokens": float(self.cost.prompt_tokens),
                 "completion_tokens": float(self.cost.completion_tokens),
@@ -946,7 +947,7 @@ def section_text(draft: Draft, key: str) -> str:
 
 def score_draft(
     draft: Draft,
-    gold: GoldBrief,
+    gold: GoldBrief | None,
     source_texts: Sequence[str],
     *,
     embedder: Embedder | None = None,
@@ -956,8 +957,21 @@ def score_draft(
     draft_s: float | None = None,
 ) -> Scores:
     """All metrics for one draft against its gold brief and sources. Coverage is computed only for the sections the
-    gold brief has; soft recall needs an ``embedder``; the judge runs only when one is given."""
+    gold brief has; soft recall needs an ``embedder``; the judge runs only when one is given. Without a gold brief
+    (``None``), only the drafting and checking metrics: no coverage and no gold ceiling."""
     claims = draft.claims()
+    common = {
+        "sections": section_status(draft),
+        "writing": writing(draft, template_instructions()),
+        "grading": grading(draft),
+        "citations": citation_validity(draft.sections),
+        "support": support_proxy(claims),
+        "judge": judge_support(claims, judge) if judge is not None else None,
+        "tradecraft": tradecraft(draft),
+        "cost": cost(draft.usage, wall_s, draft_s),
+    }
+    if gold is None:
+        return Scores(**common)
     people = [e.name for e in gold.entities if e.role]
     entities = entity_recall(
         gold_entities(gold), "\n".join(c.final_text for c in claims), aliases=aliases, people=people
@@ -974,14 +988,7 @@ def score_draft(
                 gold.sections[key].sentences(), [c.final_text for c in _claims_of(draft, key)], embedder
             )
     return Scores(
-        sections=section_status(draft),
-        writing=writing(draft, template_instructions()),
-        grading=grading(draft),
-        citations=citation_validity(draft.sections),
-        support=support_proxy(claims),
-        judge=judge_support(claims, judge) if judge is not None else None,
+        **common,
         coverage=Coverage(entities=entities, tags=tags, rouge_l=rouge, soft_recall=soft),
-        tradecraft=tradecraft(draft),
-        cost=cost(draft.usage, wall_s, draft_s),
         ceiling=gold_support_ceiling(gold, source_texts),
     )

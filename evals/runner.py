@@ -185,10 +185,10 @@ def run_case(
         case=case.name,
         case_dir=str(case.root),
         topic=case.topic,
-        gold_path=str(case.gold_path),
-        gold_sha256=case.fingerprint.sha256,
-        gold_sections=list(case.gold.sections),
-        gold_truncated=case.gold.truncated,
+        gold_path=str(case.gold_path or ""),
+        gold_sha256=case.fingerprint.sha256 if case.fingerprint else "",
+        gold_sections=list(case.gold.sections) if case.gold else [],
+        gold_truncated=case.gold.truncated if case.gold else False,
         sources=[str(p) for p in case.sources],
     )
     stage = "setup"
@@ -200,10 +200,11 @@ def run_case(
             if llm is not None:
                 services.use_llm(llm)
             stage = "ingest"
-            result.ingest = ingest_paths(services, case.sources, exclude_sha256={case.fingerprint.sha256})
+            fp = case.fingerprint
+            result.ingest = ingest_paths(services, case.sources, exclude_sha256={fp.sha256} if fp else set())
             documents = services.store.documents()
             for doc in documents:
-                if doc.sha256 == case.fingerprint.sha256 or doc.id == case.fingerprint.doc_id:
+                if fp is not None and (doc.sha256 == fp.sha256 or doc.id == fp.doc_id):
                     raise GoldLeakError(f"the gold brief was ingested as {doc.path}; refusing to score")
             if not documents:
                 failed = "; ".join(f"{o.path}: {o.error}" for o in result.ingest if o.error)
@@ -461,7 +462,9 @@ def rescore(
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The ``eval`` arguments, on any parser (``brief eval`` or the standalone :func:`main`)."""
-    parser.add_argument("cases", nargs="*", type=Path, metavar="CASE_DIR", help="case folders (sources/, gold.md)")
+    parser.add_argument(
+        "cases", nargs="*", type=Path, metavar="CASE_DIR", help="case folders (sources/, gold.md if any)"
+    )
     parser.add_argument("-j", "--jobs", type=int, default=1, help="cases run at once, each in its own process")
     parser.add_argument("--out", type=Path, help=f"where runs are written (default {default_runs_dir()})")
     parser.add_argument(

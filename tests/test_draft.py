@@ -217,7 +217,9 @@ def test_prompt_injection_in_a_source_is_data_not_instructions(services: Service
     assert injected, "the obedient model's claim should be in the draft, for the reviewer to reject"
     for c in injected:  # the injected instruction is not evidence: the claim stands on nothing, and says so
         assert c.citations == [] and Flag.UNSUPPORTED in c.flags
-        assert any(d.reason == "instruction" for d in c.dropped)
+    # where the injected source is the one the quote names (S1), the quote is refused as an instruction; in sections
+    # whose retrieval put another source first, it is simply not found there
+    assert any(d.reason == "instruction" for c in injected for d in c.dropped)
     for c in draft.claims():
         for cit in c.citations:
             assert services.store.get_document(cit.doc_id).text[cit.start : cit.end] == cit.quote

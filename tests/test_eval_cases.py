@@ -36,6 +36,17 @@ def test_seeds_case_references_sources_001_to_004_and_gold_000() -> None:
     assert "Putin" in case.aliases.get("Vladimir Putin", ["Putin"])
 
 
+def test_a_case_without_a_gold_brief_needs_its_topic_and_is_scored_without_coverage(tmp_path: Path) -> None:
+    root = make_case(tmp_path, toml='topic = "A topic"\n')
+    (root / "gold.txt").unlink()
+    case = load_case(root)
+    assert (case.topic, case.gold, case.gold_path, case.fingerprint) == ("A topic", None, None, None)
+    assert len(case.sources) == 2
+    (root / "case.toml").write_text('gold = "gold.txt"\ntopic = "A topic"\n', encoding="utf-8")
+    with pytest.raises(CaseError, match="not found"):  # a gold brief named but missing is still an error
+        load_case(root)
+
+
 def test_folder_case_with_defaults(tmp_path: Path) -> None:
     case = load_case(make_case(tmp_path, gold_name="gold.md"))
     assert case.name == "case" and case.gold_path.name == "gold.md"
@@ -89,7 +100,7 @@ def test_case_toml_topic_gold_and_sources_elsewhere(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        ("no-gold", "no gold brief"),
+        ("no-gold", "no gold brief .* and no `topic`"),
         ("two-golds", "both gold.md and gold.txt"),
         ("bad-toml", "not valid TOML"),
         ("unknown-key", "unknown key"),

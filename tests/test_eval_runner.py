@@ -116,7 +116,8 @@ def test_run_case_ingests_drafts_and_scores(tmp_path: Path) -> None:
     assert m["wall_s"] is not None and m["wall_s"] > 0
     assert m["gold_ceiling"] == pytest.approx(0.5)  # 12 of 24 gold sentences: see test_eval_metrics for the rule
     assert m["soft_recall_bluf"] is not None and 0 < m["soft_recall_bluf"] < 1  # real MiniLM embeddings
-    assert result.scores is not None and result.scores.coverage.entities.found == ["North Korea", "Russia"]
+    assert result.scores is not None and result.scores.coverage is not None
+    assert result.scores.coverage.entities.found == ["North Korea", "Russia"]
     # The gold brief never reached the store.
     assert len(SEEN_DOCS) == 1 and load_case(Path(result.case_dir)).fingerprint.sha256 not in SEEN_DOCS[0]
 
@@ -182,6 +183,20 @@ def test_judge_via_the_llm_seam(tmp_path: Path) -> None:
     result = run_case(seeds_case(tmp_path), load_settings(), drafter=half_cited, judge=judge)
     # One cited claim judged "partly" (0.5), one uncited claim (0): mean 0.25.
     assert result.metrics["judge_score"] == pytest.approx(0.25) and len(judge.calls) == 1
+
+
+def test_a_case_without_a_gold_brief_is_drafted_and_scored_on_drafting_and_checking_metrics(tmp_path: Path) -> None:
+    case = seeds_case(tmp_path)
+    (case / "gold.txt").unlink()
+    console = Console(file=io.StringIO(), width=200)
+    [r] = run_eval([case], load_settings(), out_dir=tmp_path / "runs", drafter=half_cited, console=console)
+    assert r.status == "ok", r.error
+    assert (r.gold_path, r.gold_sections) == ("", [])
+    assert r.metrics["claims"] == 2 and r.metrics["claims_cited_rate"] == 0.5 and r.metrics["fabricated_rate"] == 0.5
+    assert r.metrics["entity_recall"] is None and r.metrics["gold_ceiling"] is None
+    assert r.scores is not None and r.scores.coverage is None and r.scores.ceiling is None
+    [again] = load_results(next(p for p in (tmp_path / "runs").iterdir() if p.is_dir()))
+    assert again.metrics == r.metrics  # written and read back
 
 
 def test_run_eval_writes_a_run_and_compare_shows_deltas(tmp_path: Path) -> None:

@@ -371,7 +371,7 @@ def test_seeds_profiles_timeline_and_ranges(services: Services) -> None:
     for e in a.timeline:
         for c in e.citations:
             assert base.docs[c.doc_id].text[c.start : c.end] == c.quote
-    killed = [f for f in a.figures if f.quantity == "troops killed or wounded"]
+    killed = [f for f in a.figures if f.quantity == "troops killed"]  # "the deaths of anywhere from 1,100 to 3,000"
     assert killed and (killed[0].low, killed[0].high) == (1100, 3000)
     assert "1,100 to 3,000" in killed[0].figures[0].citation.quote
 

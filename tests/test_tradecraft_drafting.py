@@ -109,7 +109,7 @@ def answering(marks: Sequence[str] | None) -> Any:
         given = messages[1]["content"].split("<sentences>")[1].split("</sentences>")[0]
         words = [w for w in given.split() if w.isalpha() and len(w) > 4][n["row"] % 3 :][:5]
         n["row"] += 1
-        figures = " ".join(dict.fromkeys(re.findall(r"(?:more than )?\$?\d[\d,]*\d", given)))
+        figures = " ".join(dict.fromkeys(re.findall(r"(?:more than )?\$?\b\d[\d,]*\d\b", given)))
         text = "the reporting shows " + " ".join(words).lower() + (f" with {figures}" if figures else "") + " matters."
         ans: dict[str, Any] = {"text": text[:1].upper() + text[1:]}
         if "likelihood" in fields:

@@ -14,7 +14,9 @@ from agent.core.settings import Settings
 def register(sub: Any) -> None:
     from evals.runner import add_eval_arguments
 
-    s = sub.add_parser("eval", help="draft and score against gold briefs (offline evaluation)")
+    s = sub.add_parser(
+        "eval", help="draft and score eval cases, against their gold briefs where they have one (offline evaluation)"
+    )
     add_eval_arguments(s)
     s.set_defaults(handler=cmd_eval)
 

@@ -423,6 +423,9 @@ class FigureSet(_Model):
     figures: list[Figure]
     sources: int = 1
     disagree: bool = Field(default=False, description="Independent sources give figures that do not overlap")
+    revised: bool = Field(
+        default=False, description="A later report gives another figure: an estimate revised, not a contradiction"
+    )
 
 
 class Contradiction(_Model):

@@ -32,6 +32,7 @@ from agent.tradecraft import grading
 from agent.tradecraft.figures import figure_sets
 from agent.tradecraft.profiles import REGISTRY_FILE, Registry, effective_document, is_weakly_sourced, profile
 from agent.tradecraft.timeline import build_timeline
+from agent.tradecraft.wires import carried_copy
 
 
 class Sources(Protocol):
@@ -66,7 +67,11 @@ def source_documents(docs: Sequence[SourceDocument], registry: Registry) -> list
     for d in docs:
         e = effective_document(d, registry)
         grade = registry.documents.get(d.id)
-        outlet = (grade.outlet if grade else None) or d.outlet or infer(d).outlet
+        copy = carried_copy(d.text, registry)
+        # a republished agency story counts as the agency's: two sites carrying it are one line of reporting
+        outlet = (
+            (grade.outlet if grade else None) or d.outlet or infer(d).outlet or (copy.agency.name if copy else None)
+        )
         out.append(e.model_copy(update={"outlet": outlet}) if outlet != e.outlet else e)
     return out
 
@@ -98,7 +103,8 @@ def analyse_base(
     were filled in), so each profile field says where it came from."""
     originals = originals or {}
     corro = base.corroboration
-    figures, fig_clash = figure_sets(base.sentences, corro, base.citation)
+    published = {d: doc.published for d, doc in base.docs.items()}
+    figures, fig_clash = figure_sets(base.sentences, corro, base.citation, published)
     timeline, date_clash = build_timeline(base.sentences, corro, base.citation)
     contradictions = fig_clash + date_clash
     contradicted = {c.sentence_id for x in contradictions for c in x.citations if c.sentence_id}
@@ -124,7 +130,29 @@ def analyse_base(
         )
         for d in base.docs.values()
     }
+    profiles = {d: as_agency_copy(p, base.docs[d].text, registry) for d, p in profiles.items()}
     return Analysis(registry, profiles, figures, contradictions, timeline, contradicted)
+
+
+def as_agency_copy(p: SourceProfile, text: str, registry: Registry) -> SourceProfile:
+    """A source no one graded that carries a news agency's story (its dateline, credit or byline) takes the
+    agency's type and reliability, marked inferred; the analyst's and the registry's grades stand."""
+    if p.reliability_from != "default":
+        return p
+    copy = carried_copy(text, registry)
+    if copy is None:
+        return p
+    update: dict[str, object] = {
+        "reliability": copy.agency.reliability,
+        "reliability_from": "inferred",
+        "type": copy.agency.type,
+        "type_from": "inferred",
+    }
+    if not p.outlet or p.outlet == copy.agency.name:
+        update |= {"outlet": copy.agency.name, "outlet_from": "inferred"}
+    else:
+        update |= {"outlet": f"{p.outlet} ({copy.agency.name} copy)"}
+    return p.model_copy(update=update)
 
 
 def _weak_sentence(s: Sentence) -> bool:

@@ -10,6 +10,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from agent.core.claims import Grader, make_claim
 from agent.core.contracts import (
@@ -18,6 +19,7 @@ from agent.core.contracts import (
     Claim,
     Confidence,
     Contradiction,
+    FigureSet,
     NumberMention,
     SectionDraft,
     Sentence,
@@ -30,7 +32,8 @@ from agent.drafting.context import DraftContext
 from agent.drafting.evidence import SentenceBase
 from agent.drafting.template import PartSpec, SectionSpec
 from agent.tradecraft.corroboration import counted_thing
-from agent.tradecraft.figures import NOT_COUNTS
+from agent.tradecraft.figures import NOT_COUNTS, quantity_of
+from agent.tradecraft.profiles import Registry
 
 ROLE_NOUNS = (
     "president|prime minister|leader|supreme leader|minister|general|commander|chief|spokesperson|spokesman|"
@@ -131,6 +134,24 @@ def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None 
             )
         )
         out.append(Built("Bias & Deception Risks", text, [base.citation(s) for s in cites[:3]]))
+    state = [d for d, p in (profiles or {}).items() if p.type == "state-media" and d in base.docs]
+    if state:
+        firsts = [next((s for s in base.sentences if s.doc_id == d), None) for d in state]
+        names = [
+            f"{short_label(base.docs[d])}"
+            + (
+                f" ({profiles[d].outlet})"
+                if profiles and profiles[d].outlet and profiles[d].outlet != short_label(base.docs[d])
+                else ""
+            )
+            for d in state
+        ]
+        one = len(state) == 1
+        text = (
+            f"{_join(names)} {'is' if one else 'are'} state media: {'its' if one else 'their'} account may carry the "
+            "government's narrative and should be checked against independent reporting."
+        )
+        out.append(Built("Bias & Deception Risks", text, [base.citation(s) for s in firsts if s][:2]))
     figs = attributed_figures(base)
     if figs:
         whos: list[str] = []
@@ -151,12 +172,8 @@ def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None 
 
 
 def _counted(base: SentenceBase) -> list[tuple[NumberMention, Sentence]]:
-    return [
-        (n, s)
-        for s in base.sentences
-        for n in s.numbers
-        if n.counts and n.kind == "cardinal" and n.high >= 10 and n.counts.lower() not in NOT_COUNTS
-    ]
+    """Counts of things in the world, by the figures module's rule (no spans of time, no "163-member chamber")."""
+    return [(n, s) for s in base.sentences for n in s.numbers if n.kind == "cardinal" and quantity_of(n, s)]
 
 
 def _corroborated(n: NumberMention, s: Sentence, pool: list[tuple[NumberMention, Sentence]]) -> bool:
@@ -211,44 +228,119 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
     return out[:3]
 
 
+def contradiction_check(contradictions: Sequence[Contradiction], figures: Sequence[FigureSet]) -> str:
+    """What the contradiction check compared and what it found, named (not a bare count)."""
+    found = list(dict.fromkeys(f"{c.about} ({' against '.join(c.values)})" for c in contradictions))
+    revised = [f.quantity for f in figures if f.revised]
+    ranged = [f.quantity for f in figures if f.low != f.high and not f.disagree and not f.revised]
+    text = (
+        "Figures for the same quantity, place and time, and the dates given for the same event, were compared "
+        "across independent sources: "
+        + (f"they disagree on {_join(found[:3])}" if found else "no two independent sources differ on one")
+    )
+    if revised:
+        text += f"; later reports revised the figure for {_join(revised[:3])}"
+    if ranged:
+        text += f"; {_join(ranged[:3])} {'is' if len(ranged) == 1 else 'are'} given only as a range"
+    return text + "."
+
+
 # --------------------------------------------------------------------------- confidence, assessment
 
 
+# The rule the overall confidence follows, stated in the claim itself so the reader can check the level against
+# its basis: corroboration is the share of the brief's key facts that a second independent source states.
+HIGH_SHARE = 0.5  # high: at least half the key facts corroborated, ...
+HIGH_LINES = 3  # ... by at least three independent lines of reporting, none resting on weak sourcing
+LOW_SHARE = 0.2  # low: under a fifth of the key facts corroborated by fewer than three lines, or ...
+WEAK_SHARE = 0.5  # ... half the sources or more resting on anonymous or state-media sourcing, or one line only
+CONFIDENCE_RULE = (
+    "high needs half the key facts confirmed by a second independent source, three independent lines of reporting "
+    "and none resting on anonymous or state-media sourcing; low, one line of reporting, half the sources resting on "
+    "such sourcing, or under a fifth confirmed from fewer than three lines"
+)
+
+
+def independent_lines(base: SentenceBase) -> int:
+    """How many independent lines of reporting the sources are (rewrites and one outlet's reports count once)."""
+    return len({base.origin.get(d, d) for d in base.docs})
+
+
 def confidence_level(base: SentenceBase, corroborated: int, key_facts: int, weak: int) -> Confidence:
-    n = len(base.docs)
-    if n >= 3 and weak == 0 and corroborated >= 2:
-        return "high"
-    if weak * 2 >= n and corroborated == 0:
+    """The overall confidence, by :data:`CONFIDENCE_RULE`, from the share of key facts corroborated, the number of
+    independent lines of reporting and the share of sources resting on weak sourcing."""
+    n, lines = len(base.docs), independent_lines(base)
+    share = corroborated / key_facts if key_facts else 0.0
+    if lines <= 1 or (n and weak >= WEAK_SHARE * n) or (share < LOW_SHARE and lines < HIGH_LINES):
         return "low"
+    if share >= HIGH_SHARE and lines >= HIGH_LINES and weak == 0:
+        return "high"
     return "moderate"
 
 
 def confidence(
     base: SentenceBase, digest_sources: Sequence[int], profiles: Mapping[str, SourceProfile] | None = None
 ) -> tuple[Built, Confidence]:
+    """The overall confidence with the basis that decides it: what holds it down (or up), then the rule."""
+    key = len(digest_sources)
     corroborated = sum(1 for k in digest_sources if k >= 2)
     weak = weak_sourcing(base, profiles)
-    level = confidence_level(base, corroborated, len(digest_sources), len(weak))
+    level = confidence_level(base, corroborated, key, len(weak))
+    n, lines = len(base.docs), independent_lines(base)
+    facts = (
+        f"{_n_of(corroborated, key)} key facts {'is' if corroborated == 1 else 'are'} confirmed by a second "
+        "independent source"
+        if key
+        else "no key fact could be checked against a second source"
+    )
+    reporting = f"the {_word(n)} sources are {_lines(lines)}" if n > 1 else "there is one source"
+    weak_part = (
+        f"{_n_of(len(weak), n)} sources rest on anonymous or state-media sourcing"
+        if weak
+        else "none rests on anonymous or state-media sourcing"
+    )
+    if level == "low":
+        reasons = [
+            r
+            for r, bad in (
+                (facts, (key == 0 or corroborated < LOW_SHARE * key) and lines < HIGH_LINES),
+                (reporting, lines < HIGH_LINES and (lines <= 1 or corroborated < LOW_SHARE * key)),
+                (weak_part, bool(weak) and len(weak) >= WEAK_SHARE * n),
+            )
+            if bad
+        ]
+        text = f"Confidence: low, because {_join(reasons)}."
+    elif level == "high":
+        text = f"Confidence: high: {facts}, {reporting}, and {weak_part}."
+    else:
+        holds = [
+            r
+            for r, bad in (
+                (facts, corroborated < HIGH_SHARE * key),
+                (reporting, lines < HIGH_LINES),
+                (weak_part, bool(weak)),
+            )
+            if bad
+        ]
+        text = f"Confidence: moderate, not high, because {_join(holds or [facts])}."
     figs = attributed_figures(base)
-    parts = [f"Confidence: {level}."]
     if figs:
         whos = list(dict.fromkeys(w for w, _ in figs))[:2]
-        parts.append(f"The key figures come from {_join(whos)}, reported rather than independently confirmed")
-    if weak:
-        parts.append(
-            ("; " if figs else "") + f"{_n_of(len(weak), len(base.docs))} sources rest on anonymous or state-media "
-            "sourcing"
-        )
-    parts.append(
-        f"; {_n_of(corroborated, len(digest_sources))} key facts {'is' if corroborated == 1 else 'are'} stated by "
-        "more than one independent source."
-        if digest_sources
-        else "."
-    )
-    rest = "".join(parts[1:]).lstrip("; ")
-    text = parts[0] + " " + rest[:1].upper() + rest[1:]
+        text += f" Key figures come from {_join(whos)}, reported rather than independently confirmed."
+    text += f" (Rule: {CONFIDENCE_RULE}.)"
     cites = [s for _, s in figs[:1]] + [v[0] for v in list(weak.values())[:1]]
-    return Built("Confidence", text.replace(" ;", ";"), [base.citation(s) for s in cites]), level
+    return Built("Confidence", text[:1].upper() + text[1:], [base.citation(s) for s in cites]), level
+
+
+def _word(k: int) -> str:
+    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    return words[k] if 0 <= k < len(words) else str(k)
+
+
+def _lines(k: int) -> str:
+    if k <= 1:
+        return "one line of reporting (rewrites of one story or one outlet)"
+    return f"{'only ' if k < HIGH_LINES else ''}{_word(k)} independent lines of reporting"
 
 
 ASSESS_MIN_SIM = 0.45
@@ -350,14 +442,39 @@ def _clean_name(text: str) -> str:
     return re.sub(r"\s+", " ", t.replace("-", " ") if re.fullmatch(r"[A-Z][\w-]+(?: [A-Z][\w-]+)*", t) else t)
 
 
+SAME_SPELLING = 0.9  # two names this alike (difflib ratio) are one body spelt two ways ("Aerospace", "Airspace")
+
+
+def _places(base: SentenceBase) -> Counter[str]:
+    """How often each name is tagged a place: spaCy tags the same word a person in one sentence and a city in the
+    next; a name tagged a place as often as not is no actor."""
+    out: Counter[str] = Counter()
+    for s in base.sentences:
+        for e in s.entities:
+            if e.label in ("GPE", "LOC", "FAC"):
+                out[_clean_name(e.text).lower()] += 1
+    return out
+
+
+def _outlets(base: SentenceBase) -> set[str]:
+    """Names of news outlets and agencies (the sources' own and the registry's): reporters of events, not actors."""
+    names = {n for o in Registry.load(None).outlets for n in o.names()}
+    return names | {(d.outlet or "").lower() for d in base.docs.values() if d.outlet}
+
+
 def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidate]:
-    """People and organisations by mentions and spread across sources; short forms folded into full names."""
+    """People and organisations by mentions and spread across sources; short forms folded into full names, one
+    body spelt two ways counted once; news outlets and names mostly tagged as places left out."""
     found: dict[tuple[str, str], EntityCandidate] = {}
+    places = _places(base)
+    outlets = _outlets(base)
     for s in base.sentences:
         for e in s.entities:
             if e.label not in ("PERSON", "ORG"):
                 continue
             name = _clean_name(e.text)
+            if name.lower() in outlets or name.lower().removeprefix("the ") in outlets:
+                continue  # who reported it, not who did it
             if len(name) < 3 or not name[0].isupper() or len(name.split()) > 6:
                 continue
             if e.label == "ORG" and name.isupper() and len(name) <= 4:
@@ -379,6 +496,10 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
             target.docs |= short.docs
             target.sentences += [s for s in short.sentences if s not in target.sentences]
             short.mentions = 0
+    _fold_spellings(found)
+    for c in found.values():  # a name tagged a place at least as often as a person or organisation is a place
+        if c.mentions and places[c.name.lower()] >= c.mentions:
+            c.mentions = 0
     index = {s.id: i for i, s in enumerate(base.sentences)}
 
     def relevance(c: EntityCandidate) -> float:
@@ -396,6 +517,24 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
     ]
     ranked.sort(key=lambda c: (-(c.mentions + 2 * len(c.docs)), c.label != "PERSON"))
     return ranked[:limit]
+
+
+def _fold_spellings(found: Mapping[tuple[str, str], EntityCandidate]) -> None:
+    """Fold a name into a near-identical one with more mentions (a misspelling, a variant spelling)."""
+    cands = sorted((c for c in found.values() if c.mentions), key=lambda c: -c.mentions)
+    for i, big in enumerate(cands):
+        for small in cands[i + 1 :]:
+            if not (small.mentions and big.mentions) or len(small.name) < 6:  # spaCy may tag a variant otherwise
+                continue
+            if SequenceMatcher(None, small.name.lower(), big.name.lower()).ratio() >= SAME_SPELLING:
+                big.mentions += small.mentions
+                big.docs |= small.docs
+                big.sentences += [s for s in small.sentences if s not in big.sentences]
+                small.mentions = 0
+
+
+# "Collins Aerospace, a unit of RTX," / "ENISA, the EU's cybersecurity agency,": what an organisation is.
+_APPOSITIVE = re.compile(r"^\s*,\s+((?:a|an|the)\s+[^,.;:()“”\"]{3,60}?)\s*[,.;]")
 
 
 def role_from_sentence(name: str, s: Sentence) -> str | None:
@@ -419,6 +558,9 @@ def role_from_sentence(name: str, s: Sentence) -> str | None:
         a = _ROLE_AFTER.search(s.text[m.end() :])
         if a:
             return a.group(1).strip()
+        ap = _APPOSITIVE.match(s.text.replace("-", " ")[m.end() :])
+        if ap and len(ap.group(1).split()) <= 10 and ap.group(1).split()[-1].lower() not in ("who", "which"):
+            return re.sub(r"^(?:a|an|the)\s+", "", ap.group(1).strip())
     return None
 
 
@@ -444,7 +586,17 @@ def tag_candidates(base: SentenceBase, noun_phrases: Callable[[str], list[str]],
                 if 1 <= len(name.split()) <= 4 and name[0].isupper():
                     places[name] += 1
                     place_docs[name].add(s.doc_id)
-    tags = [p for p, _ in sorted(places.items(), key=lambda kv: (-len(place_docs[kv[0]]), -kv[1]))][:4]
+    # a "place" that is a word of a person's name is the person mis-tagged ("Rajoelina" beside "Andry Rajoelina")
+    person_words = {
+        w.lower()
+        for s in base.sentences
+        for e in s.entities
+        if e.label == "PERSON"
+        for w in _clean_name(e.text).split()
+        if len(_clean_name(e.text).split()) >= 2
+    }
+    ranked_places = sorted(places.items(), key=lambda kv: (-len(place_docs[kv[0]]), -kv[1]))
+    tags = [p for p, _ in ranked_places if not (len(p.split()) == 1 and p.lower() in person_words)][:4]
     phrase_docs: dict[str, set[str]] = defaultdict(set)
     counts: Counter[str] = Counter()
     for s in base.sentences:

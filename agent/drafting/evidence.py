@@ -16,6 +16,7 @@ import numpy as np
 
 from agent.core.contracts import Chunk, Citation, DigestItem, Sentence, SourceDocument
 from agent.corpus.embeddings import Embedder
+from agent.corpus.furniture import is_furniture
 from agent.drafting.verify import is_instruction
 from agent.tradecraft.corroboration import NEAR_DUPLICATE, Corroboration, jaccard
 
@@ -24,14 +25,15 @@ DIGEST_SIZE = 24
 
 
 def is_evidence(s: Sentence) -> bool:
-    """Body sentences that assert something: not headings, boilerplate, questions, scraps, or text that
-    addresses the model (prompt injection is no evidence)."""
+    """Body sentences that assert something: not headings, boilerplate, page furniture or photo captions,
+    questions, scraps, or text that addresses the model (prompt injection is no evidence)."""
     n = len(s.text.split())
     return (
         s.kind in ("body", "bullet")
         and 6 <= n <= 90
         and not s.text.rstrip("”\"' ").endswith("?")
         and not is_instruction(s.text)
+        and not is_furniture(s.text)
     )
 
 

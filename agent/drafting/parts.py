@@ -475,16 +475,7 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
             )
         )
     if a:
-        ranges = [f for f in a.figures if f.low != f.high]
-        out.append(
-            Built(
-                "Contradiction Check",
-                f"Figures and dates for the same thing were compared across sources: {len(a.contradictions)} "
-                f"contradiction{'s' if len(a.contradictions) != 1 else ''} and {len(ranges)} "
-                f"figure range{'s' if len(ranges) != 1 else ''} found.",
-                [],
-            )
-        )
+        out.append(Built("Contradiction Check", builders.contradiction_check(a.contradictions, a.figures), []))
     hyps = [c for s in draft.sections for c in s.claims if (c.label or "").startswith("Hypothesis")]
     if len(hyps) >= 2 and draft.ach is not None:
         m = draft.ach

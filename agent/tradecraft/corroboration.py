@@ -1,6 +1,8 @@
 """Independent corroboration: which sources state the same thing, counting a story's rewrites once.
 
-Two sentences state the same thing when their embeddings are close or they share most content words. Two
+Two sentences state the same thing when their embeddings are close or they share most content words; they state
+the same fact in other words when, on the same subject, they give the same figure of the same thing ("a Category 5
+hurricane with sustained winds near 295 km/h" and "a Category 5 hurricane with max winds of 185 mph"). Two
 documents are one source when one restates a large share of the other's sentences (a syndicated copy, a rewrite
 of one story) or when they come from the same outlet: their agreement is repetition, not corroboration.
 """
@@ -16,6 +18,7 @@ from agent.corpus.text import content_words
 
 NEAR_DUPLICATE = 0.6  # content-word Jaccard at which two sentences state the same thing
 SAME_STATEMENT = 0.8  # embedding cosine at which sentences of two documents state the same thing
+SAME_FACT = 0.65  # embedding cosine at which two sentences giving the same figure of the same thing state one fact
 REWRITE_SHARE = 0.3  # share of a document's sentences restated in another: one is a rewrite of the other
 
 
@@ -41,6 +44,11 @@ def figures_differ(a: Sentence, b: Sentence, tolerance: float = 0.1) -> bool:
     return False
 
 
+def _figures(s: Sentence) -> set[tuple[float, float, str]]:
+    """The counted figures a sentence gives (value and what it counts), years and bare numbers left out."""
+    return {(n.low, n.high, counted_thing(n.counts)) for n in s.numbers if n.counts and n.kind != "ordinal"}
+
+
 class Corroboration:
     """The sentences of a set of documents, with the source each document counts as (``origin``)."""
 
@@ -64,6 +72,15 @@ class Corroboration:
             or jaccard(self.words[i], self.words[j]) >= NEAR_DUPLICATE
         )
         return close and not figures_differ(self.sentences[i], self.sentences[j])
+
+    def same_fact(self, i: int, j: int) -> bool:
+        """The same statement, or the same fact in other words: the same figure of the same thing, on one subject.
+        (Rewrites are found by :meth:`same_statement` alone: independent reports share facts, not wording.)"""
+        if self.same_statement(i, j):
+            return True
+        if float(self.vectors[i] @ self.vectors[j]) < SAME_FACT or figures_differ(self.sentences[i], self.sentences[j]):
+            return False
+        return bool(_figures(self.sentences[i]) & _figures(self.sentences[j]))
 
     def _origins(self, outlets: Mapping[str, str | None]) -> dict[str, str]:
         origin = {d: d for d in self.doc_ids}
@@ -93,11 +110,11 @@ class Corroboration:
         return self._index.get(sentence_id)
 
     def independent_sources(self, i: int) -> set[str]:
-        """The origins that state sentence ``i``: its own and those of other documents restating it."""
+        """The origins that state sentence ``i``: its own and those of other documents stating the same fact."""
         mine = self.sentences[i].doc_id
         out = {self.origin.get(mine, mine)}
         for j, s in enumerate(self.sentences):
-            if s.doc_id != mine and self.origin.get(s.doc_id, s.doc_id) not in out and self.same_statement(i, j):
+            if s.doc_id != mine and self.origin.get(s.doc_id, s.doc_id) not in out and self.same_fact(i, j):
                 out.add(self.origin.get(s.doc_id, s.doc_id))
         return out
 

@@ -1,18 +1,21 @@
 """Figures the sources give for the same quantity: shown as a range with their sources, or, when independent
 sources give figures that do not overlap, as a contradiction with both sentences.
 
-A quantity is what a figure counts (troops, missiles, dollars) and what is said of it: killed or wounded,
-projected ("could send up to 100,000"), or a count. Soldiers, troops and personnel are one thing counted.
+A quantity is what a figure counts (troops, people, dollars), what is said of it (killed, injured, missing,
+displaced, detained, projected — "could send up to 100,000" — or a count) and where (the places its clause names).
+Figures are compared only for the same quantity and scope; a later report's other figure is a revision.
+Soldiers, troops and personnel are one thing counted.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from agent.core.contracts import Citation, Contradiction, Figure, FigureSet, NumberMention, Sentence
-from agent.tradecraft.corroboration import Corroboration
+from agent.tradecraft.corroboration import Corroboration, jaccard
 
 TOLERANCE = 0.1  # figures within 10% of each other agree
 
@@ -67,14 +70,76 @@ _SAME_THING = {
     "usd": "dollars",
     "dollar": "dollars",
 }
-_CASUALTY = re.compile(
-    r"\b(?:deaths?|dead|died|killed|kill|casualt(?:y|ies)|wounded|injured|losses|death tolls?)\b", re.I
-)
+# What is said of a counted thing, by the words next to the figure: "killing 8 people and injuring 20 others" gives
+# 8 killed and 20 injured, never one quantity. Forms before the figure ("killing", "death toll of") and after it
+# ("killed", "injured", "dead").
+_MEASURES: dict[str, str] = {
+    "killed or wounded": r"casualt(?:y|ies)|(?:killed|dead) (?:or|and) (?:wounded|injured)",
+    "killed": r"kill(?:ed|ing|s)?|dead|deaths?|died|dying|death tolls?|fatalit(?:y|ies)|lives|bodies",
+    "injured": r"injur(?:ed|ing|ies|y)|wound(?:ed|ing|s)?|hurt|hospitali[sz]ed",
+    "missing": r"missing|unaccounted",
+    "displaced": r"displac(?:ed|ing)|evacuat(?:ed|ing|ion)|homeless|fled|sheltering|in shelters",
+    "detained": r"arrest(?:ed|ing|s)?|detain(?:ed|ing)|held|custody",
+}
+_MEASURE_RE = {k: re.compile(rf"\b(?:{v})\b", re.I) for k, v in _MEASURES.items()}
 _PROJECTED = re.compile(r"\b(?:could|might|may|plans? to|planned|expected to|eventually|would|will)\b", re.I)
+_REVISION = re.compile(
+    r"\b(?:rose|risen|rising|climbed|jumped|increased|revised|updated|up from|down from|now stands|has reached)\b",
+    re.I,
+)
+NEAR_BEFORE = 30  # characters before a figure where what it measures is said ("killing at least")
+NEAR_AFTER = 60  # ... and after it, past the counted noun ("North Korean soldiers were killed")
+
+
+def measure_of(n: NumberMention, s: Sentence) -> str:
+    """What is said of a counted figure: killed, injured, missing, displaced, detained, projected or a count. The
+    words right after the figure win, then those right before it, never across another figure."""
+    rel_start, rel_end = n.start - s.start, n.end - s.start
+    after = s.text[rel_end : rel_end + NEAR_AFTER]
+    before = s.text[max(0, rel_start - NEAR_BEFORE) : rel_start]
+    after = re.split(r"\d", after, maxsplit=1)[0]
+    before = re.split(r"\d", before)[-1]
+    # "20 others were injured" / "8 people killed": the participle after the figure, before any "and"
+    head = re.split(r"\b(?:and|while|with|as|but)\b|[,;]", after, maxsplit=1)[0]
+    for kind, rx in _MEASURE_RE.items():
+        if rx.search(head):
+            return kind
+    found = [(m.end(), kind) for kind, rx in _MEASURE_RE.items() for m in rx.finditer(before)]
+    if found:
+        return max(found)[1]  # the nearest before the figure
+    if _PROJECTED.search(s.text[:rel_start]):
+        return "projected"
+    return "count"
+
+
+_SCOPE_LABELS = ("GPE", "LOC", "FAC")
+
+
+_LOCATIVE = re.compile(r"\b(?:in|across|throughout|within|at|near|inside)\s+(?:the\s+)?$", re.I)
+
+
+def scope_of(n: NumberMention, s: Sentence) -> frozenset[str]:
+    """The places the figure is said to be in ("in St Elizabeth", "across Spain"; a speaker's country, "South
+    Korea's spy agency said", is not where the figure is): a figure for one province is not one for the nation."""
+    lo, hi = n.start - 60, n.end + 60
+    return frozenset(
+        e.text.lower().removeprefix("the ")
+        for e in s.entities
+        if e.label in _SCOPE_LABELS
+        and lo <= e.start <= hi
+        and _LOCATIVE.search(s.text[: e.start - s.start])
+        and not re.match(r"[’']s\b", s.text[e.end - s.start :])
+    )
+
+
+# Plural already, without a final s; a person is one of the people.
+_PLURAL = frozenset(["people", "police", "children", "men", "women", "staff", "crew", "cattle", "livestock"])
 
 
 def _noun(counts: str) -> str:
     w = counts.lower()
+    if w in _PLURAL or w in ("person", "persons"):
+        return "people" if w.startswith("person") else w
     if w in _SAME_THING:
         return _SAME_THING[w]
     singular = w[:-1] if w.endswith("s") and not w.endswith("ss") else w
@@ -85,14 +150,9 @@ def quantity_of(n: NumberMention, s: Sentence) -> tuple[str, str] | None:
     """(what is counted, what is said of it) for a counted cardinal figure; ``None`` for anything else."""
     if not n.counts or n.kind not in ("cardinal", "money") or n.counts.lower() in NOT_COUNTS or n.high < 10:
         return None
-    around = s.text[max(0, n.start - s.start - 60) : n.end - s.start + 60]
-    if _CASUALTY.search(around):
-        measure = "killed or wounded"
-    elif _PROJECTED.search(s.text[: n.start - s.start]):
-        measure = "projected"
-    else:
-        measure = "count"
-    return _noun(n.counts), measure
+    if re.match(r"-[A-Za-z]", s.text[n.end - s.start : n.end - s.start + 2]):
+        return None  # "the 163-member chamber", "a 48-hour strike": a property of a thing, not a count of members
+    return _noun(n.counts), measure_of(n, s)
 
 
 def _label(noun: str, measure: str) -> str:
@@ -110,11 +170,46 @@ def _overlap(a: NumberMention, b: NumberMention) -> bool:
     return lo <= hi * (1 + TOLERANCE)
 
 
+def _when(it: _Item, published: Mapping[str, date | None]) -> date | None:
+    return published.get(it.s.doc_id)
+
+
+def _comparable(a: _Item, b: _Item) -> bool:
+    """The same scope: both figures name the same places, or one names none (the overall figure). A figure for
+    one place set against a figure for another, or for a part of it, is not comparable."""
+    sa, sb = scope_of(a.n, a.s), scope_of(b.n, b.s)
+    return sa == sb or not sa or not sb
+
+
+SAME_CONTEXT = 0.2  # content-word Jaccard two sentences share at least when they give a figure for the same thing
+
+
+def _same_context(a: _Item, b: _Item, corro: Corroboration) -> bool:
+    """Both sentences tell of the same happening (they share words beyond the figure): "nearly a dozen
+    cancellations" at one airport and "29 cancellations" at three are not one figure disputed."""
+    i, j = corro.index_of(a.s.id), corro.index_of(b.s.id)
+    if i is None or j is None:
+        return True
+    return jaccard(corro.words[i], corro.words[j]) >= SAME_CONTEXT
+
+
+def _revision(a: _Item, b: _Item, published: Mapping[str, date | None]) -> bool:
+    """One figure replaced by a later one: the reports are of different days, or a sentence says the figure rose or
+    was revised. Not a contradiction."""
+    da, db = _when(a, published), _when(b, published)
+    return (da is not None and db is not None and da != db) or any(_REVISION.search(x.s.text) for x in (a, b))
+
+
 def figure_sets(
-    sentences: Sequence[Sentence], corro: Corroboration, cite: Callable[[Sentence], Citation]
+    sentences: Sequence[Sentence],
+    corro: Corroboration,
+    cite: Callable[[Sentence], Citation],
+    published: Mapping[str, date | None] | None = None,
 ) -> tuple[list[FigureSet], list[Contradiction]]:
     """Quantities given as a range or by more than one figure; contradictions where independent sources give
-    figures that do not overlap."""
+    figures that do not overlap for the same quantity, scope and time (``published``: each document's date). A
+    later report's different figure is a revision (``FigureSet.revised``), not a contradiction."""
+    published = published or {}
     groups: dict[tuple[str, str], list[_Item]] = {}
     for s in sentences:
         for n in s.numbers:
@@ -136,13 +231,17 @@ def figure_sets(
         if len(kept) < 2 and not ranged:
             continue
         origins = {corro.origin.get(it.s.doc_id, it.s.doc_id) for it in kept}
-        clash = [
+        differ = [
             (a, b)
             for i, a in enumerate(kept)
             for b in kept[i + 1 :]
             if corro.origin.get(a.s.doc_id, a.s.doc_id) != corro.origin.get(b.s.doc_id, b.s.doc_id)
             and not _overlap(a.n, b.n)
+            and _comparable(a, b)
+            and _same_context(a, b, corro)
         ]
+        clash = [(a, b) for a, b in differ if not _revision(a, b, published)]
+        revised = len(clash) < len(differ)
         label = _label(noun, measure)
         sets.append(
             FigureSet(
@@ -155,6 +254,7 @@ def figure_sets(
                 ],
                 sources=len(origins),
                 disagree=bool(clash),
+                revised=revised,
             )
         )
         for a, b in clash[:3]:

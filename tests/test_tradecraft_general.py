@@ -1,0 +1,346 @@
+"""Code-written claims that must be right on any kind of event and source: the confidence rule, agency copy,
+figures compared only for the same quantity, scope and time. Fixtures are invented passages of different kinds
+of event (a flood, a factory fire, a strike, an outage), none taken from one topic."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pytest
+from spacy.language import Language
+
+from agent.core import model_files
+from agent.core.contracts import Citation, Sentence, SourceDocument, stable_id
+from agent.corpus.sentences import analyse, load_nlp
+from agent.drafting import builders
+from agent.drafting.analysis import analyse_base, source_documents
+from agent.drafting.evidence import SentenceBase
+from agent.tradecraft.corroboration import Corroboration
+from agent.tradecraft.figures import figure_sets, measure_of, scope_of
+from agent.tradecraft.profiles import Registry
+from agent.tradecraft.wires import agencies, carried_copy
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_nlp(model_files.resolve_dir("spacy-en-core-web-sm"))
+
+
+def doc(text: str, published: date | None = date(2025, 6, 2), outlet: str | None = None) -> SourceDocument:
+    did = stable_id(text)
+    return SourceDocument(id=did, path=f"/x/{did}.txt", text=text, sha256=did, published=published, outlet=outlet)
+
+
+def base_of(nlp: Language, *docs: SourceDocument) -> tuple[SentenceBase, dict[str, list[Sentence]]]:
+    sentences = {d.id: analyse(nlp, d.id, d.text, d.published) for d in docs}
+    cands = [s for d in docs for s in sentences[d.id] if s.kind in ("body", "bullet")]
+    zeros = np.zeros((len(cands), 4), dtype=np.float32)
+    base = SentenceBase(docs={d.id: d for d in docs}, sentences=cands, vectors=zeros, topic_sim=np.zeros(len(cands)))
+    return base, sentences
+
+
+def cite(s: Sentence) -> Citation:
+    return Citation(
+        chunk_id="", doc_id=s.doc_id, quote=s.text, start=s.start, end=s.end, quote_as_given="", sentence_id=s.id
+    )
+
+
+def figures_of(nlp: Language, *docs: SourceDocument) -> tuple[Any, Any]:
+    sents = [s for d in docs for s in analyse(nlp, d.id, d.text, d.published) if s.kind == "body"]
+    corro = Corroboration([d.id for d in docs], sents, np.zeros((len(sents), 4), dtype=np.float32))
+    return figure_sets(sents, corro, cite, {d.id: d.published for d in docs})
+
+
+# ---------------------------------------------------------------- confidence: a stated rule from its basis
+
+THREE = [
+    "Floodwaters forced 4,000 residents from their homes in the river valley on Monday, the regional council said.",
+    "A fire at a chemical plant burned for nine hours before crews contained it, the fire service said on Tuesday.",
+    "Dock workers began a 48-hour strike at the port over pay, their union said in a statement on Wednesday.",
+]
+
+
+def test_two_corroborated_key_facts_of_24_is_never_high_confidence(nlp: Language) -> None:
+    """The failure the reviewers marked WRONG: 'Confidence: high. Two of 24 key facts are stated by more than one
+    independent source.'"""
+    base, _ = base_of(nlp, *(doc(t) for t in THREE))
+    built, level = builders.confidence(base, [2, 2] + [1] * 22)
+    assert level == "moderate"  # three independent lines, none weakly sourced, but few facts confirmed
+    assert built.text.startswith("Confidence: moderate, not high, because two of 24 key facts")
+    assert "Rule:" in built.text
+    two, _ = base_of(nlp, *(doc(t) for t in THREE[:2]))
+    built, level = builders.confidence(two, [2, 2] + [1] * 22)
+    assert level == "low"
+    assert built.text.startswith(
+        "Confidence: low, because two of 24 key facts are confirmed by a second independent source and the two "
+        "sources are only two independent lines of reporting."
+    )
+
+
+def test_confidence_levels_follow_the_rule(nlp: Language) -> None:
+    base, _ = base_of(nlp, *(doc(t) for t in THREE))
+    assert builders.independent_lines(base) == 3
+    assert builders.confidence_level(base, 12, 24, 0) == "high"
+    assert builders.confidence_level(base, 8, 24, 0) == "moderate"  # a third corroborated: not high
+    assert builders.confidence_level(base, 12, 24, 1) == "moderate"  # one source rests on weak sourcing
+    assert builders.confidence_level(base, 12, 24, 2) == "low"  # most sources rest on it
+    assert builders.confidence_level(base, 2, 24, 0) == "moderate"  # few confirmed, but three lines
+    two, _ = base_of(nlp, *(doc(t) for t in THREE[:2]))
+    assert builders.confidence_level(two, 4, 24, 0) == "low"  # under a fifth confirmed from two lines
+    assert builders.confidence_level(two, 12, 24, 0) == "moderate"
+    built, level = builders.confidence(base, [2] * 8 + [1] * 16)
+    assert level == "moderate" and "moderate, not high, because eight of 24 key facts" in built.text
+
+
+def test_one_line_of_reporting_is_low_confidence_whatever_the_count(nlp: Language) -> None:
+    one = [doc(t, outlet="Same Outlet") for t in THREE]  # one outlet's reports count once
+    base, _ = base_of(nlp, *one)
+    assert builders.independent_lines(base) == 1
+    built, level = builders.confidence(base, [2] * 20 + [1] * 4)
+    assert level == "low" and "one line of reporting" in built.text
+
+
+# ---------------------------------------------------------------- agency copy and state agencies
+
+
+@pytest.mark.parametrize(
+    ("text", "agency", "how"),
+    [
+        ("CAPITAL CITY, June 2 (Reuters) - Rescue crews searched the valley on Monday.", "Reuters", "copy"),
+        ("HARBOUR TOWN (AP) — Dock workers walked out on Wednesday over pay.", "Associated Press", "copy"),
+        ("Old Town [Country], June 2 (ANI): Crews fought the fire.", "Asian News International", "copy"),
+        ("The council said 4,000 people left their homes.\nSource: BBC", "BBC", "copy"),
+        ("The plant's owner told AFP the fire was contained by evening.", "Agence France-Presse", "copy"),
+        ("The regulator told news agency Reuters it was investigating.", "Reuters", "cites"),
+        ("Xinhua reported that the port had reopened on Friday.", "Xinhua", "cites"),
+    ],
+)
+def test_agency_copy_and_citations_are_recognised(text: str, agency: str, how: str) -> None:
+    got = agencies(text, Registry.load(None))
+    assert got and got[0].agency.name == agency and got[0].how == how
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The union's leader, a former AP reporter, said talks would resume.",  # the name, not a credit
+        "Engineers restored the line (APs were replaced) by noon on Tuesday.",
+        "Footage from CCTV cameras showed the car entering the car park at noon.",
+    ],
+)
+def test_a_name_in_passing_is_no_agency_copy(text: str) -> None:
+    assert carried_copy(text, Registry.load(None)) is None
+
+
+def test_a_republished_wire_story_is_graded_as_the_agencys_and_two_copies_count_once(nlp: Language) -> None:
+    registry = Registry.load(None)
+    a = doc("RIVERTOWN, June 2 (Reuters) - Floodwaters forced 4,000 residents from their homes on Monday.")
+    b = doc("RIVERTOWN, June 2 (Reuters) - The regional council opened 12 shelters for families on Monday night.")
+    c = doc("BEIJING, June 2 (Xinhua) -- Officials said the port would reopen after the dock strike ended on Friday.")
+    d = doc("Local volunteers handed out water and blankets at the school gym through the night.")
+    docs = source_documents([a, b, c, d], registry)
+    base, sentences = base_of(nlp, *docs)
+    analysis = analyse_base(base, sentences, registry, {x.id: x for x in (a, b, c, d)})
+    p = analysis.profiles
+    assert (p[a.id].type, p[a.id].reliability, p[a.id].reliability_from) == ("wire", "B", "inferred")
+    assert (p[c.id].type, p[c.id].reliability) == ("state-media", "D")
+    assert p[d.id].reliability == "F"  # nothing in the text says whose it is
+    assert base.origin[a.id] == base.origin[b.id] != base.origin[d.id]  # one agency's stories: one line
+    assert builders.independent_lines(base) == 3
+
+
+# ---------------------------------------------------------------- figures: same quantity, scope and time
+
+
+def test_killed_and_injured_are_two_quantities(nlp: Language) -> None:
+    a = doc("The explosion at the depot killed at least 12 people and injured 40 people, officials said.")
+    s = next(s for s in analyse(nlp, a.id, a.text, a.published) if s.numbers)
+    assert sorted(measure_of(n, s) for n in s.numbers) == ["injured", "killed"]
+    b = doc("Hospital staff said 42 people were injured in the depot explosion.", outlet="Other")
+    sets, clash = figures_of(nlp, a, b)
+    assert clash == []  # 12 killed is not set against 45 injured
+    assert {f.quantity for f in sets} == {"people injured"}
+
+
+def test_one_places_figure_is_not_set_against_the_whole(nlp: Language) -> None:
+    c = doc("At least 30 people died in the floods in Germany, the interior ministry said.")
+    d = doc("In Bavaria, 19 people died in the floods, the district governor said.", outlet="Other")
+    s = next(s for s in analyse(nlp, c.id, c.text, c.published) if s.numbers)
+    assert scope_of(s.numbers[0], s) == {"germany"}
+    sets, clash = figures_of(nlp, c, d)
+    assert clash == [] and not any(f.disagree for f in sets)
+
+
+def test_an_earlier_estimate_replaced_by_a_later_one_is_a_revision(nlp: Language) -> None:
+    early = doc("Officials said 18 people were killed in the blast at the market.", published=date(2025, 6, 2))
+    late = doc("Officials said 31 people were killed in the blast at the market.", published=date(2025, 6, 4))
+    late.outlet = "Other"
+    sets, clash = figures_of(nlp, early, late)
+    assert clash == []
+    assert len(sets) == 1 and sets[0].revised and not sets[0].disagree
+
+
+def test_the_same_day_different_counts_contradict(nlp: Language) -> None:
+    a = doc("The army said 20 soldiers were wounded when the mine exploded on patrol.", outlet="One")
+    b = doc("A spokesman said 40 soldiers were wounded when the mine exploded on patrol.", outlet="Two")
+    sets, clash = figures_of(nlp, a, b)
+    assert len(clash) == 1 and sets[0].disagree and not sets[0].revised
+
+
+def test_a_figure_that_describes_a_thing_is_no_count(nlp: Language) -> None:
+    a = doc("The motion passed with 130 votes in the 163-member assembly on Tuesday.")
+    b = doc("The regional bloc of 55 members suspended the country on Wednesday.", outlet="Other")
+    c = doc("A spokesman said the 55-member bloc suspended the country with immediate effect.", outlet="Third")
+    sets, clash = figures_of(nlp, a, b, c)
+    assert clash == [] and not any(f.disagree for f in sets)
+
+
+def test_figures_from_two_different_happenings_are_not_a_dispute(nlp: Language) -> None:
+    a = doc("The station operator said the storm led to nearly 14 train cancellations and delays on Friday night.")
+    b = doc("Rail data from a tracking firm showed 29 cancellations across three lines, with long queues.", outlet="B")
+    _sets, clash = figures_of(nlp, a, b)
+    assert clash == []
+
+
+# ---------------------------------------------------------------- entities and tags
+
+PORT = [
+    "Harbourline Logistics, a shipping company based in the port, said the strike had stopped all loading on Monday.",
+    "Harbourline Logistics said on Tuesday that the strike would cost it millions, according to Reuters.",
+    "The union told Reuters that Harbourline Logistics had refused to meet its negotiators.",
+    "Harbourline Logistcs confirmed the port would stay closed, Reuters reported on Wednesday.",
+    "Port director Maria Delgado said talks with the union of Harbourline Logistics would resume on Thursday.",
+    "Maria Delgado said the port in Valencia would reopen once the strike ended.",
+]
+
+
+def test_entities_are_whole_deduplicated_actors_with_roles_not_outlets(nlp: Language) -> None:
+    base, _ = base_of(nlp, *(doc(t) for t in PORT))
+    cands = builders.entity_candidates(base)
+    names = [c.name for c in cands]
+    assert "Reuters" not in names  # who reported it, not who did it
+    assert "Harbourline Logistcs" not in names  # one body spelt two ways, counted once
+    firm = next(c for c in cands if c.name == "Harbourline Logistics")
+    assert firm.mentions >= 5
+    assert builders.entity_role(firm)[0] == "shipping company based in the port"
+
+
+def test_a_person_mistagged_as_a_place_is_no_tag(nlp: Language) -> None:
+    texts = [
+        "Opposition leader Ada Okonjo said the count in Lagos was rigged.",
+        "The vote went against Okonjo in Lagos.",
+        "Okonjo said the vote in Lagos would be challenged in court.",
+    ]
+    base, _ = base_of(nlp, *(doc(t) for t in texts))
+    assert any(e.text == "Okonjo" and e.label == "GPE" for s in base.sentences for e in s.entities)  # spaCy's error
+    tags = builders.tag_candidates(base, lambda _t: [])
+    assert "Lagos" in tags
+    assert "Okonjo" not in tags
+
+
+# ---------------------------------------------------------------- techniques say what was done and what it found
+
+
+def test_the_contradiction_check_names_what_it_found(nlp: Language) -> None:
+    a = doc("The army said 20 soldiers were wounded when the mine exploded on patrol.", outlet="One")
+    b = doc("A spokesman said 40 soldiers were wounded when the mine exploded on patrol.", outlet="Two")
+    sets, clash = figures_of(nlp, a, b)
+    said = builders.contradiction_check(clash, sets)
+    assert "they disagree on troops injured (20 against 40)" in said
+    early = doc("Officials said 18 people were killed in the blast at the market.", published=date(2025, 6, 2))
+    late = doc("Officials said 31 people were killed in the blast at the market.", published=date(2025, 6, 4))
+    late.outlet = "Other"
+    sets, clash = figures_of(nlp, early, late)
+    said = builders.contradiction_check(clash, sets)
+    assert "no two independent sources differ" in said and "revised the figure for people killed" in said
+
+
+def test_a_state_agencys_copy_is_a_sourcing_risk(nlp: Language) -> None:
+    registry = Registry.load(None)
+    c = doc("CAPITAL, June 2 (Xinhua) -- Officials said the port would reopen after the dock strike ended on Friday.")
+    d = doc("Local volunteers handed out water and blankets at the school gym through the night.")
+    docs = source_documents([c, d], registry)
+    base, sentences = base_of(nlp, *docs)
+    analysis = analyse_base(base, sentences, registry, {x.id: x for x in (c, d)})
+    risks = builders.bias_risks(base, analysis.profiles)
+    assert any("is state media" in r.text and "Xinhua" in r.text for r in risks)
+    assert builders.bias_risks(base, {}) == []  # nothing else in these sources is a risk
+
+
+def test_a_modifier_figure_is_no_key_figure_gap(nlp: Language) -> None:
+    a = doc("A spokesman said the 55-member bloc suspended the country with immediate effect on Wednesday.")
+    b = doc("Rescue teams evacuated 1,200 residents from the flooded district on Tuesday.")
+    base, _ = base_of(nlp, a, b)
+    said = " ".join(g.text for g in builders.gaps(base, [s.id for s in base.sentences]))
+    assert "1,200 residents" in said and "55" not in said
+
+
+# ---------------------------------------------------------------- corroboration: the same fact in other words
+
+
+def test_the_same_figure_of_the_same_thing_in_other_words_corroborates(nlp: Language) -> None:
+    a = doc("Crews said the fire destroyed 240 homes on the eastern ridge before the wind dropped.")
+    b = doc("Officials counted 240 homes lost as flames swept the hills east of town.", outlet="Other")
+    c = doc("Officials counted 90 homes lost as flames swept the hills east of town.", outlet="Third")
+    sents = [s for d in (a, b, c) for s in analyse(nlp, d.id, d.text, d.published) if s.kind == "body"]
+    assert len(sents) == 3
+
+    def corro(cos: float) -> Corroboration:
+        v = np.array([[1.0, 0.0], [cos, (1 - cos**2) ** 0.5], [cos, (1 - cos**2) ** 0.5]], dtype=np.float32)
+        return Corroboration([a.id, b.id, c.id], sents, v, {a.id: None, b.id: "Other", c.id: "Third"})
+
+    close = corro(0.7)  # on one subject, in other words: not a rewrite (Jaccard low, cosine under 0.8)
+    assert not close.same_statement(0, 1) and close.same_fact(0, 1)
+    assert len(close.independent_sources(0)) == 2  # the 90 homes of the third source confirm nothing
+    assert close.origin[a.id] != close.origin[b.id]  # independent reports sharing a fact are not one source
+    far = corro(0.3)  # the same figure in unrelated sentences is a coincidence
+    assert not far.same_fact(0, 1) and len(far.independent_sources(0)) == 1
+
+
+# ---------------------------------------------------------------- page furniture and captions are no evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Also Read | Ten Steps To Renew Your Licence Before The November 18 Deadline.",
+        "READ MORE: Markets slide as oil prices climb for a third week",
+        "FILE - Firefighters work at the scene of a warehouse blaze in the port district, March 3, 2019.",
+        "Rescuers carry a man from the rubble (AP Photo/Jane Doe) in the old town on Monday.",
+        "Workers repair a substation near the city. Image for illustration purposes only.",
+        "Updated: 14 March 2025, 09:12 IST by our correspondent in the capital",
+    ],
+)
+def test_page_furniture_and_captions_are_no_evidence(text: str) -> None:
+    from agent.corpus.furniture import is_furniture
+
+    assert is_furniture(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Officials said 240 homes were destroyed and photos showed whole streets burned.",
+        "The file was passed to prosecutors on Monday, the ministry said.",
+        "Images from a supermarket showed long queues at the tills as people stocked up.",
+        "Updated figures from the ministry put the toll at 31 on Wednesday.",
+    ],
+)
+def test_statements_that_mention_photos_or_updates_are_evidence(text: str) -> None:
+    from agent.corpus.furniture import is_furniture
+
+    assert not is_furniture(text)
+
+
+def test_a_link_to_another_story_is_not_drafted_from(nlp: Language) -> None:
+    from agent.drafting.evidence import is_evidence
+
+    d = doc(
+        "Port fire contained\n\n"
+        "Crews contained the warehouse fire in the port district on Monday evening.\n"
+        "Also Read | Ten Steps To Renew Your Licence Before The November 18 Deadline.\n"
+    )
+    kept = [s.text for s in analyse(nlp, d.id, d.text, d.published) if is_evidence(s)]
+    assert kept == ["Crews contained the warehouse fire in the port district on Monday evening."]
