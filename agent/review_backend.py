@@ -33,10 +33,10 @@ class ServicesBackend:
         return [chunks[i] for i in ids if i in chunks]
 
     def redraft_claim(self, draft: Draft, claim: Claim, guidance: str) -> Claim:
-        new, _usage = redraft_claim(self.services, draft, claim, guidance, self._grader(draft))
+        new, _usage = redraft_claim(self.services, draft, claim, guidance, self.grader(draft))
         return new
 
-    def _grader(self, draft: Draft) -> Grader | None:
+    def grader(self, draft: Draft) -> Grader | None:
         if not is_graded(draft):
             return None
         if draft.id not in self._graders:

@@ -320,3 +320,29 @@ def test_every_path_grades_through_the_claim_factory(nlp: Language, tmp_path: An
         event = s.add_claim("bluf", "Russia pays per soldier.", claim_citing(base, "Kremlin").citations, grader=grader)
     assert event.after is not None and event.after.origin == "manual"
     assert (event.after.sources, event.after.credibility, event.after.cues) == (1, 4, ["anonymous"])
+
+
+async def test_a_claim_the_analyst_adds_in_the_review_app_is_graded(services: Services) -> None:
+    """In the review app over the real backend, a claim the analyst adds with a picked chunk of evidence comes
+    back graded like a drafted claim: independent sources, credibility and sourcing cues (issue 18)."""
+    from textual.widgets import SelectionList
+
+    from agent.review.session import ReviewSession
+    from agent.review_backend import ServicesBackend
+    from tui.app import BriefReviewApp
+
+    draft = draft_with(services, FakeLLM(answering(["consistent", "inconsistent"])), capable=False)
+    backend = ServicesBackend(services)
+    with ReviewSession(services.workspace, draft, reviewer="tester") as session:
+        first = draft.claims()[0].section
+        assert backend.evidence(first, draft)  # the section the app opens on has chunks to pick from
+        app = BriefReviewApp(session, backend)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("plus", *"Troops were sent")
+            app.screen.query_one(SelectionList).focus()
+            await pilot.press("space", "ctrl+s")  # tick the first chunk, save
+            await app.workers.wait_for_complete()  # the draft's grader is made in a thread
+            await pilot.pause()
+        [added] = [c for c in session.current_draft().claims() if c.origin == "manual"]
+    assert added.citations and all(c.sentence_id for c in added.citations)  # tied to the sentences it spans
+    assert added.sources and added.credibility is not None  # ungraded, both are None

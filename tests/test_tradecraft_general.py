@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 from spacy.language import Language
 
-from agent.core import model_files
 from agent.core.contracts import Citation, Sentence, SourceDocument, stable_id
-from agent.corpus.sentences import analyse, load_nlp
+from agent.corpus.sentences import analyse
 from agent.drafting import builders
 from agent.drafting.analysis import analyse_base, source_documents
 from agent.drafting.evidence import SentenceBase
@@ -21,11 +20,6 @@ from agent.tradecraft.corroboration import Corroboration
 from agent.tradecraft.figures import figure_sets, measure_of, scope_of
 from agent.tradecraft.profiles import Registry
 from agent.tradecraft.wires import agencies, carried_copy
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_nlp(model_files.resolve_dir("spacy-en-core-web-sm"))
 
 
 def doc(text: str, published: date | None = date(2025, 6, 2), outlet: str | None = None) -> SourceDocument:

@@ -430,6 +430,7 @@ async def test_add_claim_with_picked_evidence(env: Env) -> None:
         selection.focus()
         await pilot.press("space")  # tick the first chunk
         await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()  # the draft's grader is fetched in a thread
         await pilot.pause()
         new_id = env.journal()[0]["claim_id"]
         assert new_id in shown(app)

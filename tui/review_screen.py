@@ -22,6 +22,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from agent.core.claims import Grader
 from agent.core.contracts import Chunk, Citation, Claim, ReviewEvent, SourceDocument, SourceProfile
 from agent.core.display import printable
 from agent.review.session import FILTERS, ReviewBackend, ReviewError, ReviewFilter, ReviewSession
@@ -548,12 +549,29 @@ class ReviewScreen(Screen[None]):
                 return
             text, chosen = result
             cites = [_chunk_citation(by_id[i]) for i in chosen]
-            if ev := self.guard(lambda: self.session.add_claim(section, text, cites)):
-                if not cites:
-                    self.notify("Added without evidence: flagged unsupported.", severity="warning")
-                self.after_decision(ev)
+            if cites:
+                self.notify("Grading the added claim…", timeout=2)
+                self._add_graded(section, text, cites)
+            else:
+                self._add(section, text, cites, None)
 
         self.app.push_screen(AddClaimDialog(self.session.section_title(section), labelled), done)
+
+    @work(thread=True, group="add", exit_on_error=False)
+    def _add_graded(self, section: str, text: str, cites: list[Citation]) -> None:
+        """The draft's grader may take a while the first time (its sources analysed again): in a thread."""
+        try:
+            grader = self.backend.grader(self.session.current_draft())
+        except Exception as e:
+            self.app.call_from_thread(self.notify, f"Grading unavailable ({e}): added ungraded.", severity="warning")
+            grader = None
+        self.app.call_from_thread(self._add, section, text, cites, grader)
+
+    def _add(self, section: str, text: str, cites: list[Citation], grader: Grader | None) -> None:
+        if ev := self.guard(lambda: self.session.add_claim(section, text, cites, grader=grader)):
+            if not cites:
+                self.notify("Added without evidence: flagged unsupported.", severity="warning")
+            self.after_decision(ev)
 
     def _label(self, chunk: Chunk) -> str:
         try:

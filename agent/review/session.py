@@ -141,6 +141,12 @@ class ReviewBackend(Protocol):
         """Ask the LLM again for this claim, with the reviewer's guidance. Slow: called in a worker."""
         ...
 
+    def grader(self, draft: Draft) -> Grader | None:
+        """The grader of this draft's claims (drafting's, over its sources' sentences), for a claim the analyst
+        adds: ``None`` when the draft was not graded when drafted. Slow the first time (the sources are
+        analysed again), then kept per draft."""
+        ...
+
     def export(self, draft: Draft, fmt: str, include_pending: bool) -> Path:
         """Write the brief (the same files as ``brief export``) and return the main file's path."""
         ...

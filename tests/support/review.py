@@ -11,6 +11,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+from agent.core.claims import Grader
 from agent.core.contracts import (
     AchCell,
     AchEvidence,
@@ -416,6 +417,9 @@ class FakeBackend:
         return claim.model_copy(
             update={"id": stable_id("redraft", claim.id, guidance), "text": f"{claim.text} (Revised: {guidance})"}
         )
+
+    def grader(self, draft: Draft) -> Grader | None:
+        return None  # the seed draft is not graded; the real backend's grader is tested over a real workspace
 
     def export(self, draft: Draft, fmt: str, include_pending: bool) -> Path:
         self.exports.append((fmt, include_pending))
