@@ -124,13 +124,14 @@ def main(argv: list[str] | None = None) -> int:
             results.append(run(label, binary, args.model, args.reps, args.max_tokens, args.threads))
             print(f"{label}: done in {time.perf_counter() - t0:.0f}s ({binary})")
 
-    header = f"{'build':<40} {'prefill tok/s':>14} {'decode tok/s':>13}"
+    width = max(40, *(len(f"{r.build} [{r.label}]") for r in results))
+    header = f"{'build':<{width}} {'prefill tok/s':>14} {'decode tok/s':>13}"
     print(f"\nmedian of {args.reps} (prompt cache off, no schema; rates from llama-server's timings)")
     print(header)
     print("-" * len(header))
     for r in results:
-        print(f"{r.build + ' [' + r.label + ']':<40} {r.prefill:>14.1f} {r.decode:>13.1f}")
-        print(f"{'':<40} decode per run: {', '.join(f'{s.predicted_per_s:.1f}' for s in r.samples)}")
+        print(f"{r.build + ' [' + r.label + ']':<{width}} {r.prefill:>14.1f} {r.decode:>13.1f}")
+        print(f"{'':<{width}} decode per run: {', '.join(f'{s.predicted_per_s:.1f}' for s in r.samples)}")
     portable = next((r for r in results if r.build == "portable"), None)
     native = next((r for r in results if r.build.startswith("native")), None)
     if portable and native:

@@ -23,13 +23,21 @@ PORTABLE_X86 = (
     "0.00.012.727 I cmn  common_param: system_info: n_threads = 2 (n_threads_batch = 2) / 2 | CPU : SSE3 = 1 | "
     "SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
 )
-# A native build on a Xeon with AMX (the machine): AVX-512 and AMX kernels compiled in.
+# llama.cpp's CPU backend compiled natively (GGML_NATIVE=ON) on the same EPYC: AVX-512, no AMX here.
+NATIVE_EPYC = (
+    "0.00.002.543 I cmn  common_param: system_info: n_threads = 2 (n_threads_batch = 2) / 2 | CPU : SSE3 = 1 | "
+    "SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 1 | AVX512_VBMI = 1 | "
+    "AVX512_VNNI = 1 | AVX512_BF16 = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
+)
+# A native build on a Xeon with AMX (the machine; written from the feature list of ggml-cpu.cpp, in its
+# order, as no AMX machine was at hand): AVX-512 and AMX kernels compiled in.
 NATIVE_AMX_X86 = (
     "system_info: n_threads = 2 / 2 | CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX_VNNI = 1 | AVX2 = 1 | "
     "F16C = 1 | FMA = 1 | BMI2 = 1 | AVX512 = 1 | AVX512_VBMI = 1 | AVX512_VNNI = 1 | AVX512_BF16 = 1 | "
     "AMX_INT8 = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
 )
-# A portable aarch64 build (armv8-a) and one with a GPU backend listed after the CPU's.
+# A portable aarch64 build (armv8-a) and one with a GPU backend listed after the CPU's: composed in the same
+# format, as neither machine was at hand.
 PORTABLE_ARM = (
     "system_info: n_threads = 4 / 4 | CPU : NEON = 1 | ARM_FMA = 1 | LLAMAFILE = 1 | OPENMP = 1 | REPACK = 1 | "
 )
@@ -58,6 +66,12 @@ def test_native_amx_line_is_beyond_the_baseline() -> None:
         "AVX512_VNNI",
         "AVX_VNNI",
     ]
+
+
+def test_native_epyc_line_is_beyond_the_baseline() -> None:
+    info = parse_system_info(NATIVE_EPYC)
+    assert info is not None
+    assert info.beyond_baseline("x86_64") == ["AVX512", "AVX512_BF16", "AVX512_VBMI", "AVX512_VNNI"]
 
 
 def test_backends_are_kept_apart() -> None:
