@@ -37,6 +37,7 @@ from agent.drafting.checks import (
     flags_for,
     is_repeat,
     refusal,
+    trimmed,
     unsupported_names,
 )
 from agent.drafting.context import DraftContext
@@ -47,6 +48,7 @@ from agent.tradecraft import ach
 LIKELIHOODS = ("almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
 _DIGIT = re.compile(r"\d")
 MIN_OVERLAP = 2  # content words a cited sentence must share with the claim to stay cited
+LENGTH_SLACK = 10  # words a claim may run over its part's limit before it is trimmed or asked shorter
 ATTEMPTS = 3  # the first answer and two re-asks, each with the reason the previous one was refused
 
 
@@ -140,6 +142,9 @@ def model_part(
         usage = usage + result.usage
         value: Any = result.value
         text = " ".join(value.text.split())
+        # a claim over its length limit is cut cleanly when it can be without losing a name or figure; else asked
+        # again, shorter (below)
+        text = trimmed(text, part.max_words + LENGTH_SLACK) or text
         reselected = False
         if pick:
             picked = [chosen[int(n) - 1] for n in dict.fromkeys(value.sentences)]
@@ -158,7 +163,7 @@ def model_part(
             analytic=part.analytic,
             topic=ctx.draft.topic,
         )
-        if reason is None and len(text.split()) > part.max_words + 10:
+        if reason is None and len(text.split()) > part.max_words + LENGTH_SLACK:
             reason = f"it is {len(text.split())} words long; write one sentence of at most {part.max_words} words"
         term = getattr(value, "likelihood", None)
         if reason is None and term and term not in text.lower():

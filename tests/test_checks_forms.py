@@ -1,0 +1,74 @@
+"""Checks that accept right answers: a source name's hyphenated forms, figures written another way, and a claim a
+little over its length limit trimmed cleanly (or asked shorter when it cannot be without losing meaning)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agent.drafting import checks
+
+SENT = "Officials in Velmora said the Tarsk group carried out the attack, which killed 20 people."
+COMMON: dict[str, Any] = {
+    "all_source_names": checks.source_name_stems([SENT]),
+    "source_scripts": {"LATIN"},
+    "instructions": ["State one consequence of these facts."],
+    "analytic": True,
+}
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "The attack by Tarsk-linked fighters killed 20 people.",
+        "A Tarsk-backed unit is blamed for the attack.",
+        "The strike may harden pro-Velmora opinion.",
+        "The attack may feed anti-Tarsk sentiment across the region.",
+    ],
+)
+def test_a_hyphenated_form_of_a_source_name_is_not_an_invented_name(claim: str) -> None:
+    assert checks.unsupported_names(claim, [SENT]) == []
+    assert checks.refusal(claim, [SENT], **COMMON) is None
+
+
+def test_a_hyphenated_name_still_needs_its_name_in_the_sources() -> None:
+    assert checks.unsupported_names("Many Kord-linked fighters attacked.", [SENT]) == ["Kord-linked"]
+    assert "names" in (checks.refusal("The attack may feed anti-Kord sentiment.", [SENT], **COMMON) or "")
+
+
+@pytest.mark.parametrize(
+    ("claim", "source"),
+    [
+        ("It was the 20th attack this year.", "It was attack number 20 this year."),
+        ("The toll rose to 20 people.", "The toll rose to the 20th victim."),
+        ("Some 1200 homes were damaged.", "Some 1,200 homes were damaged."),
+        ("About 1.2 million people fled.", "About 1,200,000 people fled."),
+        ("About 1,200,000 people fled.", "About 1.2 million people fled."),
+        ("The fund holds 12m dollars.", "The fund holds 12 million dollars."),
+        ("The fund holds 12 million dollars.", "The fund holds $12m."),
+        ("The 2 leaders met.", "The two leaders met."),
+        ("Some 12 villages were cut off.", "A dozen villages were cut off."),
+    ],
+)
+def test_a_figure_written_another_way_is_the_same_figure(claim: str, source: str) -> None:
+    assert checks.unsupported_numbers(claim, [source]) == []
+
+
+def test_a_different_figure_is_still_unsupported() -> None:
+    assert checks.unsupported_numbers("About 1.3 million people fled.", ["About 1,200,000 people fled."]) == ["1.3"]
+    assert checks.unsupported_numbers("The 3 leaders met.", ["The two leaders met."]) == ["3"]
+    assert checks.unsupported_numbers("It killed 21 people.", [SENT]) == ["21"]
+
+
+def test_a_claim_a_little_too_long_is_trimmed_only_where_nothing_is_lost() -> None:
+    # a trailing clause with no name or figure, or an attribution opener, can go
+    long = "The attack killed 20 people in Velmora, which raises fears that further violence will follow soon."
+    assert checks.trimmed(long, 10) == "The attack killed 20 people in Velmora."
+    opener = "According to officials, the Tarsk group carried out the attack that killed 20 people."
+    assert checks.trimmed(opener, 12) == "The Tarsk group carried out the attack that killed 20 people."
+    within = "The attack killed 20 people."
+    assert checks.trimmed(within, 10) == within
+    # a clause that carries a name or figure cannot go: the claim is asked again, shorter
+    assert checks.trimmed("The attack was carried out by a group, which officials named as Tarsk today.", 8) is None
+    assert checks.trimmed("One long sentence without any comma that simply goes on and on for far too long.", 8) is None
