@@ -3,11 +3,18 @@ little over its length limit trimmed cleanly (or asked shorter when it cannot be
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from agent.drafting import checks
+from agent.drafting.pipeline import draft_brief
+from agent.llm.seam import Message
+from agent.llm.testing import FakeLLM
+from agent.services import Services
+from tests.test_parts import TOPIC, condensing, sentences_given
 
 SENT = "Officials in Velmora said the Tarsk group carried out the attack, which killed 20 people."
 COMMON: dict[str, Any] = {
@@ -72,3 +79,34 @@ def test_a_claim_a_little_too_long_is_trimmed_only_where_nothing_is_lost() -> No
     # a clause that carries a name or figure cannot go: the claim is asked again, shorter
     assert checks.trimmed("The attack was carried out by a group, which officials named as Tarsk today.", 8) is None
     assert checks.trimmed("One long sentence without any comma that simply goes on and on for far too long.", 8) is None
+
+
+def test_a_second_candidate_to_the_same_messages_comes_before_a_reask(services: Services) -> None:
+    """A model part's first answer refused, another sample of the SAME messages is taken (the server's prompt
+    cache serves them) and kept when it passes: no re-ask with a reason is needed."""
+
+    def first_copies(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        if fake.samples[-1] == 0 and "role" not in schema.model_fields:
+            # a copy (within the schema's length): refused where analysis is asked
+            answer: dict[str, Any] = {"text": " ".join(sentences_given(messages)[0][:380].split()[:-1])}
+            if "likelihood" in schema.model_fields:
+                answer["likelihood"] = "likely"
+            if "sentences" in schema.model_fields:
+                answer["sentences"] = ["1"]
+            return answer
+        return condensing(messages, schema)
+
+    fake = FakeLLM(first_copies)
+    services.use_llm(fake)
+    draft = draft_brief(services, TOPIC)
+    assert all(s.status == "done" for s in draft.sections)
+    seconds = [i for i, k in enumerate(fake.samples) if k == 1]
+    assert seconds, "a refused first answer is followed by another sample"
+    for i in seconds:
+        assert fake.calls[i][0] == fake.calls[i - 1][0]  # the same messages
+    # a second candidate that passes is kept: the next call is not a re-ask of its part
+    calls = [m for m, _, _ in fake.calls]
+    kept = [i for i in seconds if i + 1 == len(calls) or not calls[i + 1][-1]["content"].startswith("That answer")]
+    assert kept
+    texts = {c.text for c in draft.claims()}
+    assert any(condensing(calls[i], fake.calls[i][1])["text"] in texts for i in kept)

@@ -49,7 +49,8 @@ LIKELIHOODS = ("almost no chance", "very unlikely", "unlikely", "roughly even ch
 _DIGIT = re.compile(r"\d")
 MIN_OVERLAP = 2  # content words a cited sentence must share with the claim to stay cited
 LENGTH_SLACK = 10  # words a claim may run over its part's limit before it is trimmed or asked shorter
-ATTEMPTS = 3  # the first answer and two re-asks, each with the reason the previous one was refused
+ATTEMPTS = 3  # calls per part at most: the candidates, then re-asks with the reason the last one was refused
+CANDIDATES = 2  # answers to the same messages (the first, then another sample) before a re-ask with the reason
 
 
 def answer_schema(part: PartSpec, pick_from: int = 0) -> type[BaseModel]:
@@ -135,9 +136,14 @@ def model_part(
     pick = len(chosen) if ctx.capable else 0
     usage = Usage()
     reason: str | None = None
-    for _attempt in range(ATTEMPTS):
+    reasons: list[str] = []
+    for attempt in range(ATTEMPTS):
         result = ctx.llm.complete(
-            messages, answer_schema(part, pick), prompt_name=ctx.prompt.name, prompt_version=ctx.prompt.version
+            messages,
+            answer_schema(part, pick),
+            prompt_name=ctx.prompt.name,
+            prompt_version=ctx.prompt.version,
+            sample=attempt if attempt < CANDIDATES else 0,
         )
         usage = usage + result.usage
         value: Any = result.value
@@ -198,12 +204,17 @@ def model_part(
             )
             ctx.used.update(s.id for s in cited)
             return claim, usage, None
+        reasons.append(reason)
+        if attempt + 1 < CANDIDATES:
+            continue  # another candidate to the same messages first (the server's prompt cache serves them)
         messages = [
             *messages,
             {"role": "assistant", "content": result.raw},
             {"role": "user", "content": f"That answer was refused: {reason}. Answer the task again."},
         ]
-    return None, usage, f"{part.label}: refused {ATTEMPTS} times (last: {reason})"
+    earlier_reasons = "; ".join(dict.fromkeys(r for r in reasons[:-1] if r != reason))
+    also = f"; before: {earlier_reasons}" if earlier_reasons else ""
+    return None, usage, f"{part.label}: refused {ATTEMPTS} times{also} (last: {reason})"
 
 
 def key_events(ctx: DraftContext, sims: Any, k: int) -> list[tuple[str, Sentence]]:
