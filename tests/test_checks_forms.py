@@ -110,3 +110,44 @@ def test_a_second_candidate_to_the_same_messages_comes_before_a_reask(services: 
     assert kept
     texts = {c.text for c in draft.claims()}
     assert any(condensing(calls[i], fake.calls[i][1])["text"] in texts for i in kept)
+
+
+def test_a_competing_hypothesis_is_shown_the_first_and_refused_when_it_rewords_it(services: Services) -> None:
+    """Hypothesis B's task carries Hypothesis A's text, B's evidence leaves out A's sentences, an answer rewording A
+    is refused with that reason, and the Assessment then says the evidence does not separate explanations."""
+    hyp_a: dict[str, str] = {}
+
+    def rewording(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        answer = condensing(messages, schema)
+        first = messages[1]["content"]
+        if "what mainly drives this event" in first and "A first explanation" not in first:
+            hyp_a["text"] = answer["text"]
+        elif "A first explanation has been given" in first:
+            assert hyp_a["text"] in first  # B is shown A
+            said = hyp_a["text"].removeprefix("Taken together, the reporting shows ").removesuffix(" matters.")
+            answer["text"] = f"What matters most is {said}, as the reporting shows."
+        return answer
+
+    fake = FakeLLM(rewording)
+    services.use_llm(fake)
+    draft = draft_brief(services, TOPIC)
+    hyps = draft.section("hypotheses")
+    labels = [c.label for c in hyps.claims]
+    assert "Hypothesis A" in labels and "Hypothesis B" not in labels, (hyps.skipped, hyps.error)
+    assert any("rewords Hypothesis A" in s for s in hyps.skipped), hyps.skipped
+    assessment = [c for c in hyps.claims if c.label == "Assessment"]
+    assert assessment and "does not separate" in assessment[0].text
+    # B's evidence leaves out the sentences A rests on
+    a = next(c for c in hyps.claims if c.label == "Hypothesis A")
+    a_quotes = {c.quote for c in a.citations}
+    b_asks = [m for m, _, _ in fake.calls if "A first explanation has been given" in m[1]["content"]]
+    assert b_asks and not any(q in sentences_given(m) for m in b_asks for q in a_quotes)
+
+
+def test_overlap_tells_a_rewording_from_another_explanation() -> None:
+    from agent.drafting.parts import DISTINCT_OVERLAP, overlap
+
+    a = "Heavy rainfall over three days overwhelmed the river defences upstream of the city."
+    reworded = "Three days of heavy rainfall overwhelmed the city's upstream river defences."
+    other = "Officials blame years of unchecked construction on the floodplain for the damage."
+    assert overlap(a, reworded) >= DISTINCT_OVERLAP > overlap(a, other)
