@@ -39,6 +39,12 @@ def test_a_hyphenated_form_of_a_source_name_is_not_an_invented_name(claim: str) 
     assert checks.refusal(claim, [SENT], **COMMON) is None
 
 
+def test_a_name_of_the_analysts_topic_is_not_an_invented_name() -> None:
+    claim = "The Tarsk attack deepened the Orvan crisis."
+    assert "names Orvan" in (checks.refusal(claim, [SENT], **COMMON) or "")
+    assert checks.refusal(claim, [SENT], **COMMON, topic="The Orvan crisis of 2025") is None
+
+
 def test_a_hyphenated_name_still_needs_its_name_in_the_sources() -> None:
     assert checks.unsupported_names("Many Kord-linked fighters attacked.", [SENT]) == ["Kord-linked"]
     assert "names" in (checks.refusal("The attack may feed anti-Kord sentiment.", [SENT], **COMMON) or "")

@@ -223,7 +223,9 @@ def refusal(
     odd = foreign_scripts(text, source_scripts)
     if odd:
         return f"it contains {', '.join(sorted(odd)).lower()} characters; write in English only"
-    invented = [n for n in names_in(text) if not known_name(n, all_source_names)]
+    # the analyst's topic names what the brief is about: its names (and their forms) stand like the sources'
+    pool = all_source_names | source_name_stems([topic]) if topic else all_source_names
+    invented = [n for n in names_in(text) if not known_name(n, pool)]
     if invented:
         return f"it names {', '.join(invented)}, who or which is in no source sentence; use only names they contain"
     if cited:
