@@ -33,6 +33,7 @@ REASONS = (
     ("restates task", re.compile(r"restates the task")),
     ("unsupported", re.compile(r"says nothing the given sentences say")),
     ("repeat", re.compile(r"repeats an earlier")),
+    ("not distinct", re.compile(r"rewords|nothing for it to differ from")),
     ("likelihood", re.compile(r"likelihood")),
     ("script", re.compile(r"characters; write in English")),
     ("model error", re.compile(r"Error|error|timed out")),

@@ -106,6 +106,20 @@ def test_json_schema_request_shape_and_usage(mock: Any, sleeps: list[float], log
     assert sleeps == []
 
 
+def test_another_sample_sends_the_same_messages_with_another_seed_and_a_warmer_temperature(
+    mock: Any, sleeps: list[float], log_path: Path
+) -> None:
+    route = mock.post("/chat/completions").mock(return_value=ok(prompt_tokens=20, completion_tokens=4))
+    llm = make_llm(sleeps, log_path, temperature=0.1, seed=3)
+    llm.complete(MSGS, Answer)
+    first = body(route.calls.last)
+    llm.complete(MSGS, Answer, sample=1)
+    second = body(route.calls.last)
+    assert second["messages"] == first["messages"] == MSGS  # the prompt prefix the server has cached
+    assert (first["seed"], first["temperature"]) == (3, 0.1)
+    assert second["seed"] == 4 and second["temperature"] > first["temperature"]
+
+
 def test_llama_server_timings_are_logged_as_processed_and_cached_prompt_tokens(
     mock: Any, sleeps: list[float], log_path: Path
 ) -> None:

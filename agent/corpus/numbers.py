@@ -110,6 +110,28 @@ def _parse_numbers(text: str) -> list[tuple[float, int, int]]:
     return vals
 
 
+def figure_values(text: str) -> dict[str, set[float]]:
+    """Every figure in ``text`` by the key :func:`numbers_in` gives it (words such as "two" or "a dozen" under their
+    digits), with the values it may stand for: as written and scaled by its multiplier ("1.2 million" is 1.2 and
+    1,200,000; "12m" is 12 and 12,000,000; "20th" is 20), so a figure written another way compares equal."""
+    out: dict[str, set[float]] = {}
+    for m in _NUM_RE.finditer(text):
+        raw = m.group("num").lower()
+        if raw[0].isalpha():
+            if (m.start() > 0 and text[m.start() - 1].isalpha()) or (m.end() < len(text) and text[m.end()].isalpha()):
+                continue
+            bare = _WORD_NUM[raw]
+            key = f"{bare:g}"
+        else:
+            bare = float(raw.replace(",", ""))
+            key = raw.replace(",", "").rstrip(".")
+        vals = out.setdefault(key, set())
+        vals.add(round(bare, 6))
+        if m.group("mult"):
+            vals.add(round(bare * _MULT[m.group("mult").lower()], 6))
+    return out
+
+
 def number_values(ent_text: str, kind: NumberKind) -> tuple[float, float] | None:
     """The value (low, high) a number entity's text gives: "1,100 to 3,000" is a range, "2 to 3 million" too."""
     if kind == "ordinal":

@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 
 from agent.core.contracts import Flag
 from agent.corpus.dates import MONTH_NAMES, WEEKDAY_NAMES
-from agent.corpus.numbers import numbers_in
+from agent.corpus.numbers import figure_values, numbers_in
 from agent.corpus.text import STOPWORDS, name_stem, words
 from agent.corpus.text import WORD_RE as _WORD
 
@@ -60,29 +60,88 @@ NOT_NAMES = STOPWORDS | frozenset(
 )
 
 
+def _name_parts(word: str) -> list[str]:
+    """The capitalised parts of a hyphenated word ("X-linked", "pro-X" -> ["X"]), or the word itself."""
+    parts = word.split("-")
+    return [p for p in parts if p[:1].isupper()] if len(parts) > 1 else [word]
+
+
 def names_in(text: str) -> list[str]:
-    """Capitalised words that are not the sentence's first word nor a known non-name: the claim's names."""
+    """Capitalised words (or hyphenated words with a capitalised part: "anti-X") that are not the sentence's first
+    word nor a known non-name: the claim's names."""
     out: list[str] = []
     for m in _WORD.finditer(text):
         w = m.group(0)
-        if not w[0].isupper() or w.lower() in NOT_NAMES:
+        parts = _name_parts(w)
+        if not parts or (not w[0].isupper() and "-" not in w) or w.lower() in NOT_NAMES:
+            continue
+        if all(p.lower() in NOT_NAMES for p in parts):
             continue
         before = text[: m.start()].rstrip()
-        if not before or before[-1] in '.!?:;"“(':
+        if w[0].isupper() and (not before or before[-1] in '.!?:;"“('):
             continue  # a sentence's first word is capitalised anyway
         out.append(w)
     return out
 
 
+def known_name(name: str, pool: set[str]) -> bool:
+    """Whether ``name`` is in ``pool`` (name stems): as a whole, or by its capitalised parts when it is a
+    hyphenated form of a source name ("X-linked", "X-backed", "pro-X", "anti-X")."""
+    if name_stem(name) in pool:
+        return True
+    parts = [p for p in _name_parts(name) if p.lower() not in NOT_NAMES]
+    return bool(parts) and "-" in name and all(name_stem(p) in pool for p in parts)
+
+
 def unsupported_names(text: str, cited: Sequence[str]) -> list[str]:
-    """Names in ``text`` found in none of the ``cited`` sentences (forms folded: Korea / Korean / Korea's)."""
+    """Names in ``text`` found in none of the ``cited`` sentences (forms folded: Korea / Korean / Korea's, and
+    hyphenated forms: Korea-backed)."""
     pool = {name_stem(w) for c in cited for w in _WORD.findall(c)}
-    return [n for n in names_in(text) if name_stem(n) not in pool]
+    return [n for n in names_in(text) if not known_name(n, pool)]
 
 
 def unsupported_numbers(text: str, cited: Sequence[str]) -> list[str]:
+    """Figures in ``text`` that none of the ``cited`` sentences gives, however written there ("1,200" / "1200",
+    "1.2 million" / "1,200,000", "12m", "20th", "two" / "2", "a dozen" / "12")."""
     quoted = set().union(*(numbers_in(c) for c in cited)) if cited else set()
-    return sorted(numbers_in(text) - quoted)
+    known: set[float] = set()
+    for c in cited:
+        for vals in figure_values(c).values():
+            known |= vals
+    mine = figure_values(text)
+    return sorted(n for n in numbers_in(text) - quoted if not (mine.get(n, set()) & known))
+
+
+_OPENER = re.compile(r"^(?:according to|as reported by|reports say|sources say)\b[^,]{0,60},\s*", re.IGNORECASE)
+_PAREN = re.compile(r"\s*\([^()]*\)")
+_TAIL = re.compile(r"^(?P<head>.+?)\s*(?:,|;|\s[—–-])\s+(?P<tail>[^,;—–]+?)[.!]?$")
+
+
+def _carries(text: str) -> bool:
+    """Whether a stretch of a claim carries a name or a figure (dropping it would lose what the claim says)."""
+    return bool(names_in(" " + text) or figure_values(text))
+
+
+def trimmed(text: str, limit: int) -> str | None:
+    """``text`` within ``limit`` words, or cut to it cleanly: an attribution opener ("According to officials, "),
+    a parenthesis or trailing clauses that carry no name nor figure dropped. ``None`` when it cannot be without
+    losing meaning (the claim is then asked again, shorter)."""
+    if len(text.split()) <= limit:
+        return text
+    out = text.strip()
+    m = _OPENER.match(out)
+    if m and not _carries(m.group(0)):
+        rest = out[m.end() :]
+        out = rest[:1].upper() + rest[1:]
+    for p in _PAREN.findall(out):
+        if not _carries(p):
+            out = out.replace(p, "", 1)
+    while len(out.split()) > limit:
+        t = _TAIL.match(out)
+        if not t or _carries(t.group("tail")) or len(t.group("head").split()) < 4:
+            return None
+        out = t.group("head").rstrip(" ,;") + "."
+    return out
 
 
 def copy_ratio(text: str, sentence: str) -> float:
@@ -164,7 +223,9 @@ def refusal(
     odd = foreign_scripts(text, source_scripts)
     if odd:
         return f"it contains {', '.join(sorted(odd)).lower()} characters; write in English only"
-    invented = [n for n in names_in(text) if name_stem(n) not in all_source_names]
+    # the analyst's topic names what the brief is about: its names (and their forms) stand like the sources'
+    pool = all_source_names | source_name_stems([topic]) if topic else all_source_names
+    invented = [n for n in names_in(text) if not known_name(n, pool)]
     if invented:
         return f"it names {', '.join(invented)}, who or which is in no source sentence; use only names they contain"
     if cited:

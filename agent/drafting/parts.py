@@ -10,7 +10,7 @@ is left out and the reason recorded for the reviewer — fewer, better claims ra
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field, create_model
@@ -37,6 +37,7 @@ from agent.drafting.checks import (
     flags_for,
     is_repeat,
     refusal,
+    trimmed,
     unsupported_names,
 )
 from agent.drafting.context import DraftContext
@@ -47,7 +48,9 @@ from agent.tradecraft import ach
 LIKELIHOODS = ("almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
 _DIGIT = re.compile(r"\d")
 MIN_OVERLAP = 2  # content words a cited sentence must share with the claim to stay cited
-ATTEMPTS = 3  # the first answer and two re-asks, each with the reason the previous one was refused
+LENGTH_SLACK = 10  # words a claim may run over its part's limit before it is trimmed or asked shorter
+ATTEMPTS = 3  # calls per part at most: the candidates, then re-asks with the reason the last one was refused
+CANDIDATES = 2  # answers to the same messages (the first, then another sample) before a re-ask with the reason
 
 
 def answer_schema(part: PartSpec, pick_from: int = 0) -> type[BaseModel]:
@@ -101,6 +104,18 @@ def _backing(text: str, sentences: Sequence[Sentence], topic: str = "") -> list[
     return []
 
 
+PART_REF = re.compile(r"\{part:([^{}]+)\}")
+DISTINCT_OVERLAP = 0.5  # share of content words two claims hold in common (of the smaller's) at which one rewords
+# the other: a competing explanation that shares half its content words with the first is the first again
+
+
+def overlap(a: str, b: str) -> float:
+    """Content words (name-folded) ``a`` and ``b`` share, over the fewer of the two."""
+    x = {name_stem(w) for w in content_words(a)}
+    y = {name_stem(w) for w in content_words(b)}
+    return len(x & y) / min(len(x), len(y)) if x and y else 0.0
+
+
 def part_query(part: PartSpec, topic: str) -> str:
     """What the part's sentences are chosen by: its own words (the topic weighs in separately), or the topic."""
     own = " ".join(part.query.replace("{topic}", " ").split())
@@ -108,18 +123,33 @@ def part_query(part: PartSpec, topic: str) -> str:
 
 
 def model_part(
-    ctx: DraftContext, spec: SectionSpec, part: PartSpec, earlier: Sequence[str]
+    ctx: DraftContext,
+    spec: SectionSpec,
+    part: PartSpec,
+    earlier: Sequence[str],
+    drafted: Mapping[str, Claim] | None = None,
 ) -> tuple[Claim | None, Usage, str | None]:
-    """One model-written claim: the sentences code chose, one job, checks, one retry with the reason."""
+    """One model-written claim: the sentences code chose, one job, checks, one retry with the reason.
+
+    A task may show a claim already drafted in this draft (``{part:Label}``, filled from ``drafted`` by label):
+    the part's evidence then leaves out that claim's sentences, and an answer that rewords it is refused."""
     sims = ctx.sim(part_query(part, ctx.draft.topic))
     if part.select == "timeline":
         return _dates_part(ctx, spec, part, earlier, sims)
+    drafted = drafted or {}
+    shown_claims: list[Claim] = []
+    for ref in dict.fromkeys(PART_REF.findall(part.task)):
+        if ref not in drafted:
+            return None, Usage(), f"{part.label}: {ref} was not drafted, so there is nothing for it to differ from"
+        shown_claims.append(drafted[ref])
+    task = PART_REF.sub(lambda m: drafted[m.group(1)].text, part.task)
+    theirs = {c.sentence_id for x in shown_claims for c in x.citations if c.sentence_id}
     # A capable model is shown twice as many sentences and picks the ones it rests on (checked below); the small
     # default cannot select evidence (it cites in list order), so code's choice is the citation.
     k = part.sentences * 2 if ctx.capable else part.sentences
-    chosen = ctx.base.select(sims, k, exclude=ctx.used, facts=part.facts)
+    chosen = ctx.base.select(sims, k, exclude=ctx.used | theirs, facts=part.facts)
     if len(chosen) < min(2, k):  # the draft has used the best ones: reuse rather than go without
-        chosen = ctx.base.select(sims, k, facts=part.facts)
+        chosen = ctx.base.select(sims, k, exclude=theirs, facts=part.facts)
     if not chosen:
         return None, Usage(), f"{part.label}: no source sentence bears on it"
     if part.capable and not ctx.capable:
@@ -127,19 +157,27 @@ def model_part(
         quoted = "; ".join(f"“{' '.join(s.text.split()[:12])}…”" for s in chosen)
         return None, Usage(), f"{part.label}: left to the analyst (needs a capable model); its evidence: {quoted}"
     instructions = [part.task, spec.intent, spec.claim]
-    messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=_numbered(chosen, ctx.base.leads), task=part.task)
+    messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=_numbered(chosen, ctx.base.leads), task=task)
     shown = [f"{ctx.base.leads[s.id].text} {s.text}" if s.id in ctx.base.leads else s.text for s in chosen]
     figures = [n.text for s in chosen for n in s.numbers if (n.counts or n.kind == "money") and _DIGIT.search(n.text)]
     pick = len(chosen) if ctx.capable else 0
     usage = Usage()
     reason: str | None = None
-    for _attempt in range(ATTEMPTS):
+    reasons: list[str] = []
+    for attempt in range(ATTEMPTS):
         result = ctx.llm.complete(
-            messages, answer_schema(part, pick), prompt_name=ctx.prompt.name, prompt_version=ctx.prompt.version
+            messages,
+            answer_schema(part, pick),
+            prompt_name=ctx.prompt.name,
+            prompt_version=ctx.prompt.version,
+            sample=attempt if attempt < CANDIDATES else 0,
         )
         usage = usage + result.usage
         value: Any = result.value
         text = " ".join(value.text.split())
+        # a claim over its length limit is cut cleanly when it can be without losing a name or figure; else asked
+        # again, shorter (below)
+        text = trimmed(text, part.max_words + LENGTH_SLACK) or text
         reselected = False
         if pick:
             picked = [chosen[int(n) - 1] for n in dict.fromkeys(value.sentences)]
@@ -158,7 +196,10 @@ def model_part(
             analytic=part.analytic,
             topic=ctx.draft.topic,
         )
-        if reason is None and len(text.split()) > part.max_words + 10:
+        for other in shown_claims:
+            if reason is None and (overlap(text, other.text) >= DISTINCT_OVERLAP or is_repeat(text, [other.text], 0.6)):
+                reason = f"it rewords {other.label}; give a different explanation resting on these sentences"
+        if reason is None and len(text.split()) > part.max_words + LENGTH_SLACK:
             reason = f"it is {len(text.split())} words long; write one sentence of at most {part.max_words} words"
         term = getattr(value, "likelihood", None)
         if reason is None and term and term not in text.lower():
@@ -193,12 +234,17 @@ def model_part(
             )
             ctx.used.update(s.id for s in cited)
             return claim, usage, None
+        reasons.append(reason)
+        if attempt + 1 < CANDIDATES:
+            continue  # another candidate to the same messages first (the server's prompt cache serves them)
         messages = [
             *messages,
             {"role": "assistant", "content": result.raw},
             {"role": "user", "content": f"That answer was refused: {reason}. Answer the task again."},
         ]
-    return None, usage, f"{part.label}: refused {ATTEMPTS} times (last: {reason})"
+    earlier_reasons = "; ".join(dict.fromkeys(r for r in reasons[:-1] if r != reason))
+    also = f"; before: {earlier_reasons}" if earlier_reasons else ""
+    return None, usage, f"{part.label}: refused {ATTEMPTS} times{also} (last: {reason})"
 
 
 def key_events(ctx: DraftContext, sims: Any, k: int) -> list[tuple[str, Sentence]]:
@@ -323,6 +369,12 @@ def _assessment_part(ctx: DraftContext, spec: SectionSpec, part: PartSpec, secti
         said = ach.summary(matrix, {h.id: h.label or h.id for h in hyps})
         if said and one_or_none is not None:
             one_or_none = Built("Assessment", said, [e.citation for e in matrix.evidence[:2]])
+    if one_or_none is None and len(hyps) == 1:
+        honest = (
+            "The evidence does not separate competing explanations: no second explanation distinct from "
+            f"{hyps[0].label} could be drawn from these sources, so it is not judged better supported than others."
+        )
+        return Made([Built("Assessment", honest, [])], usage)
     if one_or_none is None:
         return Made([], usage, ["Assessment: fewer than two hypotheses were drafted; left to the analyst"])
     return Made([one_or_none], usage)
@@ -523,7 +575,9 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
             earlier = [c.text for s in ctx.draft.sections for c in s.claims if s is not section] + [
                 c.text for c in section.claims
             ]
-            claim, usage, why = model_part(ctx, spec, part, earlier)
+            drafted = {c.label: c for s in ctx.draft.sections for c in s.claims if c.label and s is not section}
+            drafted.update({c.label: c for c in section.claims if c.label})
+            claim, usage, why = model_part(ctx, spec, part, earlier, drafted)
         except LLMError as e:
             error = f"{part.label}: {type(e).__name__}: {e}"
             break

@@ -237,6 +237,9 @@ def _add_server_timings(state: _CallState, extra: dict[str, Any]) -> None:
         state.cached_prompt_tokens = (state.cached_prompt_tokens or 0) + timings["cache_n"]
 
 
+SAMPLE_TEMPERATURE = 0.8  # a further candidate answer is drawn warmer than the first, so it differs
+
+
 @dataclass
 class _CallState:
     """What one :meth:`OpenAICompatibleLLM.complete` call accumulates for its usage and log line."""
@@ -245,6 +248,7 @@ class _CallState:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     reasks: int = 0
+    sample: int = 0  # another candidate to the same messages: another seed, a warmer temperature
     processed_prompt_tokens: int | None = None  # what the server actually computed (llama-server's timings)
     cached_prompt_tokens: int | None = None  # prompt tokens the server took from its prompt cache
     attempt_log: list[dict[str, Any]] = field(default_factory=list)
@@ -476,11 +480,16 @@ class OpenAICompatibleLLM:
 
     # ------------------------------------------------------------------ requests
 
-    def _request_kwargs(self, messages: Sequence[Message], schema: type[BaseModel], mode: str) -> dict[str, Any]:
+    def _request_kwargs(
+        self, messages: Sequence[Message], schema: type[BaseModel], mode: str, sample: int = 0
+    ) -> dict[str, Any]:
         js = schema.model_json_schema()
         msgs = [dict(m) for m in messages]
         kwargs: dict[str, Any] = {"model": self.model or "default", "messages": msgs}
         sampling = dict(self.sampling)
+        if sample:  # another candidate: same messages (the server's prompt cache serves them), another draw
+            sampling["temperature"] = max(float(sampling.get("temperature") or 0.0), SAMPLE_TEMPERATURE)
+            sampling["seed"] = int(sampling.get("seed") or 0) + sample
         if self._kind == "openai":  # newer OpenAI models refuse max_tokens
             sampling["max_completion_tokens"] = sampling.pop("max_tokens")
         kwargs.update(sampling)
@@ -619,11 +628,12 @@ class OpenAICompatibleLLM:
         *,
         prompt_name: str = "",
         prompt_version: str = "",
+        sample: int = 0,
     ) -> LLMResult[T]:
         """Ask for an instance of ``schema``; see the module docstring for retries, fallbacks and re-asks."""
         if not self._detected or self._mode is None:
             self.detect()
-        state = _CallState()
+        state = _CallState(sample=sample)
         started = time.monotonic()
         when = datetime.now(UTC).isoformat()
         outcome, error, raw = "error", None, ""
@@ -658,7 +668,7 @@ class OpenAICompatibleLLM:
         conversation: list[Message] = [dict(m) for m in messages]
         while True:
             mode = self._mode or "json_schema"
-            kwargs = self._request_kwargs(conversation, schema, mode)
+            kwargs = self._request_kwargs(conversation, schema, mode, state.sample)
             try:
                 content, finish = self._send(kwargs, state, mode)
             except _FormatRejected as e:

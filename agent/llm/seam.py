@@ -65,4 +65,8 @@ class LLM(Protocol):
         *,
         prompt_name: str = "",
         prompt_version: str = "",
-    ) -> LLMResult[T]: ...
+        sample: int = 0,
+    ) -> LLMResult[T]:
+        """``sample`` 0 asks with the endpoint's own sampling; ``sample`` k > 0 asks for another candidate answer to
+        the same messages (another seed, a warmer temperature), so a server's prompt cache serves the prefix."""
+        ...

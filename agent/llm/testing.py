@@ -26,6 +26,7 @@ class FakeLLM:
         self._script = script if callable(script) else list(script)
         self.info = EndpointInfo(model=model, kind="fake", sampling={"temperature": 0.0})
         self.calls: list[tuple[list[Message], type[BaseModel], str]] = []
+        self.samples: list[int] = []  # the ``sample`` of each call, in order (0: the endpoint's own sampling)
 
     def complete(
         self,
@@ -34,8 +35,10 @@ class FakeLLM:
         *,
         prompt_name: str = "",
         prompt_version: str = "",
+        sample: int = 0,
     ) -> LLMResult[T]:
         self.calls.append((list(messages), schema, prompt_name))
+        self.samples.append(sample)
         if callable(self._script):
             answer = self._script(messages, schema)
         else:

@@ -1,0 +1,159 @@
+"""Checks that accept right answers: a source name's hyphenated forms, figures written another way, and a claim a
+little over its length limit trimmed cleanly (or asked shorter when it cannot be without losing meaning)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from agent.drafting import checks
+from agent.drafting.pipeline import draft_brief
+from agent.llm.seam import Message
+from agent.llm.testing import FakeLLM
+from agent.services import Services
+from tests.test_parts import TOPIC, condensing, sentences_given
+
+SENT = "Officials in Velmora said the Tarsk group carried out the attack, which killed 20 people."
+COMMON: dict[str, Any] = {
+    "all_source_names": checks.source_name_stems([SENT]),
+    "source_scripts": {"LATIN"},
+    "instructions": ["State one consequence of these facts."],
+    "analytic": True,
+}
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "The attack by Tarsk-linked fighters killed 20 people.",
+        "A Tarsk-backed unit is blamed for the attack.",
+        "The strike may harden pro-Velmora opinion.",
+        "The attack may feed anti-Tarsk sentiment across the region.",
+    ],
+)
+def test_a_hyphenated_form_of_a_source_name_is_not_an_invented_name(claim: str) -> None:
+    assert checks.unsupported_names(claim, [SENT]) == []
+    assert checks.refusal(claim, [SENT], **COMMON) is None
+
+
+def test_a_name_of_the_analysts_topic_is_not_an_invented_name() -> None:
+    claim = "The Tarsk attack deepened the Orvan crisis."
+    assert "names Orvan" in (checks.refusal(claim, [SENT], **COMMON) or "")
+    assert checks.refusal(claim, [SENT], **COMMON, topic="The Orvan crisis of 2025") is None
+
+
+def test_a_hyphenated_name_still_needs_its_name_in_the_sources() -> None:
+    assert checks.unsupported_names("Many Kord-linked fighters attacked.", [SENT]) == ["Kord-linked"]
+    assert "names" in (checks.refusal("The attack may feed anti-Kord sentiment.", [SENT], **COMMON) or "")
+
+
+@pytest.mark.parametrize(
+    ("claim", "source"),
+    [
+        ("It was the 20th attack this year.", "It was attack number 20 this year."),
+        ("The toll rose to 20 people.", "The toll rose to the 20th victim."),
+        ("Some 1200 homes were damaged.", "Some 1,200 homes were damaged."),
+        ("About 1.2 million people fled.", "About 1,200,000 people fled."),
+        ("About 1,200,000 people fled.", "About 1.2 million people fled."),
+        ("The fund holds 12m dollars.", "The fund holds 12 million dollars."),
+        ("The fund holds 12 million dollars.", "The fund holds $12m."),
+        ("The 2 leaders met.", "The two leaders met."),
+        ("Some 12 villages were cut off.", "A dozen villages were cut off."),
+    ],
+)
+def test_a_figure_written_another_way_is_the_same_figure(claim: str, source: str) -> None:
+    assert checks.unsupported_numbers(claim, [source]) == []
+
+
+def test_a_different_figure_is_still_unsupported() -> None:
+    assert checks.unsupported_numbers("About 1.3 million people fled.", ["About 1,200,000 people fled."]) == ["1.3"]
+    assert checks.unsupported_numbers("The 3 leaders met.", ["The two leaders met."]) == ["3"]
+    assert checks.unsupported_numbers("It killed 21 people.", [SENT]) == ["21"]
+
+
+def test_a_claim_a_little_too_long_is_trimmed_only_where_nothing_is_lost() -> None:
+    # a trailing clause with no name or figure, or an attribution opener, can go
+    long = "The attack killed 20 people in Velmora, which raises fears that further violence will follow soon."
+    assert checks.trimmed(long, 10) == "The attack killed 20 people in Velmora."
+    opener = "According to officials, the Tarsk group carried out the attack that killed 20 people."
+    assert checks.trimmed(opener, 12) == "The Tarsk group carried out the attack that killed 20 people."
+    within = "The attack killed 20 people."
+    assert checks.trimmed(within, 10) == within
+    # a clause that carries a name or figure cannot go: the claim is asked again, shorter
+    assert checks.trimmed("The attack was carried out by a group, which officials named as Tarsk today.", 8) is None
+    assert checks.trimmed("One long sentence without any comma that simply goes on and on for far too long.", 8) is None
+
+
+def test_a_second_candidate_to_the_same_messages_comes_before_a_reask(services: Services) -> None:
+    """A model part's first answer refused, another sample of the SAME messages is taken (the server's prompt
+    cache serves them) and kept when it passes: no re-ask with a reason is needed."""
+
+    def first_copies(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        if fake.samples[-1] == 0 and "role" not in schema.model_fields:
+            # a copy (within the schema's length): refused where analysis is asked
+            answer: dict[str, Any] = {"text": " ".join(sentences_given(messages)[0][:380].split()[:-1])}
+            if "likelihood" in schema.model_fields:
+                answer["likelihood"] = "likely"
+            if "sentences" in schema.model_fields:
+                answer["sentences"] = ["1"]
+            return answer
+        return condensing(messages, schema)
+
+    fake = FakeLLM(first_copies)
+    services.use_llm(fake)
+    draft = draft_brief(services, TOPIC)
+    assert all(s.status == "done" for s in draft.sections)
+    seconds = [i for i, k in enumerate(fake.samples) if k == 1]
+    assert seconds, "a refused first answer is followed by another sample"
+    for i in seconds:
+        assert fake.calls[i][0] == fake.calls[i - 1][0]  # the same messages
+    # a second candidate that passes is kept: the next call is not a re-ask of its part
+    calls = [m for m, _, _ in fake.calls]
+    kept = [i for i in seconds if i + 1 == len(calls) or not calls[i + 1][-1]["content"].startswith("That answer")]
+    assert kept
+    texts = {c.text for c in draft.claims()}
+    assert any(condensing(calls[i], fake.calls[i][1])["text"] in texts for i in kept)
+
+
+def test_a_competing_hypothesis_is_shown_the_first_and_refused_when_it_rewords_it(services: Services) -> None:
+    """Hypothesis B's task carries Hypothesis A's text, B's evidence leaves out A's sentences, an answer rewording A
+    is refused with that reason, and the Assessment then says the evidence does not separate explanations."""
+    hyp_a: dict[str, str] = {}
+
+    def rewording(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        answer = condensing(messages, schema)
+        first = messages[1]["content"]
+        if "what mainly drives this event" in first and "A first explanation" not in first:
+            hyp_a["text"] = answer["text"]
+        elif "A first explanation has been given" in first:
+            assert hyp_a["text"] in first  # B is shown A
+            said = hyp_a["text"].removeprefix("Taken together, the reporting shows ").removesuffix(" matters.")
+            answer["text"] = f"What matters most is {said}, as the reporting shows."
+        return answer
+
+    fake = FakeLLM(rewording)
+    services.use_llm(fake)
+    draft = draft_brief(services, TOPIC)
+    hyps = draft.section("hypotheses")
+    labels = [c.label for c in hyps.claims]
+    assert "Hypothesis A" in labels and "Hypothesis B" not in labels, (hyps.skipped, hyps.error)
+    assert any("rewords Hypothesis A" in s for s in hyps.skipped), hyps.skipped
+    assessment = [c for c in hyps.claims if c.label == "Assessment"]
+    assert assessment and "does not separate" in assessment[0].text
+    # B's evidence leaves out the sentences A rests on
+    a = next(c for c in hyps.claims if c.label == "Hypothesis A")
+    a_quotes = {c.quote for c in a.citations}
+    b_asks = [m for m, _, _ in fake.calls if "A first explanation has been given" in m[1]["content"]]
+    assert b_asks and not any(q in sentences_given(m) for m in b_asks for q in a_quotes)
+
+
+def test_overlap_tells_a_rewording_from_another_explanation() -> None:
+    from agent.drafting.parts import DISTINCT_OVERLAP, overlap
+
+    a = "Heavy rainfall over three days overwhelmed the river defences upstream of the city."
+    reworded = "Three days of heavy rainfall overwhelmed the city's upstream river defences."
+    other = "Officials blame years of unchecked construction on the floodplain for the damage."
+    assert overlap(a, reworded) >= DISTINCT_OVERLAP > overlap(a, other)
