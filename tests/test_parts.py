@@ -17,6 +17,7 @@ from agent.core.contracts import Flag, Sentence
 from agent.core.drafts import load_draft
 from agent.corpus.text import content_words
 from agent.drafting import builders, checks
+from agent.drafting.parts import answer_schema
 from agent.drafting.pipeline import draft_brief
 from agent.drafting.template import load_template
 from agent.llm.seam import Message
@@ -407,3 +408,25 @@ def test_gaps_list_single_source_figures_and_not_corroborated_ones() -> None:
     assert len(built) == 1, [b.text for b in built]
     assert "1,100 and 3,000 soldiers" in built[0].text and "troops" not in built[0].text  # 10,000 is corroborated
     assert [c.sentence_id for c in built[0].citations] == ["c0"]
+
+
+def test_the_likelihood_enum_is_the_whole_icd203_scale() -> None:
+    """A capable model saw six terms and could not say "almost certain" (a relay run asked for it): the schema offers
+    every term of the contract's scale."""
+    from typing import get_args
+
+    from agent.core.contracts import Likelihood
+
+    part = next(p for s in load_template().sections for p in s.parts if p.likelihood)
+    enum = answer_schema(part).model_json_schema()["properties"]["likelihood"]["enum"]
+    assert enum == list(get_args(Likelihood))
+
+
+def test_the_assumption_task_shows_the_judgment_it_asks_about() -> None:
+    """The assumption task asked about "the brief's judgment" without showing it (issue 19): it quotes the Key
+    Judgment drafted before it, by the template's own part reference."""
+    sections = load_template().sections
+    labels = [p.label for s in sections for p in s.parts]
+    task = next(p.task for s in sections for p in s.parts if p.label == "Assumptions")
+    assert "{part:Key Judgment}" in task
+    assert labels.index("Key Judgment") < labels.index("Assumptions")

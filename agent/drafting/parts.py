@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 from pydantic import BaseModel, Field, create_model
 
@@ -23,6 +23,7 @@ from agent.core.contracts import (
     Claim,
     Draft,
     Flag,
+    Likelihood,
     SectionDraft,
     Sentence,
     Usage,
@@ -45,7 +46,7 @@ from agent.drafting.template import PartSpec, SectionSpec
 from agent.llm.seam import LLMError
 from agent.tradecraft import ach
 
-LIKELIHOODS = ("almost no chance", "very unlikely", "unlikely", "roughly even chance", "likely", "very likely")
+LIKELIHOODS: tuple[str, ...] = get_args(Likelihood)  # the whole ICD-203 scale, "almost certain" included
 _DIGIT = re.compile(r"\d")
 MIN_OVERLAP = 2  # content words a cited sentence must share with the claim to stay cited
 LENGTH_SLACK = 10  # words a claim may run over its part's limit before it is trimmed or asked shorter
