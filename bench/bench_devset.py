@@ -98,7 +98,8 @@ def main() -> int:
     width = max(len(r[0]) for r in rows) if rows else 10
     for name, line in rows:
         print(f"{name:<{width}}  {line}")
-    print(f"refused three times, by reason, over {len(rows)} topics: {dict(total.most_common()) or 'none'}")
+    drafted = sum(1 for _, line in rows if line != "no draft")
+    print(f"refused three times, by reason, over {drafted} drafted topics: {dict(total.most_common()) or 'none'}")
     return 0
 
 
