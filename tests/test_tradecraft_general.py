@@ -376,3 +376,44 @@ def test_two_shared_names_on_one_close_subject_corroborate(nlp: Language) -> Non
     second = "Customers across Europe lost access after Microsoft's Azure platform was hit by hackers."
     assert _pair(nlp, first, second, 0.75).same_fact(0, 1)
     assert not _pair(nlp, first, second, 0.6).same_fact(0, 1)  # under the measured threshold: not enough alone
+
+
+def test_a_city_the_sources_show_is_a_place_is_no_entity(nlp: Language) -> None:
+    """Issue 19: a capital listed as an entity because the tagger called it an organisation. A dateline's city
+    and a name set beside a place noun ("the capital, Name") are places, whatever the tagger says."""
+    texts = [
+        "KARVESSA, Norland (Wire) — Colonel Ivo Brandt said on Tuesday that the army had taken power.",
+        "Students marched through the capital, Tavoria, on Tuesday as Colonel Ivo Brandt spoke.",
+        "Tavoria announced a curfew on Wednesday, President Lena Morrow said.",
+        "Tavoria's mayor said the curfew would last a week. Colonel Ivo Brandt agreed.",
+    ]
+    base, _ = base_of(nlp, *(doc(t) for t in texts))
+    tagged = {(e.text, e.label) for s in base.sentences for e in s.entities}
+    assert ("Tavoria", "ORG") in tagged and ("KARVESSA", "ORG") in tagged  # the tagger's error
+    names = [c.name for c in builders.entity_candidates(base)]
+    assert "Ivo Brandt" in names
+    assert "Tavoria" not in names
+    assert "KARVESSA" not in names
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("Check-in and boarding systems failed at the terminals on Saturday.", "check boarding systems"),
+        ("A Category 4 storm flattened coastal villages overnight.", "Category storm"),
+        ("Crowds gathered outside the ministry on Monday evening to protest.", "Monday evening"),
+        ("The lower house voted to remove the governor from office.", "lower house"),
+    ],
+)
+def test_no_tag_is_a_fragment_a_time_or_a_comparison(nlp: Language, text: str, fragment: str) -> None:
+    """Tags reviewers marked as fragments: words cut from inside a phrase, a time of day, a bare comparison."""
+    from agent.corpus.phrases import noun_phrases
+
+    assert fragment not in noun_phrases(nlp, text)
+
+
+def test_whole_noun_phrases_remain_tags(nlp: Language) -> None:
+    from agent.corpus.phrases import noun_phrases
+
+    assert "power substations" in noun_phrases(nlp, "Engineers restarted the power substations one by one.")
+    assert "ransomware attack" in noun_phrases(nlp, "The ransomware attack hit the airline's servers.")
