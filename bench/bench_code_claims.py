@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from agent.core.paths import Workspace  # noqa: E402
 from agent.core.settings import load_settings  # noqa: E402
 from agent.corpus.ingest import ingest_paths  # noqa: E402
-from agent.corpus.sentences import noun_phrases  # noqa: E402
+from agent.corpus.phrases import noun_phrases  # noqa: E402
 from agent.drafting import builders  # noqa: E402
 from agent.drafting.analysis import analyse_sources  # noqa: E402
 from agent.services import open_services  # noqa: E402

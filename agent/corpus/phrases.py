@@ -62,7 +62,8 @@ _GENERIC_HEADS = frozenset(
 
 def noun_phrases(nlp: Language, text: str) -> list[str]:
     """Noun phrases of 1–4 words usable as tags: determiners, possessives and numbers stripped, no pronoun or
-    generic head ("part", "number"); lower-cased unless a proper name."""
+    generic head ("part", "number"), no words cut from inside, no time or comparison; lower-cased unless a proper
+    name."""
     out: list[str] = []
     for chunk in nlp(text).noun_chunks:
         toks = [t for t in chunk if t.pos_ not in ("DET", "PRON", "NUM", "PUNCT") and t.dep_ != "poss"]
@@ -71,6 +72,10 @@ def noun_phrases(nlp: Language, text: str) -> list[str]:
             continue
         if toks[-1].lemma_.lower() in _GENERIC_HEADS or toks[-1].text.lower() in _GENERIC_HEADS:
             continue
+        if toks[-1].i - toks[0].i + 1 != len(toks):
+            continue  # words left out inside ("check-in and boarding systems" -> "check boarding systems"): a fragment
+        if any(t.ent_type_ in ("DATE", "TIME") for t in toks) or toks[0].tag_ in ("JJR", "JJS"):
+            continue  # a time ("Monday evening") or a comparison ("lower house") names no theme of the event
         if all(t.pos_ == "PROPN" for t in toks):
             continue  # names are entities and places, not themes
         keep_case = {t.i for t in toks if t.text[:1].isupper() and t.i != t.sent.start}

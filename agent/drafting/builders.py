@@ -456,6 +456,24 @@ def _places(base: SentenceBase) -> Counter[str]:
     return out
 
 
+_DATELINE = re.compile(r"(?m)^\s*([A-Z][A-Z'.-]{2,}(?: [A-Z][A-Z'.-]{2,}){0,3})(?=,|\s+\(|\s+[—–-])")
+_PLACE_APPOSED = re.compile(
+    r"\b(?:capital|city|town|village|province|region|district|county)(?: of)?,?\s+"
+    r"([A-Z][\w'-]+(?: [A-Z][\w'-]+){0,2})"
+)
+
+
+def _named_places(base: SentenceBase) -> set[str]:
+    """Names the sources themselves show are places, whatever the tagger says: a dateline's city ("CITY, Country
+    (Agency) —") and a name set beside a place noun ("the capital, City", "the province of Name")."""
+    out: set[str] = set()
+    for d in base.docs.values():
+        out |= {m.group(1).lower() for m in _DATELINE.finditer(d.text)}
+    for s in base.sentences:
+        out |= {m.group(1).lower() for m in _PLACE_APPOSED.finditer(s.text)}
+    return out
+
+
 def _outlets(base: SentenceBase) -> set[str]:
     """Names of news outlets and agencies (the sources' own and the registry's): reporters of events, not actors."""
     names = {n for o in Registry.load(None).outlets for n in o.names()}
@@ -497,8 +515,9 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
             target.sentences += [s for s in short.sentences if s not in target.sentences]
             short.mentions = 0
     _fold_spellings(found)
+    named_places = _named_places(base)
     for c in found.values():  # a name tagged a place at least as often as a person or organisation is a place
-        if c.mentions and places[c.name.lower()] >= c.mentions:
+        if c.mentions and (places[c.name.lower()] >= c.mentions or c.name.lower() in named_places):
             c.mentions = 0
     index = {s.id: i for i, s in enumerate(base.sentences)}
 

@@ -2,7 +2,8 @@
 
 Two sentences state the same thing when their embeddings are close or they share most content words; they state
 the same fact in other words when, on the same subject, they give the same figure of the same thing ("a Category 5
-hurricane with sustained winds near 295 km/h" and "a Category 5 hurricane with max winds of 185 mph"). Two
+hurricane with sustained winds near 295 km/h" and "a Category 5 hurricane with max winds of 185 mph"), or when they
+share the specifics of a fact: a name and a figure or date, or two names, with embeddings fairly close. Two
 documents are one source when one restates a large share of the other's sentences (a syndicated copy, a rewrite
 of one story) or when they come from the same outlet: their agreement is repetition, not corroboration.
 """
@@ -19,6 +20,10 @@ from agent.corpus.text import content_words
 NEAR_DUPLICATE = 0.6  # content-word Jaccard at which two sentences state the same thing
 SAME_STATEMENT = 0.8  # embedding cosine at which sentences of two documents state the same thing
 SAME_FACT = 0.65  # embedding cosine at which two sentences giving the same figure of the same thing state one fact
+# The same fact in other words, from what two sentences name (measured on the dev set, see the issue-19 report):
+SAME_ANCHORED = 0.55  # cosine at which sentences sharing a name AND a figure or date state one fact
+SAME_NAMES = 0.7  # cosine at which sentences sharing two names state one fact
+NAMED = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "LAW", "WORK_OF_ART"})
 REWRITE_SHARE = 0.3  # share of a document's sentences restated in another: one is a rewrite of the other
 
 
@@ -49,6 +54,30 @@ def _figures(s: Sentence) -> set[tuple[float, float, str]]:
     return {(n.low, n.high, counted_thing(n.counts)) for n in s.numbers if n.counts and n.kind != "ordinal"}
 
 
+def _names(s: Sentence) -> set[str]:
+    """The names a sentence gives, folded ("the Kremlin" and "Kremlin" are one)."""
+    return {
+        " ".join(e.text.lower().removeprefix("the ").removesuffix("'s").split())
+        for e in s.entities
+        if e.label in NAMED and len(e.text) > 1
+    }
+
+
+def _anchors(s: Sentence) -> set[str]:
+    """The specific figures and dates a sentence gives, whatever they count: values, not wording ("185 mph" and
+        "185 miles per hour" share 185). Ordinals and bare years are left out: they date, they do not state; a number
+    under ten counts only with the thing it counts."""
+    out = {f"d:{d.value}" for d in s.dates if d.precision == "day"}
+    for n in s.numbers:
+        if n.kind == "ordinal" or (n.counts is None and n.low == n.high and 1800 <= n.low <= 2100):
+            continue
+        if n.high >= 10:
+            out.add(f"n:{n.low:g}-{n.high:g}")
+        elif n.counts:  # a small number is specific only with what it counts ("three families", not "two")
+            out.add(f"n:{n.low:g}-{n.high:g}:{counted_thing(n.counts)}")
+    return out
+
+
 class Corroboration:
     """The sentences of a set of documents, with the source each document counts as (``origin``)."""
 
@@ -63,6 +92,8 @@ class Corroboration:
         self.sentences = list(sentences)
         self.vectors = vectors
         self.words = [content_words(s.text) for s in self.sentences]
+        self._names = [_names(s) for s in self.sentences]
+        self._anchors = [_anchors(s) for s in self.sentences]
         self._index = {s.id: i for i, s in enumerate(self.sentences)}
         self.origin = self._origins(outlets or {})
 
@@ -78,9 +109,16 @@ class Corroboration:
         (Rewrites are found by :meth:`same_statement` alone: independent reports share facts, not wording.)"""
         if self.same_statement(i, j):
             return True
-        if float(self.vectors[i] @ self.vectors[j]) < SAME_FACT or figures_differ(self.sentences[i], self.sentences[j]):
+        a, b = self.sentences[i], self.sentences[j]
+        cos = float(self.vectors[i] @ self.vectors[j])
+        if cos < min(SAME_FACT, SAME_ANCHORED, SAME_NAMES) or figures_differ(a, b):
             return False
-        return bool(_figures(self.sentences[i]) & _figures(self.sentences[j]))
+        if cos >= SAME_FACT and _figures(a) & _figures(b):
+            return True
+        names = self._names[i] & self._names[j]
+        if cos >= SAME_ANCHORED and names and self._anchors[i] & self._anchors[j]:
+            return True  # one name and one figure or date in common: the same fact in other words
+        return cos >= SAME_NAMES and len(names) >= 2
 
     def _origins(self, outlets: Mapping[str, str | None]) -> dict[str, str]:
         origin = {d: d for d in self.doc_ids}
