@@ -1,0 +1,74 @@
+"""Weekdays, weekday-anchored dates and decades in text, and a document's date inferred from a dateline or a
+weekday written with its date. Invented, topic-neutral sentences."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from spacy.language import Language
+
+from agent.corpus.dates import resolve_date
+from agent.corpus.inference import infer_metadata
+from agent.corpus.sentences import analyse
+
+THURSDAY = date(2031, 5, 15)  # a Thursday
+
+
+@pytest.mark.parametrize(
+    ("expr", "base", "expected"),
+    [
+        # a weekday: the most recent such day on or before the document's date
+        ("on Tuesday", THURSDAY, ("2031-05-13", "day")),
+        ("Thursday", THURSDAY, ("2031-05-15", "day")),
+        ("Friday night", THURSDAY, ("2031-05-09", "day")),
+        ("late Monday", THURSDAY, ("2031-05-12", "day")),
+        ("Sunday morning", THURSDAY, ("2031-05-11", "day")),
+        ("earlier on Wednesday", THURSDAY, ("2031-05-14", "day")),
+        # without a document date a weekday is left unresolved, not guessed
+        ("on Tuesday", None, None),
+        # "last/next Tuesday" are ambiguous: left alone
+        ("next Tuesday", THURSDAY, None),
+        ("last Tuesday", THURSDAY, None),
+        # a weekday written with its date: the date
+        ("Tuesday, May 13", THURSDAY, ("2031-05-13", "day")),
+        ("Friday, May 9, 2031", None, ("2031-05-09", "day")),
+        ("Saturday 10 May", THURSDAY, ("2031-05-10", "day")),
+        # a decade is no event date
+        ("the 1970s", THURSDAY, None),
+        ("the early 1970s", THURSDAY, None),
+    ],
+)
+def test_weekdays_and_decades(expr: str, base: date | None, expected: tuple[str, str] | None) -> None:
+    assert resolve_date(expr, base) == expected
+
+
+def test_weekday_in_analyse(nlp: Language) -> None:
+    text = "The council approved the plan on Tuesday. The first reform dates from the 1970s.\n"
+    sents = analyse(nlp, "d", text, THURSDAY)
+    got = [(d.value, d.precision) for s in sents for d in s.dates]
+    assert ("2031-05-13", "day") in got
+    assert not any(v.startswith("197") for v, _ in got), got
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a dateline: place, month and day, then the agency or a dash; the year from the text
+        ("NORTHTOWN, May 15 (Wire) - The council met on Tuesday.\nIt had met in 2031 as well.\n", date(2031, 5, 15)),
+        ("Northtown [Region], May 15 (Wire): The council met on Tuesday. Its 2031 budget passed.\n", date(2031, 5, 15)),
+        ("NORTHTOWN, May. 15 — The council met on Tuesday, its first session of 2031.\n", date(2031, 5, 15)),
+        ("May 15 (Wire) — The council met on Tuesday, its first session of 2031.\n", date(2031, 5, 15)),
+        # a weekday written with its date: the latest such date, the year the one the weekday fits
+        (
+            "The council said on Thursday (May 15) that the plan passed. It first met on Tuesday, May 13, in 2031.\n",
+            date(2031, 5, 15),
+        ),
+        # a weekday that does not fit the year the text gives is no evidence
+        ("The council said on Friday (May 15) that the plan passed in 2031.\n", None),
+        # no year anywhere: no date
+        ("NORTHTOWN, May 15 (Wire) - The council met on Tuesday.\n", None),
+    ],
+)
+def test_document_date_inferred(text: str, expected: date | None) -> None:
+    assert infer_metadata(text).published == expected
