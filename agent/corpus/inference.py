@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from agent.core.contracts import SourceDocument, SourceType
-from agent.corpus.dates import MONTH_NAMES, parse_date
+from agent.corpus.dates import MONTH_NAMES, MONTHS, WEEKDAY_NAMES, month_number, parse_date
 from agent.corpus.reflow import reflow
 
 _NEWSLETTER = re.compile(
@@ -32,6 +32,18 @@ _TODAY = re.compile(
     r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
 )
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_MONTH_WORD = r"(?P<mon>" + "|".join(sorted((m.capitalize() for m in MONTHS), key=len, reverse=True)) + r")\.?"
+# a dateline opening a story: "PLACE, Oct. 14 (Agency) -", "Place [Region], November 11 (Agency):", "Nov. 11 (Agency) —"
+_DATELINE = re.compile(
+    r"^(?:[A-Z][\w.'’ -]{0,40}?(?:\s*\[[^\]]{1,40}\])?,\s+)?"
+    + _MONTH_WORD
+    + r"\s+(?P<day>\d{1,2})(?:,?\s+(?P<year>\d{4}))?\s*(?:\([^)]{1,30}\))?\s*[-—–:]"
+)
+# a weekday written with its date: "on Tuesday, October 14", "Wednesday (Oct 15)"
+_WEEKDAY_DATE = re.compile(
+    r"\b(?P<wd>" + "|".join(WEEKDAY_NAMES) + r")\b[,\s(]+" + _MONTH_WORD + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
+    r"(?:,?\s+(?P<year>\d{4}))?"
+)
 
 
 @dataclass
@@ -78,6 +90,8 @@ def infer_metadata(text: str, *, title: str | None = None, laid_out: bool = Fals
             out.author = b.group("name")
             break
     if out.published is None:
+        out.published = _dateline(lines[:6], text)
+    if out.published is None:
         t = _TODAY.search(text)
         years = [int(y) for y in _YEAR.findall(text)] if t else []
         if t and years:
@@ -85,7 +99,51 @@ def infer_metadata(text: str, *, title: str | None = None, laid_out: bool = Fals
                 out.published = date(max(years), MONTH_NAMES.index(t.group("mon")) + 1, int(t.group("day")))
             except ValueError:
                 out.published = None
+    if out.published is None:
+        out.published = _latest_weekday_date(text)
     return out
+
+
+def _years(text: str) -> list[int]:
+    return sorted({int(y) for y in _YEAR.findall(text)})
+
+
+def _dateline(lines: list[str], text: str) -> date | None:
+    """The date of a dateline opening one of ``lines``; without a year in it, the latest year the text mentions."""
+    for ln in lines:
+        m = _DATELINE.match(ln)
+        if not m:
+            continue
+        years = [int(m.group("year"))] if m.group("year") else _years(text)
+        month = month_number(m.group("mon"))
+        if years and month:
+            try:
+                return date(years[-1], month, int(m.group("day")))
+            except ValueError:
+                return None
+    return None
+
+
+def _latest_weekday_date(text: str) -> date | None:
+    """The latest date the text writes with its weekday ("on Tuesday, October 14"): a story is dated no earlier
+    than the days it reports. The year is the one written, else the latest year the text mentions in which that
+    day falls on that weekday; a weekday that fits no such year is no evidence."""
+    years = _years(text)
+    found: list[date] = []
+    for m in _WEEKDAY_DATE.finditer(text):
+        month = month_number(m.group("mon"))
+        if not month:
+            continue
+        wd = WEEKDAY_NAMES.index(m.group("wd"))
+        for y in [int(m.group("year"))] if m.group("year") else reversed(years):
+            try:
+                d = date(y, month, int(m.group("day")))
+            except ValueError:
+                continue
+            if d.weekday() == wd:
+                found.append(d)
+                break
+    return max(found) if found else None
 
 
 def infer(doc: SourceDocument) -> Inferred:
