@@ -55,17 +55,25 @@ def test_weekday_in_analyse(nlp: Language) -> None:
     ("text", "expected"),
     [
         # a dateline: place, month and day, then the agency or a dash; the year from the text
-        ("NORTHTOWN, May 15 (Wire) - The council met on Tuesday.\nIt had met in 2031 as well.\n", date(2031, 5, 15)),
-        ("Northtown [Region], May 15 (Wire): The council met on Tuesday. Its 2031 budget passed.\n", date(2031, 5, 15)),
-        ("NORTHTOWN, May. 15 — The council met on Tuesday, its first session of 2031.\n", date(2031, 5, 15)),
-        ("May 15 (Wire) — The council met on Tuesday, its first session of 2031.\n", date(2031, 5, 15)),
+        (
+            "NORTHTOWN, May 15 (Wire) - The council met on Tuesday.\nIt had met in March 2031 as well.\n",
+            date(2031, 5, 15),
+        ),
+        (
+            "Northtown [Region], May 15 (Wire): The council met on Tuesday. Its budget of April 2031 passed.\n",
+            date(2031, 5, 15),
+        ),
+        ("NORTHTOWN, May. 15 — The council met on Tuesday, its first since April 2031.\n", date(2031, 5, 15)),
+        ("May 15 (Wire) — The council met on Tuesday, its first since April 2031.\n", date(2031, 5, 15)),
         # a weekday written with its date: the latest such date, the year the one the weekday fits
         (
-            "The council said on Thursday (May 15) that the plan passed. It first met on Tuesday, May 13, in 2031.\n",
+            "The council said on Thursday (May 15) that the plan passed. It first met on Tuesday, May 13, 2031.\n",
             date(2031, 5, 15),
         ),
         # a weekday that does not fit the year the text gives is no evidence
-        ("The council said on Friday (May 15) that the plan passed in 2031.\n", None),
+        ("The council said on Friday (May 15) that the plan of April 2031 passed.\n", None),
+        # a year written alone is as often history as the story's own: no date
+        ("NORTHTOWN, May 15 (Wire) - The council, founded in 1970, met on Tuesday.\n", None),
         # no year anywhere: no date
         ("NORTHTOWN, May 15 (Wire) - The council met on Tuesday.\n", None),
     ],

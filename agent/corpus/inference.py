@@ -104,8 +104,18 @@ def infer_metadata(text: str, *, title: str | None = None, laid_out: bool = Fals
     return out
 
 
+_DATED_YEAR = re.compile(
+    _MONTH_WORD + r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?\s+(?P<year>(?:19|20)\d\d)\b"
+    r"|\b\d{1,2}\s+"
+    + _MONTH_WORD.replace("?P<mon>", "?:")
+    + r"\s+(?P<year2>(?:19|20)\d\d)\b|\b(?P<year3>(?:19|20)\d\d)-\d\d-\d\d\b"
+)
+
+
 def _years(text: str) -> list[int]:
-    return sorted({int(y) for y in _YEAR.findall(text)})
+    """The years the text writes with a month ("May 2031", "15 May 2031", "2031-05-15"): a year written alone
+    is as often history ("independent since 1960") as the story's own."""
+    return sorted({int(m.group("year") or m.group("year2") or m.group("year3")) for m in _DATED_YEAR.finditer(text)})
 
 
 def _dateline(lines: list[str], text: str) -> date | None:
