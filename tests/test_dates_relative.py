@@ -79,4 +79,14 @@ def test_weekday_in_analyse(nlp: Language) -> None:
     ],
 )
 def test_document_date_inferred(text: str, expected: date | None) -> None:
-    assert infer_metadata(text).published == expected
+    assert infer_metadata(text, today=date(2040, 1, 1)).published == expected
+
+
+def test_weekday_date_without_a_year_is_the_most_recent_fitting_year() -> None:
+    text = "The council said on Thursday (May 15) that the plan passed.\n"
+    # May 15 is a Thursday in 2031 and again in 2036 (and 2025 before): the most recent one not after today
+    assert infer_metadata(text, today=date(2033, 1, 1)).published == date(2031, 5, 15)
+    assert infer_metadata(text, today=date(2037, 1, 1)).published == date(2036, 5, 15)
+    # not after today, and not further back than a few years
+    assert infer_metadata(text, today=date(2031, 5, 14)).published == date(2025, 5, 15)
+    assert infer_metadata(text, today=date(2050, 1, 1)).published is None  # 2042 is more than six years back

@@ -55,7 +55,9 @@ class Inferred:
     published: date | None = None
 
 
-def infer_metadata(text: str, *, title: str | None = None, laid_out: bool = False) -> Inferred:
+def infer_metadata(
+    text: str, *, title: str | None = None, laid_out: bool = False, today: date | None = None
+) -> Inferred:
     """What ``text`` says about its source.
 
     - title: a short first line that is a line of its own (not the start of a wrapped paragraph; ``laid_out``:
@@ -100,7 +102,7 @@ def infer_metadata(text: str, *, title: str | None = None, laid_out: bool = Fals
             except ValueError:
                 out.published = None
     if out.published is None:
-        out.published = _latest_weekday_date(text)
+        out.published = _latest_weekday_date(text, today or date.today())
     return out
 
 
@@ -134,11 +136,16 @@ def _dateline(lines: list[str], text: str) -> date | None:
     return None
 
 
-def _latest_weekday_date(text: str) -> date | None:
+RECENT_YEARS = 6  # a weekday falls on the same month and day again after 5, 6 or 11 years
+
+
+def _latest_weekday_date(text: str, today: date) -> date | None:
     """The latest date the text writes with its weekday ("on Tuesday, October 14"): a story is dated no earlier
-    than the days it reports. The year is the one written, else the latest year the text mentions in which that
-    day falls on that weekday; a weekday that fits no such year is no evidence."""
-    years = _years(text)
+    than the days it reports. The year is the one written, else the latest year the text writes with a month in
+    which that day falls on that weekday; with no year in the text, the most recent year not after ``today`` (and
+    at most RECENT_YEARS back) in which it does: a document is not from the future, and one whose text names no
+    year is taken to be recent. A weekday that fits no such year is no evidence."""
+    years = _years(text) or list(range(today.year - RECENT_YEARS, today.year + 1))
     found: list[date] = []
     for m in _WEEKDAY_DATE.finditer(text):
         month = month_number(m.group("mon"))
@@ -150,7 +157,7 @@ def _latest_weekday_date(text: str) -> date | None:
                 d = date(y, month, int(m.group("day")))
             except ValueError:
                 continue
-            if d.weekday() == wd:
+            if d.weekday() == wd and d <= today:
                 found.append(d)
                 break
     return max(found) if found else None
