@@ -70,6 +70,15 @@ def test_weekday_in_analyse(nlp: Language) -> None:
             "The council said on Thursday (May 15) that the plan passed. It first met on Tuesday, May 13, 2031.\n",
             date(2031, 5, 15),
         ),
+        # a date written a few days after it is a later lower bound; one weeks later (a plan) is not
+        (
+            "The council said on Thursday (May 15) that the plan of April 2031 passed; it was signed May 19.\n",
+            date(2031, 5, 19),
+        ),
+        (
+            "The council said on Thursday (May 15) that the plan of April 2031 passed; it takes effect June 30.\n",
+            date(2031, 5, 15),
+        ),
         # a weekday that does not fit the year the text gives is no evidence
         ("The council said on Friday (May 15) that the plan of April 2031 passed.\n", None),
         # a year written alone is as often history as the story's own: no date

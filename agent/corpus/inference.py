@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from agent.core.contracts import SourceDocument, SourceType
 from agent.corpus.dates import MONTH_NAMES, MONTHS, WEEKDAY_NAMES, month_number, parse_date
@@ -136,6 +136,8 @@ def _dateline(lines: list[str], text: str) -> date | None:
     return None
 
 
+LATER_DAYS = 7
+_MONTH_DAY = re.compile(_MONTH_WORD + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?!,?\s+\d{4})")
 RECENT_YEARS = 6  # a weekday falls on the same month and day again after 5, 6 or 11 years
 
 
@@ -160,7 +162,20 @@ def _latest_weekday_date(text: str, today: date) -> date | None:
             if d.weekday() == wd and d <= today:
                 found.append(d)
                 break
-    return max(found) if found else None
+    if not found:
+        return None
+    latest = max(found)
+    # a date the text writes a few days after it ("reported Friday, Sept. 19 ... confirmed Sept. 22") is a later
+    # lower bound on the story's date
+    for m in _MONTH_DAY.finditer(text):
+        month = month_number(m.group("mon"))
+        try:
+            d = date(latest.year, month or 0, int(m.group("day")))
+        except ValueError:
+            continue
+        if latest < d <= min(today, latest + timedelta(days=LATER_DAYS)):
+            latest = d
+    return latest
 
 
 def infer(doc: SourceDocument) -> Inferred:
