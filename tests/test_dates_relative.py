@@ -52,6 +52,19 @@ def test_weekday_in_analyse(nlp: Language) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "The minister said she would visit the port on Monday.\n",
+        "The council will vote on the plan on Friday.\n",
+        "The envoy is to travel to the capital on Sunday to discuss the plan.\n",
+    ],
+)
+def test_a_weekday_ahead_is_not_resolved_backwards(nlp: Language, text: str) -> None:
+    sents = analyse(nlp, "d", text, THURSDAY)
+    assert [d.value for s in sents for d in s.dates] == []
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         # a dateline: place, month and day, then the agency or a dash; the year from the text
