@@ -93,6 +93,13 @@ _PREFIX = re.compile(
     r"|mid|around|circa|about|at|beginning|end|start|the\s+end\s+of|the\s+start\s+of|the\s+beginning\s+of"
     r"|earlier|later|sometime|last|this)\b[\s-]*)+",
 )
+_WEEKDAY = r"(?P<wd>" + "|".join(w.lower() for w in WEEKDAY_NAMES) + r")"
+# a weekday written before a date ("Tuesday, May 13", "Friday (May 9)"): the date says it all
+_WEEKDAY_BEFORE_DATE = re.compile(
+    r"^(?:" + "|".join(w.lower() for w in WEEKDAY_NAMES) + r")\b[\s,(]+(?=\d|(?:" + "|".join(MONTHS) + r")\b)"
+)
+# "last/this/next Tuesday": which week is meant is not settled by the words alone
+_WEEKDAY_MODIFIED = re.compile(r"\b(?:last|this|next|past|coming|previous)\s+" + _WEEKDAY.replace("?P<wd>", "?:"))
 _DATE_PATTERNS: list[re.Pattern[str]] = [
     re.compile(r"^(?P<year>\d{4})-(?P<monnum>\d{2})-(?P<day>\d{2})$"),
     re.compile(rf"^{_DAY}\s+(?:of\s+)?{_MON},?\s+{_YEAR}$"),
@@ -106,6 +113,7 @@ _DATE_PATTERNS: list[re.Pattern[str]] = [
     re.compile(rf"^{_REL}$"),
     re.compile(r"^(?P<word>today|yesterday|tomorrow)$"),
     re.compile(r"^(?P<relm>last|this|next|previous)\s+month$"),
+    re.compile(rf"^{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?$"),
 ]
 
 
@@ -124,6 +132,9 @@ def _resolve_one(expr: str, base: date | None) -> tuple[str, Precision] | None:
         e = _PREFIX.sub("", e).strip()
     if not e or "new year" in e:
         return None
+    if _WEEKDAY_MODIFIED.search(re.sub(r"\s+", " ", expr.lower())):
+        return None
+    e = _WEEKDAY_BEFORE_DATE.sub("", e).rstrip(")").strip()
     for pat in _DATE_PATTERNS:
         m = pat.match(e)
         if not m:
@@ -134,6 +145,12 @@ def _resolve_one(expr: str, base: date | None) -> tuple[str, Precision] | None:
                 return None
             shift = {"today": 0, "yesterday": -1, "tomorrow": 1}[g["word"]]
             return (base + timedelta(days=shift)).isoformat(), "day"
+        if g.get("wd"):
+            if base is None:
+                return None
+            # the most recent such day on or before the document's date ("on Tuesday" in Thursday's story)
+            back = (base.weekday() - WEEKDAY_NAMES.index(g["wd"].capitalize())) % 7
+            return (base - timedelta(days=back)).isoformat(), "day"
         if g.get("relm"):
             if base is None:
                 return None

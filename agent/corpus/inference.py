@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from agent.core.contracts import SourceDocument, SourceType
-from agent.corpus.dates import MONTH_NAMES, parse_date
+from agent.corpus.dates import MONTH_NAMES, MONTHS, WEEKDAY_NAMES, month_number, parse_date
 from agent.corpus.reflow import reflow
 
 _NEWSLETTER = re.compile(
@@ -32,6 +32,18 @@ _TODAY = re.compile(
     r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
 )
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_MONTH_WORD = r"(?P<mon>" + "|".join(sorted((m.capitalize() for m in MONTHS), key=len, reverse=True)) + r")\.?"
+# a dateline opening a story: "PLACE, Oct. 14 (Agency) -", "Place [Region], November 11 (Agency):", "Nov. 11 (Agency) —"
+_DATELINE = re.compile(
+    r"^(?:[A-Z][\w.'’ -]{0,40}?(?:\s*\[[^\]]{1,40}\])?,\s+)?"
+    + _MONTH_WORD
+    + r"\s+(?P<day>\d{1,2})(?:,?\s+(?P<year>\d{4}))?\s*(?:\([^)]{1,30}\))?\s*[-—–:]"
+)
+# a weekday written with its date: "on Tuesday, October 14", "Wednesday (Oct 15)"
+_WEEKDAY_DATE = re.compile(
+    r"\b(?P<wd>" + "|".join(WEEKDAY_NAMES) + r")\b[,\s(]+" + _MONTH_WORD + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
+    r"(?:,?\s+(?P<year>\d{4}))?"
+)
 
 
 @dataclass
@@ -43,7 +55,9 @@ class Inferred:
     published: date | None = None
 
 
-def infer_metadata(text: str, *, title: str | None = None, laid_out: bool = False) -> Inferred:
+def infer_metadata(
+    text: str, *, title: str | None = None, laid_out: bool = False, today: date | None = None
+) -> Inferred:
     """What ``text`` says about its source.
 
     - title: a short first line that is a line of its own (not the start of a wrapped paragraph; ``laid_out``:
@@ -78,6 +92,8 @@ def infer_metadata(text: str, *, title: str | None = None, laid_out: bool = Fals
             out.author = b.group("name")
             break
     if out.published is None:
+        out.published = _dateline(lines[:6], text)
+    if out.published is None:
         t = _TODAY.search(text)
         years = [int(y) for y in _YEAR.findall(text)] if t else []
         if t and years:
@@ -85,7 +101,81 @@ def infer_metadata(text: str, *, title: str | None = None, laid_out: bool = Fals
                 out.published = date(max(years), MONTH_NAMES.index(t.group("mon")) + 1, int(t.group("day")))
             except ValueError:
                 out.published = None
+    if out.published is None:
+        out.published = _latest_weekday_date(text, today or date.today())
     return out
+
+
+_DATED_YEAR = re.compile(
+    _MONTH_WORD + r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?\s+(?P<year>(?:19|20)\d\d)\b"
+    r"|\b\d{1,2}\s+"
+    + _MONTH_WORD.replace("?P<mon>", "?:")
+    + r"\s+(?P<year2>(?:19|20)\d\d)\b|\b(?P<year3>(?:19|20)\d\d)-\d\d-\d\d\b"
+)
+
+
+def _years(text: str) -> list[int]:
+    """The years the text writes with a month ("May 2031", "15 May 2031", "2031-05-15"): a year written alone
+    is as often history ("independent since 1960") as the story's own."""
+    return sorted({int(m.group("year") or m.group("year2") or m.group("year3")) for m in _DATED_YEAR.finditer(text)})
+
+
+def _dateline(lines: list[str], text: str) -> date | None:
+    """The date of a dateline opening one of ``lines``; without a year in it, the latest year the text mentions."""
+    for ln in lines:
+        m = _DATELINE.match(ln)
+        if not m:
+            continue
+        years = [int(m.group("year"))] if m.group("year") else _years(text)
+        month = month_number(m.group("mon"))
+        if years and month:
+            try:
+                return date(years[-1], month, int(m.group("day")))
+            except ValueError:
+                return None
+    return None
+
+
+LATER_DAYS = 7
+_MONTH_DAY = re.compile(_MONTH_WORD + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?\b(?!,?\s+\d{4})")
+RECENT_YEARS = 6  # a weekday falls on the same month and day again after 5, 6 or 11 years
+
+
+def _latest_weekday_date(text: str, today: date) -> date | None:
+    """The latest date the text writes with its weekday ("on Tuesday, October 14"): a story is dated no earlier
+    than the days it reports. The year is the one written, else the latest year the text writes with a month in
+    which that day falls on that weekday; with no year in the text, the most recent year not after ``today`` (and
+    at most RECENT_YEARS back) in which it does: a document is not from the future, and one whose text names no
+    year is taken to be recent. A weekday that fits no such year is no evidence."""
+    years = _years(text) or list(range(today.year - RECENT_YEARS, today.year + 1))
+    found: list[date] = []
+    for m in _WEEKDAY_DATE.finditer(text):
+        month = month_number(m.group("mon"))
+        if not month:
+            continue
+        wd = WEEKDAY_NAMES.index(m.group("wd"))
+        for y in [int(m.group("year"))] if m.group("year") else reversed(years):
+            try:
+                d = date(y, month, int(m.group("day")))
+            except ValueError:
+                continue
+            if d.weekday() == wd and d <= today:
+                found.append(d)
+                break
+    if not found:
+        return None
+    latest = max(found)
+    # a date the text writes a few days after it ("reported Friday, Sept. 19 ... confirmed Sept. 22") is a later
+    # lower bound on the story's date
+    for m in _MONTH_DAY.finditer(text):
+        month = month_number(m.group("mon"))
+        try:
+            d = date(latest.year, month or 0, int(m.group("day")))
+        except ValueError:
+            continue
+        if latest < d <= min(today, latest + timedelta(days=LATER_DAYS)):
+            latest = d
+    return latest
 
 
 def infer(doc: SourceDocument) -> Inferred:

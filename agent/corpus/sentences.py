@@ -35,7 +35,7 @@ from agent.core.contracts import (
     SourceDocument,
 )
 from agent.corpus.cues import detect_cues
-from agent.corpus.dates import MONTH_ABBREVIATIONS, resolve_date
+from agent.corpus.dates import MONTH_ABBREVIATIONS, WEEKDAY_NAMES, resolve_date
 from agent.corpus.numbers import LABEL_KIND, counted_noun, number_values
 from agent.corpus.reflow import BULLET_RE as _BULLET_RE
 from agent.corpus.reflow import is_bullet_line as _is_bullet_line
@@ -242,6 +242,24 @@ def _date_spans(doc: Doc) -> list[tuple[int, int]]:
     return spans
 
 
+_BARE_WEEKDAY = re.compile(r"\b(?:" + "|".join(WEEKDAY_NAMES) + r")\b(?![^\d]*\d)", re.IGNORECASE)
+_FUTURE_AUX = frozenset({"will", "would", "shall", "'ll", "’ll"})
+
+
+def _future_weekday(doc: Doc, ds: int, de: int) -> bool:
+    """A weekday without a date that a future verb governs ("she would visit the port on Monday"): the most
+    recent such day before the document's date would be the wrong week."""
+    if not _BARE_WEEKDAY.search(doc.text[ds:de]):
+        return False
+    span = doc.char_span(ds, de, alignment_mode="expand")
+    if span is None:
+        return False
+    tok = span.root
+    while tok.head.i != tok.i and tok.pos_ not in ("VERB", "AUX"):
+        tok = tok.head
+    return any((c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE_AUX) or c.tag_ == "TO" for c in tok.children)
+
+
 def _in(s: int, e: int, spans: Iterable[tuple[int, int]]) -> bool:
     return any(a <= s and e <= b for a, b in spans)
 
@@ -279,7 +297,7 @@ def analyse(nlp: Language, doc_id: str, text: str, published: date | None, *, la
         dates: list[DateMention] = []
         for ds, de in date_spans:
             if s <= ds and de <= e:
-                r = resolve_date(flowed[ds:de], published)
+                r = None if _future_weekday(doc, ds, de) else resolve_date(flowed[ds:de], published)
                 if r is not None:
                     value, prec = r
                     dates.append(DateMention(text=text[ds:de], start=ds, end=de, value=value, precision=prec))
