@@ -127,3 +127,29 @@ async def test_the_review_ui_shows_hostile_text_as_text(tmp_path: Path) -> None:
             for svg in screens:
                 _harmless(svg)
             assert app.is_running  # no MarkupError took it down
+
+
+async def test_notifications_are_plain_text_whoever_sends_them(tmp_path: Path) -> None:
+    """A notification repeats file names, titles and errors: the app and its screens post it as plain text with
+    control codes made visible, never as markup (planted: the app's notify passing markup through fails this)."""
+    from agent.core.paths import Workspace
+    from agent.review.session import ReviewSession
+    from agent.tradecraft.profiles import REGISTRY_FILE
+    from tests.support.review import FakeBackend, seed_draft
+    from tui.app import BriefReviewApp
+
+    ws = Workspace.at(tmp_path / "ws").ensure()
+    draft, docs, chunks = seed_draft()
+    backend = FakeBackend(docs, chunks, ws.exports_dir, ws.root / REGISTRY_FILE)
+    with ReviewSession(ws, draft, reviewer="tester") as session:
+        app = BriefReviewApp(session, backend)
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.pause()
+            app.review.notify(f"exported {HOSTILE_TITLE}", markup=True)
+            app.notify("[bold]x[/bold] \x1b[2J", title="\x1b]0;t\x07")
+            await pilot.pause()
+            posted = list(app._notifications)
+            assert [n.markup for n in posted] == [False, False]
+            assert all("\x1b" not in n.message and "\x1b" not in n.title for n in posted)
+            assert "[bold]x[/bold] ␛[2J" in posted[1].message
+            assert app.is_running

@@ -18,7 +18,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -88,18 +87,6 @@ class ReviewScreen(Screen[None]):
         self._offering = False
         self._docs: dict[str, SourceDocument] = {}
         self.profiles: dict[str, SourceProfile] = {}
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Messages here carry source, model and file text: plain text (see :meth:`BriefReviewApp.notify`)."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     @property
     def review_app(self) -> BriefReviewApp:
