@@ -430,3 +430,70 @@ def test_the_assumption_task_shows_the_judgment_it_asks_about() -> None:
     task = next(p.task for s in sections for p in s.parts if p.label == "Assumptions")
     assert "{part:Key Judgment}" in task
     assert labels.index("Key Judgment") < labels.index("Assumptions")
+
+
+def test_a_sentence_that_opens_on_a_pronoun_is_read_with_the_one_before() -> None:
+    """ "The decision came after…" does not say which decision: the model is shown the sentence before it, and a
+    claim resting on both cites both."""
+    from agent.drafting.evidence import lead_ins
+
+    def sent(i: int, text: str) -> Sentence:
+        return Sentence(
+            id=f"s{i}",
+            doc_id="d",
+            ordinal=i,
+            start=i * 100,
+            end=i * 100 + len(text),
+            text=text,
+            kind="body",
+            entities=[],
+            dates=[],
+            numbers=[],
+            cues=[],
+        )
+
+    first = sent(0, "Parliament voted on Tuesday to remove the governor from office.")
+    anaphoric = [
+        sent(1, "The decision came after weeks of street protests in the capital."),
+        sent(2, "He said the vote was illegal."),
+        sent(3, "“They will not stop,” a witness said."),
+    ]
+    standalone = sent(4, "Police closed the main square on Wednesday.")
+    leads = lead_ins({"d": [first, *anaphoric, standalone]})
+    assert [leads[s.id].id for s in anaphoric] == ["s0", "s1", "s2"]
+    assert standalone.id not in leads and first.id not in leads
+
+
+@pytest.mark.parametrize(
+    ("capable", "calls"),
+    [(True, 1), (False, 3)],
+)
+def test_an_answer_that_the_evidence_holds_nothing_is_never_a_claim(
+    services: Services, capable: bool, calls: int
+) -> None:
+    """ "None" (or "The sentences do not say…") is an honest answer, not a claim: a capable model, offered it, is
+    believed and the part goes to the analyst with its evidence; the small model is asked again, then the part is
+    left out with the reason. Nothing is published either way."""
+    from agent.core.contracts import Draft, Provenance
+    from agent.drafting.parts import model_part
+    from agent.drafting.pipeline import draft_context
+
+    def answer(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        said = "Nothing in these sentences." if capable else "The sentences do not give any explanation."
+        out: dict[str, Any] = {"text": said}
+        if "sentences" in schema.model_fields:
+            out["sentences"] = ["1"]
+        return out
+
+    services.settings.llm.capable = capable
+    fake = FakeLLM(answer)
+    services.use_llm(fake)
+    spec = load_template().section("hypotheses")
+    part = spec.parts[0]
+    d = Draft(id=f"none{capable}", topic=TOPIC, provenance=Provenance(model="fake", endpoint_kind="fake"))
+    ctx = draft_context(services, d, fake, None)
+    claim, _usage, why = model_part(ctx, spec, part, [])
+    assert claim is None and why
+    assert len(fake.calls) == calls
+    assert ("nothing for it" in why) is capable
+    assert ("nothing in these sentences" in fake.calls[0][0][-1]["content"]) is capable

@@ -234,6 +234,33 @@ def test_workspace_registry_and_analyst_grade_win(tmp_path: Path) -> None:
     assert profile(d, [], Registry.load(path)).reliability == "C"
 
 
+@pytest.mark.parametrize(
+    ("name", "outlet"),
+    [
+        ("source_3_xinhua-via-somedailynews.txt", "Xinhua"),
+        ("source_1_trtworld.txt", "TRT World"),
+        ("reuters-via-nationthailand.txt", "Reuters"),
+        ("ap-via-core.txt", "Associated Press"),
+        ("2025-04-29 apnews story.html", "Associated Press"),
+    ],
+)
+def test_a_file_named_after_an_outlet_is_graded_as_that_outlet(name: str, outlet: str) -> None:
+    d = doc("Troops moved north across the river at dawn.").model_copy(update={"path": f"/cases/{name}"})
+    p = profile(d, [], Registry.load(None))
+    assert (p.outlet, p.outlet_from, p.reliability_from) == (outlet, "inferred", "registry")
+
+
+@pytest.mark.parametrize("name", ["source_2_shmews.txt", "notes-2025.txt", "chapter.txt", "report_final.md"])
+def test_a_file_name_without_an_outlet_names_none(name: str) -> None:
+    d = doc("Troops moved north across the river at dawn.").model_copy(update={"path": f"/cases/{name}"})
+    assert profile(d, [], Registry.load(None)).outlet is None
+
+
+def test_metadata_outlet_wins_over_the_file_name() -> None:
+    d = doc("Troops moved north.", outlet="Namibia Daily News").model_copy(update={"path": "/c/xinhua-via-ndn.txt"})
+    assert profile(d, [], Registry.load(None)).outlet == "Namibia Daily News"
+
+
 def test_unknown_outlet_cannot_be_judged() -> None:
     p = profile(doc("Troops moved north across the river at dawn."), [], Registry.load(None))
     assert (p.reliability, p.reliability_from, p.type) == ("F", "default", "unknown")

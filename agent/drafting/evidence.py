@@ -208,19 +208,36 @@ class SentenceBase:
         )
 
 
+# A sentence that opens on a pronoun or a demonstrative ("He said…", "This came after…", "The decision…") does not
+# say who or what it is about: the sentence before it in its document does.
+ANAPHORIC = re.compile(
+    r"^[\"“‘']?(?:He|She|They|It|Its|His|Her|Their|This|That|These|Those|The\s+(?:move|decision|announcement|statement"
+    r"|step|measure|incident|attack|order|plan|deal|vote|ruling|report|group|body|council|agency|company))\b"
+)
+
+
 def lead_ins(sentences: dict[str, list[Sentence]]) -> dict[str, Sentence]:
-    """For each bullet item, the sentence ending in ':' that introduces its list ("Russia has compensated North
-    Korea through both financial payments and critical resources:"): a bullet alone often does not say who or what."""
+    """The sentence a reader needs before each one that does not stand alone: for a bullet item, the sentence
+    ending in ':' that introduces its list ("Russia has compensated North Korea through both financial payments and
+    critical resources:"); for a sentence opening on a pronoun or "The decision…", the body sentence before it.
+    Shown to the model beside it, and cited with it when the claim rests on it."""
     out: dict[str, Sentence] = {}
     for sents in sentences.values():
         lead: Sentence | None = None
+        before: Sentence | None = None
         for s in sents:
             if s.kind == "bullet" and lead is not None:
                 out[s.id] = lead
+            elif s.kind == "body" and before is not None and ANAPHORIC.match(s.text.lstrip()):
+                out[s.id] = before
+            if s.kind == "bullet":
+                pass
             elif s.text.rstrip().endswith(":") and s.kind == "body" and len(s.text.split()) >= 6:
                 lead = s
-            elif s.kind != "bullet":
+            else:
                 lead = None
+            if s.kind == "body":
+                before = s
     return out
 
 

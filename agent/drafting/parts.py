@@ -86,9 +86,17 @@ def _numbered(sentences: Sequence[Sentence], leads: dict[str, Sentence] | None =
     return "\n".join(f"[{n}] {shown(s)}" for n, s in enumerate(sentences, 1))
 
 
-def _backing(text: str, sentences: Sequence[Sentence], topic: str = "") -> list[Sentence]:
+def _backing(
+    text: str, sentences: Sequence[Sentence], topic: str = "", leads: Mapping[str, Sentence] | None = None
+) -> list[Sentence]:
     """The chosen sentences that carry the claim: sharing a number, or at least two content words beyond the
-    topic's own (every sentence of the sources shares those, so they prove nothing)."""
+    topic's own (every sentence of the sources shares those, so they prove nothing). A sentence is read with the
+    one that leads it (:func:`agent.drafting.evidence.lead_ins`), as the model was shown it."""
+    leads = leads or {}
+
+    def read(s: Sentence) -> str:
+        return f"{leads[s.id].text} {s.text}" if s.id in leads else s.text
+
     common = {name_stem(w) for w in content_words(topic)}
 
     def own(t: str) -> set[str]:
@@ -98,12 +106,22 @@ def _backing(text: str, sentences: Sequence[Sentence], topic: str = "") -> list[
     nums = numbers_in(text)
     for need in (MIN_OVERLAP, 1):  # a judgment shares fewer words with its sentences than a summary does
         out = [
-            s for s in sentences if (nums & numbers_in(s.text)) or len(cw & (content_words(s.text) - common)) >= need
+            s for s in sentences if (nums & numbers_in(read(s))) or len(cw & (content_words(read(s)) - common)) >= need
         ]
         if out:
             return out
     return []
 
+
+# An answer saying the evidence holds nothing for the task ("none", "No explanation is given"): an honest answer,
+# never published as a claim; the part goes to the analyst with its evidence.
+NOTHING = re.compile(
+    r"^\W*(?:none|n/?a|nothing|no\s+(?:such\s+|clear\s+)?(?:evidence|information|explanation|consequence|answer"
+    r"|statement|driver|cause|assumption|risk|data)\b|(?:the|these)\s+sentences\s+(?:do|does)\s+not\b"
+    r"|there\s+is\s+no\s+(?:evidence|information)\b)",
+    re.IGNORECASE,
+)
+NONE_OPTION = " If these sentences give nothing for this, answer with the words: nothing in these sentences."
 
 PART_REF = re.compile(r"\{part:([^{}]+)\}")
 DISTINCT_OVERLAP = 0.5  # share of content words two claims hold in common (of the smaller's) at which one rewords
@@ -144,6 +162,8 @@ def model_part(
             return None, Usage(), f"{part.label}: {ref} was not drafted, so there is nothing for it to differ from"
         shown_claims.append(drafted[ref])
     task = PART_REF.sub(lambda m: drafted[m.group(1)].text, part.task)
+    if ctx.capable:  # a capable model can say the evidence holds nothing; the small one would answer it to anything
+        task += NONE_OPTION
     theirs = {c.sentence_id for x in shown_claims for c in x.citations if c.sentence_id}
     # A capable model is shown twice as many sentences and picks the ones it rests on (checked below); the small
     # default cannot select evidence (it cites in list order), so code's choice is the citation.
@@ -176,26 +196,34 @@ def model_part(
         usage = usage + result.usage
         value: Any = result.value
         text = " ".join(value.text.split())
+        if NOTHING.match(text) and ctx.capable:
+            ctx.handed.extend(chosen)
+            return None, usage, f"{part.label}: the model found nothing for it in its evidence; left to the analyst"
         # a claim over its length limit is cut cleanly when it can be without losing a name or figure; else asked
         # again, shorter (below)
         text = trimmed(text, part.max_words + LENGTH_SLACK) or text
         reselected = False
         if pick:
             picked = [chosen[int(n) - 1] for n in dict.fromkeys(value.sentences)]
-            cited = _backing(text, picked, ctx.draft.topic)  # each pick must carry the claim's words or figures
+            # each pick must carry the claim's words or figures
+            cited = _backing(text, picked, ctx.draft.topic, ctx.base.leads)
             if len(cited) < len(picked):
                 reselected = True  # some picks do not back it: code chooses among what it showed instead
-                cited = cited or _backing(text, chosen, ctx.draft.topic)
+                cited = cited or _backing(text, chosen, ctx.draft.topic, ctx.base.leads)
         else:
-            cited = _backing(text, chosen, ctx.draft.topic)
-        reason = refusal(
-            text,
-            shown,
-            all_source_names=ctx.source_names,
-            source_scripts=ctx.source_scripts,
-            instructions=instructions,
-            analytic=part.analytic,
-            topic=ctx.draft.topic,
+            cited = _backing(text, chosen, ctx.draft.topic, ctx.base.leads)
+        reason = (
+            "it says the sentences give nothing; state what they report"
+            if NOTHING.match(text)
+            else refusal(
+                text,
+                shown,
+                all_source_names=ctx.source_names,
+                source_scripts=ctx.source_scripts,
+                instructions=instructions,
+                analytic=part.analytic,
+                topic=ctx.draft.topic,
+            )
         )
         for other in shown_claims:
             if reason is None and (overlap(text, other.text) >= DISTINCT_OVERLAP or is_repeat(text, [other.text], 0.6)):

@@ -9,6 +9,7 @@ and type are inferred from its text and marked ``inferred``.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -143,6 +144,26 @@ class Registry:
                     return o
         return None
 
+    def find_in_name(self, path: str) -> Outlet | None:
+        """The outlet a file's name carries, when nothing else names one: the first word of the name (split at
+        ``_ - .`` and spaces) that is an outlet's name or alias, or its domain's own label, written without spaces
+        ("source_3_xinhua-via-dailynews.txt", "apnews-story.html", "trtworld_report.txt"). Analysts save pages
+        under the outlet's name; a republisher named after it ("-via-") is the carrier, not the origin."""
+        words = [w for w in _NAME_SPLIT.split(Path(path).stem.lower()) if w and not w.isdigit()]
+        keys: dict[str, Outlet] = {}
+        for o in self.outlets:
+            for n in o.names():
+                keys.setdefault(_NAME_SPLIT.sub("", n), o)
+            for d in o.domains:
+                labels = [x for x in d.lower().split(".") if x not in _HOST_PREFIXES]
+                if labels:
+                    keys.setdefault(labels[0], o)
+        return next((keys[w] for w in words if w in keys), None)
+
+
+_NAME_SPLIT = re.compile(r"[^a-z0-9]+")
+_HOST_PREFIXES = frozenset({"www", "en", "english", "m", "amp", "news"})
+
 
 def _kind(value: object) -> str:
     """A TOML value's kind as a user reads it (``7`` is "the integer 7")."""
@@ -258,6 +279,9 @@ def profile(
         (grade.published, "analyst"), (doc.published, came.get("published", "file")), (guess.published, "inferred")
     )
     known = registry.find(outlet, doc.url)
+    if known is None and not outlet:
+        known = registry.find_in_name(doc.path)
+        outlet, outlet_from = (known.name, "inferred") if known else (outlet, outlet_from)
     stype, type_from = pick(
         (grade.type, "analyst"), (known.type if known else None, "registry"), (guess.type, "inferred")
     )
