@@ -157,3 +157,16 @@ def test_overlap_tells_a_rewording_from_another_explanation() -> None:
     reworded = "Three days of heavy rainfall overwhelmed the city's upstream river defences."
     other = "Officials blame years of unchecked construction on the floodplain for the damage."
     assert overlap(a, reworded) >= DISTINCT_OVERLAP > overlap(a, other)
+
+
+def test_two_explanations_of_one_event_are_not_one_for_naming_it() -> None:
+    """Both hypotheses name the event (its places, its parties): the words of the topic do not make them one."""
+    from agent.drafting.parts import DISTINCT_OVERLAP, overlap
+
+    topic = "Riverton flood after the Kessel dam failure in the Alder valley"
+    a = "The Kessel dam failure in the Alder valley was driven by heavy rainfall over three days upstream of Riverton."
+    b = "The Kessel dam failure in the Alder valley flooded Riverton because of years of building on the floodplain."
+    assert overlap(a, b) >= DISTINCT_OVERLAP  # counted with the topic's words, they look like one
+    assert overlap(a, b, topic) < DISTINCT_OVERLAP
+    reworded = "Three days of heavy upstream rainfall caused the Kessel dam failure that flooded Riverton."
+    assert overlap(a, reworded, topic) >= DISTINCT_OVERLAP

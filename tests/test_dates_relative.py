@@ -112,3 +112,17 @@ def test_weekday_date_without_a_year_is_the_most_recent_fitting_year() -> None:
     # not after today, and not further back than a few years
     assert infer_metadata(text, today=date(2031, 5, 14)).published == date(2025, 5, 15)
     assert infer_metadata(text, today=date(2050, 1, 1)).published is None  # 2042 is more than six years back
+
+
+@pytest.mark.parametrize(
+    ("first", "title"),
+    [
+        ("+ ↺ − 16 px", None),
+        ("Share | 12 | ▶", None),
+        ("Floods cut the coastal road", "Floods cut the coastal road"),
+        ("Quake hits Ankara", "Quake hits Ankara"),
+    ],
+)
+def test_a_first_line_of_page_controls_is_no_title(first: str, title: str | None) -> None:
+    text = f"{first}\n\nThe council said on Monday that the road would stay closed until the water receded."
+    assert infer_metadata(text).title == title

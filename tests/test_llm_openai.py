@@ -427,3 +427,15 @@ def test_cost_usd() -> None:
     usage = Usage(prompt_tokens=1_000_000, completion_tokens=500_000)
     assert cost_usd(usage, LLMSettings()) is None
     assert cost_usd(usage, LLMSettings(price_per_mtok_in=0.5, price_per_mtok_out=2.0)) == pytest.approx(1.5)
+
+
+@pytest.mark.parametrize("log_text", [False, True])
+def test_the_call_log_holds_the_request_and_answer_only_when_asked(
+    mock: Any, sleeps: list[float], log_path: Path, log_text: bool
+) -> None:
+    mock.post("/chat/completions").mock(return_value=ok(prompt_tokens=20, completion_tokens=4))
+    make_llm(sleeps, log_path, log_text=log_text).complete(MSGS, Answer)
+    record = json.loads(log_path.read_text(encoding="utf-8").splitlines()[-1])
+    assert ("request" in record and "answer" in record) is log_text
+    if log_text:
+        assert record["request"] == "Is it?" and "yes" in record["answer"]

@@ -157,6 +157,10 @@ def test_the_embedded_model_leaves_the_ach_matrix_to_the_analyst(services: Servi
     assert graded and all(c.credibility is not None and c.sources for c in graded)
     tech = {c.label: c.text for c in draft.section("techniques").claims}
     assert "F4" in tech["Source Reliability Assessment"] and "Timeline Analysis" in tech
+    # the seeds' history (1948, the 2019 summit) is background to the reporting period, not its first event
+    earliest = min(e.date for e in draft.timeline)
+    assert earliest < "2024" and f"from {earliest})" in tech["Timeline Analysis"]
+    assert "background" in tech["Timeline Analysis"] and f"from {earliest} to" not in tech["Timeline Analysis"]
 
 
 def test_a_capable_models_uniform_ach_marks_are_dropped(services: Services) -> None:

@@ -417,3 +417,51 @@ def test_whole_noun_phrases_remain_tags(nlp: Language) -> None:
 
     assert "power substations" in noun_phrases(nlp, "Engineers restarted the power substations one by one.")
     assert "ransomware attack" in noun_phrases(nlp, "The ransomware attack hit the airline's servers.")
+
+
+def test_a_part_whose_query_names_only_a_role_still_gets_on_topic_sentences(nlp: Language) -> None:
+    """ "How many, how much: the figures" resembles no news sentence: the sentences close to the topic stand in
+    for it (ranked by the query all the same), rather than the part going without evidence."""
+    a = doc("Floods cut the coastal road on Monday. At least 40 homes were destroyed in the town. Rain eased later.")
+    base, _ = base_of(nlp, a)
+    base.topic_sim = np.array([0.5, 0.6, 0.1])
+    role_only = np.array([0.05, 0.1, 0.02])
+    assert [s.text for s in base.select(role_only, 2)] == [
+        "At least 40 homes were destroyed in the town.",
+        "Floods cut the coastal road on Monday.",
+    ]
+    assert base.select(np.array([0.05, 0.1, 0.02]) * 0, 2, min_sim=0.7) == []
+
+
+def test_small_counts_of_people_harmed_are_compared(nlp: Language) -> None:
+    """ "Two soldiers injured" against "four soldiers were injured" on the same day: a real discrepancy, which the
+    ten-or-more rule for figures once hid; small numbers of anything else stay out."""
+    a = doc("A landmine blast near the border injured two soldiers on patrol on Monday, the army said.", outlet="One")
+    b = doc("Four soldiers were injured in the landmine blast on patrol near the border on Monday.", outlet="Two")
+    _sets, clash = figures_of(nlp, a, b)
+    assert len(clash) == 1 and clash[0].about == "troops injured"
+    c = doc("The two sides met for three rounds of talks on Monday.", outlet="Three")
+    d = doc("The four sides met for five rounds of talks on Monday.", outlet="Four")
+    assert figures_of(nlp, c, d) == ([], [])
+
+
+def test_no_deaths_against_a_death_toll(nlp: Language) -> None:
+    """ "No deaths were reported" is a figure of nought: another source's "three people were killed" the same day
+    contradicts it; a later report's toll revises it."""
+    a = doc("No deaths were reported after the dam burst flooded the valley villages, officials said.", outlet="One")
+    b = doc("Three people were killed when the dam burst flooded the valley villages, police said.", outlet="Two")
+    _sets, clash = figures_of(nlp, a, b)
+    assert len(clash) == 1 and "no deaths" in clash[0].values[0].lower() + clash[0].values[1].lower()
+    later = b.model_copy(update={"published": date(2025, 6, 5)})
+    sets, clash = figures_of(nlp, a, later)
+    assert clash == [] and sets[0].revised
+
+
+def test_one_places_figure_above_the_whole_disagrees(nlp: Language) -> None:
+    """Ten dead in one province and thirty overall agree; a province's figure above the overall one cannot."""
+    c = doc("At least 30 people died in the floods, the interior ministry said on Monday.")
+    d = doc("In Bavaria, 45 people died in the floods, the district governor said on Monday.", outlet="Other")
+    _sets, clash = figures_of(nlp, c, d)
+    assert len(clash) == 1
+    e = doc("In Bavaria, 19 people died in the floods, the district governor said on Monday.", outlet="Other")
+    assert figures_of(nlp, c, e)[1] == []

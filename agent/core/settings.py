@@ -62,6 +62,9 @@ class LLMSettings(BaseModel):
     """Give up retrying after this many seconds in total."""
     max_validation_retries: int = 2
     """How often an answer that fails schema validation is asked again, with the error."""
+    log_text: bool = False
+    """Also write each request's last message and the model's raw answer to the call log (``logs/llm_calls.jsonl``):
+    for seeing why a part was refused. Off by default: the log then holds sizes and timings only."""
     capable: bool | None = None
     """Whether the model drafts the parts of the brief a small model cannot do credibly (scenarios, postures,
     assumptions; ``capable = true`` in the template). Unset: yes for a configured endpoint, no for the embedded

@@ -55,6 +55,11 @@ class Inferred:
     published: date | None = None
 
 
+def _worded(line: str) -> bool:
+    """A title is words: at least two of three letters or more ("+ ↺ − 16 px", a page's font controls, is not)."""
+    return len(re.findall(r"[^\W\d_]{3,}", line)) >= 2
+
+
 def infer_metadata(
     text: str, *, title: str | None = None, laid_out: bool = False, today: date | None = None
 ) -> Inferred:
@@ -72,7 +77,7 @@ def infer_metadata(
     if lines:
         first_end = text.find("\n")
         alone = first_end < 0 or reflow(text, laid_out=laid_out)[first_end] == "\n"
-        if len(lines[0]) <= 200 and not parse_date(lines[0]) and alone:
+        if len(lines[0]) <= 200 and not parse_date(lines[0]) and alone and _worded(lines[0]):
             out.title = lines[0].lstrip("# ").strip() or None
         for ln in lines[:6]:
             if len(ln) <= 80 or ln.lower().startswith(("published", "date")):

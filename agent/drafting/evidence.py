@@ -133,7 +133,8 @@ class SentenceBase:
             best, best_score = -1, -1e9
             for i in order[: 8 * k + 20]:
                 s = self.sentences[int(i)]
-                if s.id in banned or int(i) in chosen or query_sim[i] < min_sim:
+                # bears on the part's query, or on the topic when the query names only a role ("the figures")
+                if s.id in banned or int(i) in chosen or max(query_sim[i], self.topic_sim[i]) < min_sim:
                     continue
                 if any(jaccard(self._words[int(i)], self._words[c]) >= NEAR_DUPLICATE for c in chosen):
                     continue

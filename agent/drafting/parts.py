@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Literal, cast, get_args
 
 from pydantic import BaseModel, Field, create_model
@@ -128,10 +129,12 @@ DISTINCT_OVERLAP = 0.5  # share of content words two claims hold in common (of t
 # the other: a competing explanation that shares half its content words with the first is the first again
 
 
-def overlap(a: str, b: str) -> float:
-    """Content words (name-folded) ``a`` and ``b`` share, over the fewer of the two."""
-    x = {name_stem(w) for w in content_words(a)}
-    y = {name_stem(w) for w in content_words(b)}
+def overlap(a: str, b: str, topic: str = "") -> float:
+    """Content words (name-folded) ``a`` and ``b`` share beyond the topic's own, over the fewer of the two: two
+    explanations of one event both name it, which does not make them one explanation."""
+    common = {name_stem(w) for w in content_words(topic)}
+    x = {name_stem(w) for w in content_words(a)} - common
+    y = {name_stem(w) for w in content_words(b)} - common
     return len(x & y) / min(len(x), len(y)) if x and y else 0.0
 
 
@@ -226,7 +229,9 @@ def model_part(
             )
         )
         for other in shown_claims:
-            if reason is None and (overlap(text, other.text) >= DISTINCT_OVERLAP or is_repeat(text, [other.text], 0.6)):
+            if reason is None and (
+                overlap(text, other.text, ctx.draft.topic) >= DISTINCT_OVERLAP or is_repeat(text, [other.text], 0.6)
+            ):
                 reason = f"it rewords {other.label}; give a different explanation resting on these sentences"
         if reason is None and len(text.split()) > part.max_words + LENGTH_SLACK:
             reason = f"it is {len(text.split())} words long; write one sentence of at most {part.max_words} words"
@@ -574,17 +579,29 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
             )
         )
     if a and a.timeline:
-        multi = sum(1 for e in a.timeline if e.sources >= 2)
-        out.append(
-            Built(
-                "Timeline Analysis",
-                f"{len(a.timeline)} dated events were resolved against each source's date (relative dates included) "
-                f"and put in order, from {a.timeline[0].date} to {a.timeline[-1].date}; {multi} "
-                f"{'is' if multi == 1 else 'are'} stated by more than one source.",
-                [],
-            )
+        # dates over a year before the earliest report are background ("the civil wars of the 1970s"), not events
+        dated = [p.published for p in a.profiles.values() if p.published]
+        since = (min(dated) - timedelta(days=BACKGROUND_DAYS)).isoformat() if dated else ""
+        events = [e for e in a.timeline if e.date >= since[: len(e.date)]]
+        background = [e for e in a.timeline if e not in events]
+        multi = sum(1 for e in events if e.sources >= 2)
+        text = (
+            f"{len(events)} dated events of the reporting period were resolved against each source's date (relative "
+            f"dates included) and put in order, from {events[0].date} to {events[-1].date}; {multi} "
+            f"{'is' if multi == 1 else 'are'} stated by more than one source"
+            if events
+            else "No dated event of the reporting period could be resolved from the sources"
         )
+        if background:
+            text += (
+                f"; {len(background)} earlier {'date' if len(background) == 1 else 'dates'} (from "
+                f"{background[0].date}) {'is' if len(background) == 1 else 'are'} background"
+            )
+        out.append(Built("Timeline Analysis", text + ".", []))
     return out
+
+
+BACKGROUND_DAYS = 365
 
 
 def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionSpec) -> None:

@@ -283,6 +283,7 @@ class OpenAICompatibleLLM:
         price_per_mtok_in: float | None = None,
         price_per_mtok_out: float | None = None,
         log_path: Path | None = None,
+        log_text: bool = False,
         kind: str | None = None,
         key_notice: str | None = None,
         http_client: httpx.Client | None = None,
@@ -304,6 +305,7 @@ class OpenAICompatibleLLM:
         self.max_validation_retries = max(0, max_validation_retries)
         self.prices = (price_per_mtok_in, price_per_mtok_out)
         self.log_path = log_path
+        self.log_text = log_text
         self._kind = kind or self._kind_from_url()
         self._detected = kind is not None
         self._mode: str | None = None if structured_output == "auto" else structured_output
@@ -345,6 +347,7 @@ class OpenAICompatibleLLM:
             price_per_mtok_in=settings.price_per_mtok_in,
             price_per_mtok_out=settings.price_per_mtok_out,
             log_path=log_path,
+            log_text=settings.log_text,
             kind=kind,
             key_notice=None if base_url else settings.key_notice,
             **kwargs,
@@ -661,7 +664,10 @@ class OpenAICompatibleLLM:
                 retries=max(0, state.requests - 1),
                 latency_s=round(latency, 3),
             )
-            self._log(when, prompt_name, prompt_version, state, usage, outcome, error)
+            said = (
+                {"request": str(messages[-1].get("content", "")), "answer": raw} if self.log_text and messages else {}
+            )
+            self._log(when, prompt_name, prompt_version, state, usage, outcome, error, said)
         return LLMResult(value=value, usage=usage, raw=raw)
 
     def _complete(self, messages: Sequence[Message], schema: type[T], state: _CallState) -> tuple[T, str]:
@@ -727,6 +733,7 @@ class OpenAICompatibleLLM:
         usage: Usage,
         outcome: str,
         error: str | None,
+        said: dict[str, str] | None = None,
     ) -> None:
         if self.log_path is None:
             return
@@ -746,6 +753,7 @@ class OpenAICompatibleLLM:
             "outcome": outcome,
             "error": self._scrub(error) if error else None,
             "attempt_log": state.attempt_log,
+            **(said or {}),
         }
         if state.processed_prompt_tokens is not None:
             record["server_prompt_processed"] = state.processed_prompt_tokens

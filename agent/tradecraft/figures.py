@@ -146,13 +146,61 @@ def _noun(counts: str) -> str:
     return _SAME_THING.get(singular, singular + "s" if not w.endswith("s") else w)
 
 
+# What is said of people that makes even a small figure a key fact: "two soldiers injured" against "four".
+HARM = frozenset(["killed", "injured", "missing", "detained", "killed or wounded"])
+
+
 def quantity_of(n: NumberMention, s: Sentence) -> tuple[str, str] | None:
-    """(what is counted, what is said of it) for a counted cardinal figure; ``None`` for anything else."""
-    if not n.counts or n.kind not in ("cardinal", "money") or n.counts.lower() in NOT_COUNTS or n.high < 10:
+    """(what is counted, what is said of it) for a counted cardinal figure; ``None`` for anything else. Under ten,
+    only people killed, injured, missing or detained count ("two soldiers injured"); other small numbers are as
+    often turns of phrase ("two sides", "three main points") as quantities."""
+    if not n.counts or n.kind not in ("cardinal", "money") or n.counts.lower() in NOT_COUNTS:
         return None
     if re.match(r"-[A-Za-z]", s.text[n.end - s.start : n.end - s.start + 2]):
         return None  # "the 163-member chamber", "a 48-hour strike": a property of a thing, not a count of members
-    return _noun(n.counts), measure_of(n, s)
+    measure = measure_of(n, s)
+    if n.high < 10 and measure not in HARM:
+        return None
+    return _noun(n.counts), measure
+
+
+# "No deaths were reported", "no one was killed", "without casualties": a figure of nought, which a later report
+# of three dead revises, and another source's "three died" on the same day contradicts.
+_NONE = re.compile(
+    r"\b(?:no|zero)\s+(?:confirmed\s+|reported\s+|immediate\s+)?(?P<n1>deaths|fatalities|casualties|injuries|dead)\b"
+    r"|\b(?:no\s+one|nobody|none)\s+(?:was\s+|were\s+|had\s+been\s+|has\s+been\s+)?(?P<v>killed|injured|hurt|wounded)\b"
+    r"|\bwithout\s+(?:any\s+)?(?P<n2>casualties|injuries|deaths)\b",
+    re.IGNORECASE,
+)
+_NONE_MEASURE = {
+    "deaths": "killed",
+    "fatalities": "killed",
+    "dead": "killed",
+    "killed": "killed",
+    "casualties": "killed or wounded",
+    "injuries": "injured",
+    "injured": "injured",
+    "hurt": "injured",
+    "wounded": "injured",
+}
+
+
+def nought_figures(s: Sentence) -> list[tuple[NumberMention, str]]:
+    """The figures of nought a sentence states ("no deaths were reported"), each with what it measures."""
+    out: list[tuple[NumberMention, str]] = []
+    for m in _NONE.finditer(s.text):
+        word = (m.group("n1") or m.group("v") or m.group("n2") or "").lower()
+        n = NumberMention(
+            text=m.group(0),
+            start=s.start + m.start(),
+            end=s.start + m.end(),
+            low=0,
+            high=0,
+            counts="people",
+            kind="cardinal",
+        )
+        out.append((n, _NONE_MEASURE[word]))
+    return out
 
 
 def _label(noun: str, measure: str) -> str:
@@ -176,9 +224,15 @@ def _when(it: _Item, published: Mapping[str, date | None]) -> date | None:
 
 def _comparable(a: _Item, b: _Item) -> bool:
     """The same scope: both figures name the same places, or one names none (the overall figure). A figure for
-    one place set against a figure for another, or for a part of it, is not comparable."""
+    one place set against a figure for another is not comparable; one place's figure set against the overall one
+    disagrees only when the part exceeds the whole (ten dead in one province and thirty in the country agree)."""
     sa, sb = scope_of(a.n, a.s), scope_of(b.n, b.s)
-    return sa == sb or not sa or not sb
+    if sa == sb:
+        return True
+    if sa and sb:
+        return False
+    part, whole = (a, b) if sa else (b, a)
+    return part.n.low > whole.n.high * (1 + TOLERANCE)
 
 
 SAME_CONTEXT = 0.2  # content-word Jaccard two sentences share at least when they give a figure for the same thing
@@ -216,6 +270,8 @@ def figure_sets(
             q = quantity_of(n, s)
             if q:
                 groups.setdefault(q, []).append(_Item(n, s))
+        for n, measure in nought_figures(s):
+            groups.setdefault(("people", measure), []).append(_Item(n, s))
     sets: list[FigureSet] = []
     contradictions: list[Contradiction] = []
     for (noun, measure), items in groups.items():
