@@ -170,3 +170,18 @@ def test_two_explanations_of_one_event_are_not_one_for_naming_it() -> None:
     assert overlap(a, b, topic) < DISTINCT_OVERLAP
     reworded = "Three days of heavy upstream rainfall caused the Kessel dam failure that flooded Riverton."
     assert overlap(a, reworded, topic) >= DISTINCT_OVERLAP
+
+
+def test_a_fact_may_say_what_the_topic_says_a_judgment_may_not() -> None:
+    """The date of the main event ("14 October: the army seized power in the capital") restates the topic by
+    nature; a judgment that is the topic again says nothing."""
+    topic = "the army seized power in the capital after the president fled"
+    text = "The army seized power in the capital after the president fled abroad."
+    common: dict[str, Any] = {
+        "all_source_names": checks.source_name_stems([text]),
+        "source_scripts": {"LATIN"},
+        "instructions": ["In at most 12 words, say what happened at the date in brackets."],
+        "topic": topic,
+    }
+    assert checks.refusal(text, [text], analytic=False, **common) is None
+    assert "restates" in (checks.refusal(text, [text + " Troops"], analytic=True, **common) or "")

@@ -450,3 +450,13 @@ def test_ingest_and_profiles_rank_a_fields_origins_alike() -> None:
     assert infer(doc(text)).type == "newsletter"
     p = profile(doc(text, outlet="Reuters"), [], Registry.load(None))
     assert (p.type, p.type_from) == ("wire", "registry")
+
+
+def test_the_analysis_names_a_source_by_the_outlet_its_file_is_named_after() -> None:
+    """Claims name a source by its outlet: "TRT World is state media", not "source_1_trtworld.txt is state media"."""
+    from agent.drafting.analysis import source_documents
+    from agent.drafting.builders import short_label
+
+    d = doc("Troops moved north across the river at dawn.").model_copy(update={"path": "/c/source_1_trtworld.txt"})
+    (seen,) = source_documents([d], Registry.load(None))
+    assert short_label(seen) == "TRT World"

@@ -61,16 +61,21 @@ def registry_path(workspace_root: Path) -> Path:
 
 
 def source_documents(docs: Sequence[SourceDocument], registry: Registry) -> list[SourceDocument]:
-    """The documents as the analysis sees them: dates and outlets the analyst set or the text states filled in
-    (relative dates resolve against the date; one outlet's documents count as one source)."""
+    """The documents as the analysis sees them: dates and outlets the analyst set, the text states or the file's name
+    carries filled in (relative dates resolve against the date; one outlet's documents count as one source)."""
     out: list[SourceDocument] = []
     for d in docs:
         e = effective_document(d, registry)
         grade = registry.documents.get(d.id)
         copy = carried_copy(d.text, registry)
         # a republished agency story counts as the agency's: two sites carrying it are one line of reporting
+        named = registry.find_in_name(d.path)  # the outlet the file is named after, when nothing else says
         outlet = (
-            (grade.outlet if grade else None) or d.outlet or infer(d).outlet or (copy.agency.name if copy else None)
+            (grade.outlet if grade else None)
+            or d.outlet
+            or infer(d).outlet
+            or (copy.agency.name if copy else None)
+            or (named.name if named else None)
         )
         out.append(e.model_copy(update={"outlet": outlet}) if outlet != e.outlet else e)
     return out

@@ -232,7 +232,8 @@ def refusal(
         made_up = unsupported_numbers(text, [*cited, topic])
         if made_up:
             return f"it gives {', '.join(made_up)}, which no sentence states; use only their figures and dates"
-    if echoes(text, instructions, topic):
+    # a fact (a date's event, the figures) may say what the topic says; a judgment that only restates it says nothing
+    if echoes(text, instructions, topic if analytic else ""):
         return "it restates the task or the topic instead of answering it"
     if analytic and cited and max(copy_ratio(text, c) for c in [*cited, " ".join(cited)]) >= COPY_LIMIT:
         return "it copies the source sentences; write the statement in your own words"
@@ -250,7 +251,8 @@ def flags_for(
         flags.append(Flag.NUMBER_NOT_IN_EVIDENCE)
     if analytic and cited and max(copy_ratio(text, c) for c in [*cited, " ".join(cited)]) >= COPY_LIMIT:
         flags.append(Flag.COPIED_SENTENCE)
-    if echoes(text, instructions, topic):
+    # a fact (a date's event, the figures) may say what the topic says; a judgment that only restates it says nothing
+    if echoes(text, instructions, topic if analytic else ""):
         flags.append(Flag.ECHOES_INSTRUCTIONS)
     return flags
 
