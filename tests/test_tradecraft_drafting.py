@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from spacy.language import Language
 
 from agent.core.contracts import Claim, Draft, Flag, Provenance, SourceDocument, stable_id
+from agent.corpus.dates import human_date
 from agent.corpus.sentences import analyse
 from agent.drafting.analysis import analyse_base, grade_claim
 from agent.drafting.evidence import SentenceBase
@@ -157,10 +158,13 @@ def test_the_embedded_model_leaves_the_ach_matrix_to_the_analyst(services: Servi
     assert graded and all(c.credibility is not None and c.sources for c in graded)
     tech = {c.label: c.text for c in draft.section("techniques").claims}
     assert "F4" in tech["Source Reliability Assessment"] and "Timeline Analysis" in tech
+    assert tech["Analysis of Competing Hypotheses"].endswith("its cells are left for the analyst to mark.")
     # the seeds' history (1948, the 2019 summit) is background to the reporting period, not its first event
     earliest = min(e.date for e in draft.timeline)
-    assert earliest < "2024" and f"from {earliest})" in tech["Timeline Analysis"]
-    assert "background" in tech["Timeline Analysis"] and f"from {earliest} to" not in tech["Timeline Analysis"]
+    assert earliest < "2024" and f"from {human_date(earliest)})" in tech["Timeline Analysis"]
+    assert (
+        "background" in tech["Timeline Analysis"] and f"from {human_date(earliest)} to" not in tech["Timeline Analysis"]
+    )
 
 
 def test_a_capable_models_uniform_ach_marks_are_dropped(services: Services) -> None:

@@ -43,7 +43,11 @@ _ROLE_BEFORE = re.compile(
     r"((?:(?:[A-Z][\w’'.-]*|[a-z]+-backed|former|late|then-?)\s+){0,4}(?:" + ROLE_NOUNS + r"))\s+$", re.IGNORECASE
 )
 _ROLE_AFTER = re.compile(r"^\s*,\s+((?:the\s+)?[\w’' -]{3,60}?(?:" + ROLE_NOUNS + r")(?: of [A-Z][\w ]+?)?)\s*[,.]")
-INTEL_WHO = re.compile(r"intelligence|spies|spy agency|military|ministry|officials?|nis|gur|pentagon", re.I)
+# Who stands behind a figure as a party to the events: a state's forces, services or officials (word-bounded:
+# "Prime Minister" is no ministry).
+INTEL_WHO = re.compile(
+    r"\b(?:intelligence|spies|spy agency|military|army|armed forces|ministry|officials?|police|government)\b", re.I
+)
 
 
 @dataclass
@@ -77,16 +81,28 @@ def _n_of(k: int, n: int) -> str:
 # --------------------------------------------------------------------------- sourcing
 
 
-def weak_sourcing(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None = None) -> dict[str, list[Sentence]]:
+def weak_sourcing(
+    base: SentenceBase, profiles: Mapping[str, SourceProfile] | None = None, *, state: bool = True
+) -> dict[str, list[Sentence]]:
     """Per document that rests on anonymous, unnamed-official or state-media sourcing (by its profile, when
-    given: a stray "a senior official said" in a long report does not count), its sentences with such cues."""
+    given: a stray "a senior official said" in a long report does not count; ``state``: a state outlet's own
+    report rests on it whatever its sentences say), its sentences with such cues."""
     out: dict[str, list[Sentence]] = defaultdict(list)
     for s in base.sentences:
         if profiles is not None and not (s.doc_id in profiles and profiles[s.doc_id].weak_sourcing):
             continue
         if any(c.kind in WEAK_CUES for c in s.cues):
             out[s.doc_id].append(s)
+    if state and profiles is not None:
+        for d, p in profiles.items():
+            if p.type == "state-media" and d in base.docs:
+                out.setdefault(d, [])
     return out
+
+
+def state_outlets(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None) -> list[str]:
+    """The documents from state media, by their profile (the registry's type, or the analyst's)."""
+    return [d for d, p in (profiles or {}).items() if p.type == "state-media" and d in base.docs]
 
 
 def attributed_figures(base: SentenceBase) -> list[tuple[str, Sentence]]:
@@ -110,23 +126,24 @@ def _cue_phrase(s: Sentence) -> str:
 
 
 def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None = None) -> list[Built]:
-    weak = weak_sourcing(base, profiles)
+    """The sourcing risks: anonymous or unnamed sourcing wherever a source uses it (with its words), state media,
+    and key figures that come from a party to the events."""
+    state = state_outlets(base, profiles)
+    # a state outlet's own report has its claim below; here, the other sources that lean on such sourcing
+    weak = {d: ss for d, ss in weak_sourcing(base, None, state=False).items() if d not in state}
     out: list[Built] = []
     if weak:
-        docs = [base.docs[d] for d in weak]
-        phrases: list[str] = []
+        said: list[str] = []
         cites: list[Sentence] = []
         for d in weak:
-            for s in weak[d]:
-                p = _cue_phrase(s).strip()
-                if p and p.lower() not in (x.lower() for x in phrases):
-                    phrases.append(p)
-                    cites.append(s)
-                    break
+            p = next((_cue_phrase(x).strip() for x in weak[d] if _cue_phrase(x).strip()), "")
+            if p:
+                said.append(f"{short_label(base.docs[d])} (“{p}”)")
+                cites.append(next(x for x in weak[d] if _cue_phrase(x).strip() == p))
+        one = len(said) == 1
         text = (
-            f"{_n_of(len(docs), len(base.docs)).capitalize()} sources ({_join([short_label(d) for d in docs])}) "
-            f"rest on anonymous or state-media sourcing ({'; '.join(f'“{p}”' for p in phrases[:3])}); "
-            "their specific claims cannot be confirmed from them alone"
+            f"{_join(said[:4])} {'rests' if one else 'rest'} claims on anonymous, unnamed or state-media sourcing; "
+            f"what rests on it cannot be confirmed from {'that source' if one else 'them'} alone"
             + (
                 " and may carry a state narrative."
                 if any(c.kind == "state-media" for d in weak for x in weak[d] for c in x.cues)
@@ -134,7 +151,6 @@ def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None 
             )
         )
         out.append(Built("Bias & Deception Risks", text, [base.citation(s) for s in cites[:3]]))
-    state = [d for d, p in (profiles or {}).items() if p.type == "state-media" and d in base.docs]
     if state:
         firsts = [next((s for s in base.sentences if s.doc_id == d), None) for d in state]
         names = [
@@ -176,10 +192,24 @@ def _counted(base: SentenceBase) -> list[tuple[NumberMention, Sentence]]:
     return [(n, s) for s in base.sentences for n in s.numbers if n.kind == "cardinal" and quantity_of(n, s)]
 
 
-def _corroborated(n: NumberMention, s: Sentence, pool: list[tuple[NumberMention, Sentence]]) -> bool:
+def _names(s: Sentence) -> set[str]:
+    return {e.text.lower().removeprefix("the ") for e in s.entities}
+
+
+def _corroborated(
+    n: NumberMention, s: Sentence, pool: list[tuple[NumberMention, Sentence]], origin: Mapping[str, str] | None = None
+) -> bool:
+    """Another independent source gives the figure: for the same thing, within a tenth; or the very figure for a
+    thing it names otherwise ("18 prisoners of war", "18 captured soldiers") in a sentence sharing a name."""
+    origin = origin or {}
+    mine = origin.get(s.doc_id, s.doc_id)
     for m, t in pool:
-        same = t.doc_id != s.doc_id and m.counts and counted_thing(m.counts) == counted_thing(n.counts or "")
-        if same and abs(m.low - n.low) <= 0.1 * max(n.low, 1) and abs(m.high - n.high) <= 0.1 * max(n.high, 1):
+        if origin.get(t.doc_id, t.doc_id) == mine:
+            continue
+        close = abs(m.low - n.low) <= 0.1 * max(n.low, 1) and abs(m.high - n.high) <= 0.1 * max(n.high, 1)
+        if close and m.counts and counted_thing(m.counts) == counted_thing(n.counts or ""):
+            return True
+        if (m.low, m.high) == (n.low, n.high) and n.high >= 10 and _names(s) & _names(t):
             return True
     return False
 
@@ -195,7 +225,7 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
     pool = _counted(base)
     rank = {sid: r for r, sid in enumerate(digest_ids)}
     single = sorted(
-        ((n, s) for n, s in pool if s.id in rank and not _corroborated(n, s, pool)),
+        ((n, s) for n, s in pool if s.id in rank and not _corroborated(n, s, pool, base.origin)),
         key=lambda ns: (rank[ns[1].id], -ns[0].high),
     )
     cited_ids: set[str] = set()
@@ -213,7 +243,8 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
             if len(items) == 3:
                 break
         text = f"Key figures rest on a single source each and are not confirmed by another: {'; '.join(items)}."
-        out.append(Built("Information Gaps", text, [base.citation(s) for s in cites]))
+        once = list({s.id: s for s in cites}.values())  # two figures of one sentence cite it once
+        out.append(Built("Information Gaps", text, [base.citation(s) for s in once]))
         cited_ids = {s.id for s in cites}
     # A figure given only as a range (not already listed above). Figures that differ between sources for the same
     # thing are contradictions: issue 11's contradiction check, not this gap.
@@ -234,15 +265,15 @@ def contradiction_check(contradictions: Sequence[Contradiction], figures: Sequen
     revised = [f.quantity for f in figures if f.revised]
     ranged = [f.quantity for f in figures if f.low != f.high and not f.disagree and not f.revised]
     text = (
-        "Figures for the same quantity, place and time, and the dates given for the same event, were compared "
-        "across independent sources: "
-        + (f"they disagree on {_join(found[:3])}" if found else "no two independent sources differ on one")
+        "The figures independent sources give for the same count, place and day, and the dates they give for the "
+        "same event, were compared: " + (f"they disagree on {_join(found[:3])}" if found else "none of these differ")
     )
     if revised:
         text += f"; later reports revised the figure for {_join(revised[:3])}"
     if ranged:
         text += f"; {_join(ranged[:3])} {'is' if len(ranged) == 1 else 'are'} given only as a range"
-    return text + "."
+    # what code does not compare, said so that "none differ" is not read as "the sources agree on everything"
+    return text + ". Times of day, names and descriptions of events are not compared by code."
 
 
 # --------------------------------------------------------------------------- confidence, assessment

@@ -529,43 +529,57 @@ def _entities(ctx: DraftContext, spec: SectionSpec, part: PartSpec) -> tuple[lis
 
 
 def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
-    """What the pipeline actually did to these sources, with its results (no model involved)."""
+    """What the pipeline actually did to these sources, with what it found, named so a reader can check it (no
+    model involved)."""
     b = ctx.base
-    n = len(b.docs)
     a = ctx.analysis
     out: list[Built] = []
-    weak = builders.weak_sourcing(b, a.profiles if a else None)
-    graded = ""
+    label = builders.short_label
+    text = ""
     if a:
-        grades = "; ".join(f"{builders.short_label(b.docs[d])} {p.grade}" for d, p in a.profiles.items())
-        graded = f"Each source was graded on the Admiralty scale (reliability A-F, credibility 1-6): {grades}. "
-    out.append(
-        Built(
-            "Source Reliability Assessment",
-            graded + f"Every sentence was screened for sourcing cues: {builders._n_of(len(weak), n)} sources rest on "
-            "anonymous or state-media sourcing"
-            + (f" ({builders._join([builders.short_label(b.docs[d]) for d in weak])})" if weak else "")
-            + "; each claim carries the cues of the sentences it cites.",
-            [],
+        grades = "; ".join(f"{label(b.docs[d])} {p.grade}" for d, p in a.profiles.items())
+        unknown = any(p.reliability == "F" for p in a.profiles.values())
+        text = (
+            f"Each source was graded on the Admiralty scale (reliability A-F, credibility 1-6): {grades}"
+            + (" (F: an outlet the registry does not know)" if unknown else "")
+            + ". "
         )
-    )
+        state = builders.state_outlets(b, a.profiles)
+        if state:
+            names = builders._join([label(b.docs[d]) for d in state])
+            text += f"{names} {'is' if len(state) == 1 else 'are'} state media. "
+    anon = builders.weak_sourcing(b, None, state=False)
+    if anon:
+        said = [f"{label(b.docs[d])} (“{builders._cue_phrase(ss[0]).strip()}”)" for d, ss in anon.items() if ss]
+        text += (
+            "Every sentence was screened for sourcing cues: anonymous, unnamed or state-media sourcing appears in "
+            f"{builders._join(said[:4])}."
+        )
+    else:
+        text += "Every sentence was screened for sourcing cues: no source cites anonymous, unnamed or state sources."
+    out.append(Built("Source Reliability Assessment", text, []))
     if ctx.digest:
-        multi = sum(1 for d in ctx.digest if d.sources >= 2)
-        out.append(
-            Built(
-                "Corroboration Check",
-                f"Of the {len(ctx.digest)} fact sentences the brief stands on, {multi} "
-                f"{'is' if multi == 1 else 'are'} stated by more than one independent source (rewrites of a story and "
-                "one outlet's reports counted once); each claim carries its count and credibility grade.",
-                [],
-            )
+        multi = [d for d in ctx.digest if d.sources >= 2]
+        shown: list[str] = []
+        for d in multi[:3]:
+            i = b.corroboration.index_of(d.sentence_id)
+            origins = sorted(b.independent_sources(i)) if i is not None else []
+            words = d.text.split()
+            fact = " ".join(words[:10]) + ("…" if len(words) > 10 else "")
+            shown.append(f"“{fact}” ({builders._join([label(b.docs[o]) for o in origins if o in b.docs][:3])})")
+        text = (
+            f"At least {len(multi)} of the {len(ctx.digest)} fact sentences the brief stands on are stated by a second "
+            "independent source (rewrites of one story counted once)"
+            + (f", among them {'; '.join(shown)}" if shown else "")
+            + "."
         )
+        out.append(Built("Corroboration Check", text, []))
     if a:
         out.append(Built("Contradiction Check", builders.contradiction_check(a.contradictions, a.figures), []))
     hyps = [c for s in draft.sections for c in s.claims if (c.label or "").startswith("Hypothesis")]
     if len(hyps) >= 2 and draft.ach is not None:
         m = draft.ach
-        state = (
+        marks = (
             f"{ach.marked(m)} of {len(m.hypotheses) * len(m.evidence)} cells marked"
             if ach.marked(m)
             else "its cells are left for the analyst to mark"
@@ -573,8 +587,7 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
         out.append(
             Built(
                 "Analysis of Competing Hypotheses",
-                f"{len(hyps)} hypotheses were set against {len(m.evidence)} key fact sentences in an ACH matrix; "
-                f"{state}.",
+                f"An ACH matrix sets the {len(hyps)} hypotheses against {len(m.evidence)} key fact sentences; {marks}.",
                 [],
             )
         )
@@ -584,18 +597,31 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
         since = (min(dated) - timedelta(days=BACKGROUND_DAYS)).isoformat() if dated else ""
         events = [e for e in a.timeline if e.date >= since[: len(e.date)]]
         background = [e for e in a.timeline if e not in events]
-        multi = sum(1 for e in events if e.sources >= 2)
+        # a date the sources agree on: independent sources giving it (resolved) in any of their sentences
+        told: dict[str, set[str]] = {}
+        for x in b.sentences:
+            for dm in x.dates:
+                told.setdefault(dm.value, set()).add(b.origin.get(x.doc_id, x.doc_id))
+        agreed = sorted(
+            {e.date for e in events if e.precision == "day" and len(told.get(e.date, ())) >= 2},
+            key=lambda d: -len(told[d]),
+        )
         text = (
             f"{len(events)} dated events of the reporting period were resolved against each source's date (relative "
-            f"dates included) and put in order, from {events[0].date} to {events[-1].date}; {multi} "
-            f"{'is' if multi == 1 else 'are'} stated by more than one source"
+            f"dates included) and put in order, from {human_date(events[0].date)} to {human_date(events[-1].date)}; "
+            + (
+                "dates given by more than one independent source: "
+                + builders._join([f"{human_date(d)} ({len(told[d])} sources)" for d in sorted(agreed[:3])])
+                if agreed
+                else "no date is given by more than one independent source"
+            )
             if events
             else "No dated event of the reporting period could be resolved from the sources"
         )
         if background:
             text += (
                 f"; {len(background)} earlier {'date' if len(background) == 1 else 'dates'} (from "
-                f"{background[0].date}) {'is' if len(background) == 1 else 'are'} background"
+                f"{human_date(background[0].date)}) {'is' if len(background) == 1 else 'are'} background"
             )
         out.append(Built("Timeline Analysis", text + ".", []))
     return out
