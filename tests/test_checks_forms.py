@@ -118,22 +118,25 @@ def test_a_second_candidate_to_the_same_messages_comes_before_a_reask(services: 
     assert any(condensing(calls[i], fake.calls[i][1])["text"] in texts for i in kept)
 
 
-def test_a_competing_hypothesis_is_shown_the_first_and_refused_when_it_rewords_it(services: Services) -> None:
-    """Hypothesis B's task carries Hypothesis A's text, B's evidence leaves out A's sentences, an answer rewording A
-    is refused with that reason, and the Assessment then says the evidence does not separate explanations."""
+@pytest.mark.parametrize("capable", [True, False])
+def test_a_competing_hypothesis_is_refused_when_it_rewords_the_first(services: Services, capable: bool) -> None:
+    """B's evidence leaves out A's sentences and an answer rewording A is refused with that reason; a capable model
+    is shown A in its task, the embedded one is not (it copied the quoted claim). With one hypothesis left there is
+    no Assessment: weighing explanations is the analyst's."""
     hyp_a: dict[str, str] = {}
 
     def rewording(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
         answer = condensing(messages, schema)
         first = messages[1]["content"]
-        if "what mainly drives this event" in first and "A first explanation" not in first:
-            hyp_a["text"] = answer["text"]
-        elif "A first explanation has been given" in first:
-            assert hyp_a["text"] in first  # B is shown A
+        if "explanation these sentences offer" in first and "Hypothesis" not in str(hyp_a):
+            hyp_a["text"], hyp_a["Hypothesis"] = answer["text"], "A"
+        elif "explanation" in first and hyp_a:
+            assert (hyp_a["text"] in first) is capable  # B is shown A only on a capable endpoint
             said = hyp_a["text"].removeprefix("Taken together, the reporting shows ").removesuffix(" matters.")
             answer["text"] = f"What matters most is {said}, as the reporting shows."
         return answer
 
+    services.settings.llm.capable = capable
     fake = FakeLLM(rewording)
     services.use_llm(fake)
     draft = draft_brief(services, TOPIC)
@@ -141,12 +144,11 @@ def test_a_competing_hypothesis_is_shown_the_first_and_refused_when_it_rewords_i
     labels = [c.label for c in hyps.claims]
     assert "Hypothesis A" in labels and "Hypothesis B" not in labels, (hyps.skipped, hyps.error)
     assert any("rewords Hypothesis A" in s for s in hyps.skipped), hyps.skipped
-    assessment = [c for c in hyps.claims if c.label == "Assessment"]
-    assert assessment and "does not separate" in assessment[0].text
+    assert "Assessment" not in labels and any(s.startswith("Assessment:") for s in hyps.skipped)
     # B's evidence leaves out the sentences A rests on
     a = next(c for c in hyps.claims if c.label == "Hypothesis A")
     a_quotes = {c.quote for c in a.citations}
-    b_asks = [m for m, _, _ in fake.calls if "A first explanation has been given" in m[1]["content"]]
+    b_asks = [m for m, _, _ in fake.calls if "someone alleges" in m[1]["content"]]
     assert b_asks and not any(q in sentences_given(m) for m in b_asks for q in a_quotes)
 
 

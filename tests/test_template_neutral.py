@@ -125,7 +125,7 @@ def template_words(t: Template) -> dict[str, set[str]]:
         texts += [(f"{s.key} queries", q) for q in s.queries]
         for p in s.parts:
             where = f"{s.key}/{p.label or p.builder}"
-            texts += [(f"{where} query", p.query), (f"{where} task", p.task)]
+            texts += [(f"{where} query", p.query), (f"{where} task", p.task), (f"{where} small task", p.small_task)]
         for where, text in texts:
             for w in vocabulary(re.sub(r"\{topic\}", " ", text)) - fmt:
                 out.setdefault(w, set()).add(where)
@@ -166,7 +166,7 @@ def test_the_check_finds_one_topics_words(tmp_path: Path) -> None:
         'query = "{topic} how many, how much, how large: the figures, totals and extent, and when"',
         'query = "{topic} troops deployed killed signed figures"',
     ).replace(
-        "one explanation of what mainly drives this event",
+        "one explanation these sentences offer of why this happened",
         "the hypothesis that the alliance is driven mainly by material gain",
     )
     (tmp_path / "planted.toml").write_text(text, encoding="utf-8")

@@ -164,7 +164,9 @@ def model_part(
         if ref not in drafted:
             return None, Usage(), f"{part.label}: {ref} was not drafted, so there is nothing for it to differ from"
         shown_claims.append(drafted[ref])
-    task = PART_REF.sub(lambda m: drafted[m.group(1)].text, part.task)
+    task = PART_REF.sub(
+        lambda m: drafted[m.group(1)].text, part.task if ctx.capable or not part.small_task else part.small_task
+    )
     if ctx.capable:  # a capable model can say the evidence holds nothing; the small one would answer it to anything
         task += NONE_OPTION
     theirs = {c.sentence_id for x in shown_claims for c in x.citations if c.sentence_id}
@@ -180,7 +182,7 @@ def model_part(
         ctx.handed.extend(chosen)
         quoted = "; ".join(f"“{' '.join(s.text.split()[:12])}…”" for s in chosen)
         return None, Usage(), f"{part.label}: left to the analyst (needs a capable model); its evidence: {quoted}"
-    instructions = [part.task, spec.intent, spec.claim]
+    instructions = [t for t in (part.task, part.small_task, spec.intent, spec.claim) if t]
     messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=_numbered(chosen, ctx.base.leads), task=task)
     shown = [f"{ctx.base.leads[s.id].text} {s.text}" if s.id in ctx.base.leads else s.text for s in chosen]
     figures = [n.text for s in chosen for n in s.numbers if (n.counts or n.kind == "money") and _DIGIT.search(n.text)]
@@ -403,13 +405,9 @@ def _assessment_part(ctx: DraftContext, spec: SectionSpec, part: PartSpec, secti
         said = ach.summary(matrix, {h.id: h.label or h.id for h in hyps})
         if said and one_or_none is not None:
             one_or_none = Built("Assessment", said, [e.citation for e in matrix.evidence[:2]])
-    if one_or_none is None and len(hyps) == 1:
-        honest = (
-            "The evidence does not separate competing explanations: no second explanation distinct from "
-            f"{hyps[0].label} could be drawn from these sources, so it is not judged better supported than others."
-        )
-        return Made([Built("Assessment", honest, [])], usage)
     if one_or_none is None:
+        # "no second explanation could be drawn from these sources" was judged WRONG where the sources hold one the
+        # model did not draft: with fewer than two hypotheses, weighing them is the analyst's
         return Made([], usage, ["Assessment: fewer than two hypotheses were drafted; left to the analyst"])
     return Made([one_or_none], usage)
 

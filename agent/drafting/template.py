@@ -104,6 +104,10 @@ class PartSpec:
     how: Literal["model", "code"]
     query: str = ""
     task: str = ""
+    # the task as the embedded model gets it, when it differs: measured, the 1.5B model copies a claim quoted in its
+    # task ({part:Label}) instead of differing from it; the quoted claim's sentences are still left out of its
+    # evidence and an answer rewording it still refused
+    small_task: str = ""
     builder: str = ""
     sentences: int = 3
     likelihood: bool = False  # the answer carries an ICD-203 likelihood term
@@ -156,6 +160,7 @@ def _part(path: object, key: str, p: dict[str, Any]) -> PartSpec:
         how=how,
         query=str(p.get("query", "")),
         task=str(p.get("task", "")),
+        small_task=str(p.get("small_task", "")),
         builder=builder,
         sentences=int(p.get("sentences", 3)),
         likelihood=bool(p.get("likelihood", False)),
