@@ -492,3 +492,23 @@ def test_one_anonymous_source_in_a_report_is_a_named_sourcing_risk(nlp: Language
     base, _ = base_of(nlp, a)
     risks = builders.bias_risks(base, {})
     assert len(risks) == 1 and "(“sources close to the colonel”) rests claims on anonymous" in risks[0].text
+
+
+def test_what_comes_next_is_read_in_the_latest_report_and_the_bottom_line_in_what_sources_share(
+    nlp: Language, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forecast made before the event loses to the latest report's outlook when recency weighs; a sentence three
+    sources state wins over one only its own source states when agreement weighs."""
+    early = doc("Forecasters expect the storm to strengthen before landfall on Tuesday.", published=date(2025, 6, 1))
+    late = doc("Forecasters expect the storm to weaken over the mountains on Thursday.", published=date(2025, 6, 3))
+    base, _ = base_of(nlp, early, late)
+    sims = np.array([0.5, 0.45])
+    assert base.select(sims, 1)[0].doc_id == early.id
+    assert base.select(sims, 1, recent=0.3)[0].doc_id == late.id
+    shared = {base.sentences[1].id}
+    monkeypatch.setattr(
+        SentenceBase,
+        "independent_sources",
+        lambda self, i: {"a", "b", "c"} if self.sentences[i].id in shared else {"a"},
+    )
+    assert base.select(sims, 1, agreed=0.1)[0].doc_id == late.id

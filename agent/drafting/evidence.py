@@ -119,13 +119,27 @@ class SentenceBase:
         exclude: Iterable[str] = (),
         min_sim: float = 0.15,
         facts: float = 0.05,
+        agreed: float = 0.0,
+        recent: float = 0.0,
     ) -> list[Sentence]:
         """The ``k`` best sentences for a query: similar to it and to the topic, fact-dense, no two stating the
-        same thing, and spread over documents (a second sentence from the same document weighs less)."""
+        same thing, and spread over documents (a second sentence from the same document weighs less). ``agreed``:
+        weight of each further independent source stating the sentence (the bottom line rests on what several
+        sources say); ``recent``: weight of its document's recency among the sources (what comes next is read in
+        the latest reports, not in a forecast made before the event)."""
         if not self.sentences or k <= 0:
             return []
         banned = set(exclude)
         score = query_sim + 0.3 * self.topic_sim + facts * np.array([density(s) for s in self.sentences])
+        if recent:
+            days = sorted({d.published for d in self.docs.values() if d.published})
+            rank = {day: (n / (len(days) - 1) if len(days) > 1 else 1.0) for n, day in enumerate(days)}
+            when = [self.docs[s.doc_id].published for s in self.sentences]
+            score = score + recent * np.array([rank.get(w, 0.0) if w else 0.0 for w in when])
+        if agreed:
+            score = score.copy()
+            for i in np.argsort(-score)[: 8 * k + 20]:
+                score[i] += agreed * min(2, len(self.independent_sources(int(i))) - 1)
         order = np.argsort(-score)
         chosen: list[int] = []
         per_doc: dict[str, int] = {}

@@ -173,9 +173,10 @@ def model_part(
     # A capable model is shown twice as many sentences and picks the ones it rests on (checked below); the small
     # default cannot select evidence (it cites in list order), so code's choice is the citation.
     k = part.sentences * 2 if ctx.capable else part.sentences
-    chosen = ctx.base.select(sims, k, exclude=ctx.used | theirs, facts=part.facts)
+    weights = {"facts": part.facts, "agreed": part.agreed, "recent": part.recent}
+    chosen = ctx.base.select(sims, k, exclude=ctx.used | theirs, **weights)
     if len(chosen) < min(2, k):  # the draft has used the best ones: reuse rather than go without
-        chosen = ctx.base.select(sims, k, exclude=theirs, facts=part.facts)
+        chosen = ctx.base.select(sims, k, exclude=theirs, **weights)
     if not chosen:
         return None, Usage(), f"{part.label}: no source sentence bears on it"
     if part.capable and not ctx.capable:

@@ -116,6 +116,8 @@ class PartSpec:
     max_words: int = 40  # longer answers (with some slack) are refused as paragraphs, not claims
     capable: bool = False  # only a capable model drafts it (see ``llm.capable``); else left to the analyst
     facts: float = 0.05  # how much the count of facts (figures, dates, names) weighs in choosing sentences
+    agreed: float = 0.0  # how much each further independent source stating a sentence weighs in choosing it
+    recent: float = 0.0  # how much the recency of a sentence's report weighs in choosing it
     select: Literal["query", "timeline"] = "query"  # "timeline": the on-topic dated events, each shown with its date
 
 
@@ -166,6 +168,8 @@ def _part(path: object, key: str, p: dict[str, Any]) -> PartSpec:
         likelihood=bool(p.get("likelihood", False)),
         analytic=bool(p.get("analytic", True)),
         facts=float(p.get("facts", 0.05)),
+        agreed=float(p.get("agreed", 0.0)),
+        recent=float(p.get("recent", 0.0)),
         figures=bool(p.get("figures", False)),
         capable=bool(p.get("capable", False)),
         max_words=int(p.get("max_words", 40)),
