@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import pytest
@@ -497,3 +498,45 @@ def test_an_answer_that_the_evidence_holds_nothing_is_never_a_claim(
     assert len(fake.calls) == calls
     assert ("nothing for it" in why) is capable
     assert ("nothing in these sentences" in fake.calls[0][0][-1]["content"]) is capable
+
+
+def test_the_date_asked_about_is_marked_in_its_sentence(nlp: Any) -> None:
+    """ "…violates the declaration signed on October 26, 2025, the general said" is about two moments: the model is
+    shown which mention the date it is asked about is."""
+    from agent.corpus.sentences import analyse
+    from agent.drafting.parts import marked_date
+
+    text = "“This violates the declaration signed on October 26, 2025,” the general said on Monday."
+    (s,) = [x for x in analyse(nlp, "d", text, date(2025, 11, 10)) if x.dates]
+    assert "«October 26, 2025»" in marked_date(s, "26 October 2025")
+    assert marked_date(s, "1 March 2020") == s.text
+
+
+def test_organisations_are_asked_their_role_too(services: Services) -> None:
+    """ "Defence Ministry" alone was marked EDIT for lack of a role: organisations get the role task as people do."""
+    from agent.drafting.evidence import SentenceBase
+
+    fake = FakeLLM(condensing)
+    services.use_llm(fake)
+    draft_brief(services, TOPIC)
+    asked = {
+        m[1]["content"].rsplit("The named entity: ", 1)[-1].split(".")[0]
+        for m, schema, _ in fake.calls
+        if "role" in schema.model_fields
+    }
+    docs = services.store.documents()
+    base = SentenceBase.build(docs, services.analyser.sentences(services.store, docs), services.embedder, TOPIC)
+    orgs = {c.name for c in builders.entity_candidates(base) if c.label == "ORG" and not builders.entity_role(c)[0]}
+    assert orgs and orgs <= asked, (orgs, asked)
+
+
+def test_a_builder_that_fails_costs_its_part_not_the_brief(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any) -> Any:
+        raise IndexError("list index out of range")
+
+    monkeypatch.setitem(builders.CODE_BUILDERS, "tags", broken)
+    services.use_llm(FakeLLM(condensing))
+    draft = draft_brief(services, TOPIC)
+    tags = draft.section("tags")
+    assert tags.claims == [] and any("IndexError" in s for s in tags.skipped)
+    assert draft.section("techniques").claims and draft.section("entities").claims

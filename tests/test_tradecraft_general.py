@@ -512,3 +512,18 @@ def test_what_comes_next_is_read_in_the_latest_report_and_the_bottom_line_in_wha
         lambda self, i: {"a", "b", "c"} if self.sentences[i].id in shared else {"a"},
     )
     assert base.select(sims, 1, agreed=0.1)[0].doc_id == late.id
+
+
+def test_a_state_outlets_report_without_a_cue_sentence_has_its_confidence(nlp: Language) -> None:
+    """A state agency's copy whose sentences carry no sourcing cue counts as weak sourcing in the confidence rule
+    (it once crashed the draft: a weakly sourced document with no cited sentence)."""
+    registry = Registry.load(None)
+    c = doc("Officials said the port would reopen after the dock strike ended on Friday.").model_copy(
+        update={"path": "/c/xinhua-story.txt"}
+    )
+    d = doc("Local volunteers handed out water and blankets at the school gym through the night.")
+    docs = source_documents([c, d], registry)
+    base, sentences = base_of(nlp, *docs)
+    analysis = analyse_base(base, sentences, registry, {x.id: x for x in (c, d)})
+    built, level = builders.confidence(base, [1, 1], analysis.profiles)
+    assert level == "low" and "state-media" in built.text

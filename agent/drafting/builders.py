@@ -359,7 +359,7 @@ def confidence(
         whos = list(dict.fromkeys(w for w, _ in figs))[:2]
         text += f" Key figures come from {_join(whos)}, reported rather than independently confirmed."
     text += f" (Rule: {CONFIDENCE_RULE}.)"
-    cites = [s for _, s in figs[:1]] + [v[0] for v in list(weak.values())[:1]]
+    cites = [s for _, s in figs[:1]] + [v[0] for v in weak.values() if v][:1]
     return Built("Confidence", text[:1].upper() + text[1:], [base.citation(s) for s in cites]), level
 
 

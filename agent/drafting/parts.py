@@ -9,6 +9,7 @@ is left out and the reason recorded for the reviewer — fewer, better claims ra
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -47,6 +48,7 @@ from agent.drafting.template import PartSpec, SectionSpec
 from agent.llm.seam import LLMError
 from agent.tradecraft import ach
 
+log = logging.getLogger(__name__)
 LIKELIHOODS: tuple[str, ...] = get_args(Likelihood)  # the whole ICD-203 scale, "almost certain" included
 _DIGIT = re.compile(r"\d")
 MIN_OVERLAP = 2  # content words a cited sentence must share with the claim to stay cited
@@ -306,6 +308,16 @@ def key_events(ctx: DraftContext, sims: Any, k: int) -> list[tuple[str, Sentence
     return [(human_date(d), picked[d]) for d in sorted(picked)]
 
 
+def marked_date(s: Sentence, when: str) -> str:
+    """The sentence with the mention of ``when`` marked « »: in "…violates the declaration signed on October 26,
+    Gen Nattapon said", what happened on 26 October is the signing, not what the general said (later)."""
+    for dm in s.dates:
+        if human_date(dm.value) == when:
+            a, b = dm.start - s.start, dm.end - s.start
+            return f"{s.text[:a]}«{s.text[a:b]}»{s.text[b:]}"
+    return s.text
+
+
 def _dates_part(
     ctx: DraftContext, spec: SectionSpec, part: PartSpec, earlier: Sequence[str], sims: Any
 ) -> tuple[Claim | None, Usage, str | None]:
@@ -316,7 +328,7 @@ def _dates_part(
     said: list[tuple[str, str, Sentence]] = []
     notes: list[str] = []
     for when, s in events:
-        shown = f"({when}) {s.text}"
+        shown = f"({when}) {marked_date(s, when)}"
         messages = ctx.prompt.render(
             topic=ctx.draft.topic, sentences="[1] " + shown.replace("<", "‹").replace(">", "›"), task=part.task
         )
@@ -490,7 +502,7 @@ def _entities(ctx: DraftContext, spec: SectionSpec, part: PartSpec) -> tuple[lis
     notes: list[str] = []
     for c in builders.entity_candidates(ctx.base, limit=spec.max_claims):
         role, s = builders.entity_role(c)
-        if role is None and part.task and c.label == "PERSON":
+        if role is None and part.task and c.label in ("PERSON", "ORG"):
             sents = c.sentences[:2]
             task = part.task + f" The named entity: {c.name}."
             messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=_numbered(sents), task=task)
@@ -637,7 +649,12 @@ def draft_section_parts(ctx: DraftContext, section: SectionDraft, spec: SectionS
     error: str | None = None
     for part in spec.parts:
         if part.how == "code":
-            claims, usage, notes = code_part(ctx, spec, part, section)
+            try:
+                claims, usage, notes = code_part(ctx, spec, part, section)
+            except Exception as e:  # a builder's fault on odd sources costs its part, never the brief
+                log.exception("builder %r failed", part.builder)
+                section.skipped.append(f"{part.label or part.builder}: not written ({type(e).__name__}: {e})")
+                continue
             section.claims.extend(claims)
             section.usage = section.usage + usage
             section.skipped.extend(notes)
