@@ -527,3 +527,17 @@ def test_a_state_outlets_report_without_a_cue_sentence_has_its_confidence(nlp: L
     analysis = analyse_base(base, sentences, registry, {x.id: x for x in (c, d)})
     built, level = builders.confidence(base, [1, 1], analysis.profiles)
     assert level == "low" and "state-media" in built.text
+
+
+def test_an_organisation_cut_short_or_named_by_its_acronym_is_one_entity(nlp: Language) -> None:
+    """ "European Union Agency" (the parse stopped before "for Cybersecurity") and "ENISA" were listed as two
+    entities beside each other: the name is whole, and the acronym written after it is the same body."""
+    a = doc(
+        "The outage was confirmed as ransomware by the European Union Agency for Cybersecurity (ENISA) on Monday. "
+        "ENISA said the attack hit check-in software used at several airports."
+    )
+    b = doc("ENISA warned airlines on Tuesday that the check-in outage could last days.", outlet="Other")
+    base, _ = base_of(nlp, a, b)
+    names = [c.name for c in builders.entity_candidates(base)]
+    assert "European Union Agency for Cybersecurity" in names, names
+    assert "ENISA" not in names and "European Union Agency" not in names, names

@@ -515,6 +515,7 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
     """People and organisations by mentions and spread across sources; short forms folded into full names, one
     body spelt two ways counted once; news outlets and names mostly tagged as places left out."""
     found: dict[tuple[str, str], EntityCandidate] = {}
+    acronyms: dict[str, tuple[str, str]] = {}  # "enisa" -> the full name it stands for, written "Name (ENISA)"
     places = _places(base)
     outlets = _outlets(base)
     for s in base.sentences:
@@ -522,6 +523,14 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
             if e.label not in ("PERSON", "ORG"):
                 continue
             name = _clean_name(e.text)
+            after = s.text[e.end - s.start :]
+            if e.label == "ORG":  # "European Union Agency" + " for Cybersecurity": the parse cut the name short
+                more = _NAME_GOES_ON.match(after)
+                if more and len(name.split()) + len(more.group(0).split()) <= 6:
+                    name, after = name + more.group(0), after[more.end() :]
+                acr = _ACRONYM.match(after)
+                if acr and _initials(name)[:1] == acr.group(1)[:1]:
+                    acronyms[acr.group(1).lower()] = (name.lower(), e.label)
             if name.lower() in outlets or name.lower().removeprefix("the ") in outlets:
                 continue  # who reported it, not who did it
             if len(name) < 3 or not name[0].isupper() or len(name.split()) > 6:
@@ -534,6 +543,17 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
             c.docs.add(s.doc_id)
             if s not in c.sentences:
                 c.sentences.append(s)
+    for (
+        short_name,
+        full_key,
+    ) in acronyms.items():  # "ENISA" is the "European Union Agency for Cybersecurity" named before
+        short_c = found.get((short_name, "ORG"))
+        target_c = found.get(full_key)
+        if short_c is not None and target_c is not None and short_c is not target_c:
+            target_c.mentions += short_c.mentions
+            target_c.docs |= short_c.docs
+            target_c.sentences += [x for x in short_c.sentences if x not in target_c.sentences]
+            short_c.mentions = 0
     # Fold a one-word person ("Putin") into the full name that ends or starts with it ("Vladimir Putin").
     people = sorted((c for c in found.values() if c.label == "PERSON"), key=lambda c: -len(c.name.split()))
     shorts = [c for c in found.values() if len(c.name.split()) == 1]  # "Putin" (PERSON), "Trump" (tagged ORG)
@@ -567,6 +587,14 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
     ]
     ranked.sort(key=lambda c: (-(c.mentions + 2 * len(c.docs)), c.label != "PERSON"))
     return ranked[:limit]
+
+
+_NAME_GOES_ON = re.compile(r"\s+(?:for|of|on)\s+(?:the\s+)?[A-Z][\w’'-]+(?:\s+(?:and\s+)?[A-Z][\w’'-]+){0,3}")
+_ACRONYM = re.compile(r"\s*\(([A-Z]{2,8})\)")
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w[:1].isupper())
 
 
 def _fold_spellings(found: Mapping[tuple[str, str], EntityCandidate]) -> None:
