@@ -187,3 +187,19 @@ def test_a_fact_may_say_what_the_topic_says_a_judgment_may_not() -> None:
     }
     assert checks.refusal(text, [text], analytic=False, **common) is None
     assert "restates" in (checks.refusal(text, [text + " Troops"], analytic=True, **common) or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "cut"),
+    [
+        (
+            "The check-in software was attacked by ransomware on the first day, resulting in disruption at four "
+            "large airports across the region.",
+            "The check-in software was attacked by ransomware on the first day",
+        ),
+        ("Parliament voted to remove the governor; protests spread to three more cities by the evening.", None),
+        ("The agency confirmed the outage was ransomware.", "The agency confirmed the outage was ransomware."),
+    ],
+)
+def test_a_dates_event_is_its_main_clause(text: str, cut: str | None) -> None:
+    assert checks.event_cut(text, 16) == (cut or text)

@@ -144,6 +144,23 @@ def trimmed(text: str, limit: int) -> str | None:
     return out
 
 
+_CLAUSE_BREAK = re.compile(
+    r",\s+(?:resulting|leading|causing|which|who|after|as|while|following|prompting)\b|;|\s+[—–]\s+"
+)
+
+
+def event_cut(text: str, limit: int) -> str:
+    """What happened, within ``limit`` words when a clause break allows: the main clause of "X attacked Y on
+    Monday, resulting in disruption at four airports" is the event; the consequence is another date's."""
+    if len(text.split()) <= limit:
+        return text
+    for m in _CLAUSE_BREAK.finditer(text):
+        head = text[: m.start()].strip()
+        if 4 <= len(head.split()) <= limit:
+            return head
+    return text
+
+
 def copy_ratio(text: str, sentence: str) -> float:
     """How much of ``text`` is ``sentence`` word for word (1.0: a copy), by matched words over the claim's."""
     a, b = words(text), words(sentence)

@@ -37,6 +37,7 @@ from agent.corpus.text import content_words, name_stem
 from agent.drafting import builders
 from agent.drafting.builders import Built, Made
 from agent.drafting.checks import (
+    event_cut,
     flags_for,
     is_repeat,
     refusal,
@@ -342,6 +343,7 @@ def _dates_part(
             text = " ".join(value.text.split()).rstrip(".;")
             text = re.sub(rf"^(?:on|in)?\s*{re.escape(when)},?\s*", "", text, flags=re.IGNORECASE)
             text = re.sub(rf",?\s+(?:on|in)\s+{re.escape(when)}\b", "", text, flags=re.IGNORECASE)  # said once
+            text = event_cut(text, part.max_words + 4)
             reason = refusal(
                 text,
                 [shown],
