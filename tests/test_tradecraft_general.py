@@ -541,3 +541,28 @@ def test_an_organisation_cut_short_or_named_by_its_acronym_is_one_entity(nlp: La
     names = [c.name for c in builders.entity_candidates(base)]
     assert "European Union Agency for Cybersecurity" in names, names
     assert "ENISA" not in names and "European Union Agency" not in names, names
+
+
+def test_an_assessment_weighs_rather_than_counts_a_one_sentence_lead(nlp: Language) -> None:
+    """ "B is better supported: 12 sentences against 11" was no weighing: a narrow lead says the evidence does not
+    separate them; a clear lead (more sources, half as many sentences again) names the better supported."""
+    from agent.core.contracts import Claim
+
+    a = doc("Heavy rain fell for three days upstream of the valley. The river rose past its banks on Monday.")
+    b = doc("Rain fell for three days over the hills. The river banks gave way on Monday morning.", outlet="B")
+    c = doc("Builders had narrowed the river channel with new walls last year, residents said.", outlet="C")
+    base, _ = base_of(nlp, a, b, c)
+    ids = [s.id for s in base.sentences]
+
+    def hyp(label: str, text: str) -> Claim:
+        return Claim(id=label, section="hypotheses", text=text, label=label)
+
+    h = [hyp("Hypothesis A", "Rain drove the flood."), hyp("Hypothesis B", "Building drove the flood.")]
+
+    def sims(close: set[int]) -> Any:
+        return lambda t: [0.9 if (i in close) == ("Rain" in t) else 0.1 for i in range(len(ids))]
+
+    rain_heavy = builders.assessment(base, h, sims({0, 1, 2, 3}), ids)
+    assert rain_heavy and rain_heavy.text.startswith("Hypothesis A is better supported")
+    even = builders.assessment(base, h, sims({0, 1, 2}), ids)
+    assert even and even.text.startswith("The evidence does not separate")

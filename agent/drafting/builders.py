@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from pathlib import Path
 
 from agent.core.claims import Grader, make_claim
 from agent.core.contracts import (
@@ -64,7 +65,7 @@ def short_label(doc: SourceDocument) -> str:
     if doc.title:
         ws = doc.title.split()
         return "“" + " ".join(ws[:5]) + ("…" if len(ws) > 5 else "") + "”"
-    return doc.path.rsplit("/", 1)[-1]
+    return Path(doc.path).stem
 
 
 def _join(items: Sequence[str]) -> str:
@@ -377,6 +378,9 @@ def _lines(k: int) -> str:
 ASSESS_MIN_SIM = 0.45
 
 
+CLEAR_LEAD = 1.5  # one hypothesis is better supported when more sources and half as many sentences again bear on it
+
+
 def assessment(
     base: SentenceBase, hypotheses: Sequence[Claim], sim: Callable[[str], list[float]], digest_ids: Sequence[str]
 ) -> Built | None:
@@ -400,12 +404,15 @@ def assessment(
         sents = [s for _, s in sorted(got, key=lambda t: -t[0])]
         scored.append((len({s.doc_id for s in sents}), len(sents), h, sents))
     scored.sort(key=lambda t: (-t[0], -t[1]))
-    (d1, n1, h1, near1), (d2, n2, h2, _) = scored[0], scored[1]
-    if (d1, n1) == (d2, n2):
+    (d1, n1, h1, near1), (d2, n2, h2, near2) = scored[0], scored[1]
+    if not (d1 > d2 and n1 >= CLEAR_LEAD * max(n2, 1)):
+        # 12 sentences against 11 is no weighing: the evidence bears on both alike
         text = (
-            f"{h1.label} and {h2.label} are equally supported in these sources ({n1} sentences from {d1} sources "
-            "bear on each); the evidence does not yet discriminate between them."
+            f"The evidence does not separate {h1.label} from {h2.label}: the brief's key fact sentences bear on "
+            f"both alike ({n1} from {d1} sources against {n2} from {d2}); a fact that fits one and not the other "
+            "would decide between them."
         )
+        return Built("Assessment", text, [base.citation(s) for s in (near1[:1] + near2[:1])])
     else:
         text = (
             f"{h1.label} is better supported: of the brief's key fact sentences, {n1} from {d1} of {len(base.docs)} "
