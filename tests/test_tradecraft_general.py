@@ -566,3 +566,15 @@ def test_an_assessment_weighs_rather_than_counts_a_one_sentence_lead(nlp: Langua
     assert rain_heavy and rain_heavy.text.startswith("Hypothesis A is better supported")
     even = builders.assessment(base, h, sims({0, 1, 2}), ids)
     assert even and even.text.startswith("The evidence does not separate")
+
+
+def test_tags_say_what_is_particular_to_the_event(nlp: Language) -> None:
+    """ "Thai soldiers" (who any such event has) tags nothing; a country says more than the continent named as often."""
+    texts = [
+        "Local soldiers cleared the landmine field near Alderford in Europe on Monday.",
+        "Local soldiers said the landmine field near Alderford in Europe was laid years ago.",
+        "Local soldiers marked a second landmine field near Alderford in Europe on Tuesday.",
+    ]
+    base, _ = base_of(nlp, *[doc(t, outlet=f"O{k}") for k, t in enumerate(texts)])
+    tags = builders.tag_candidates(base, lambda t: ["local soldiers", "landmine field"] if "soldiers" in t else [])
+    assert "local soldiers" not in tags and "landmine field" in tags

@@ -660,6 +660,43 @@ def entity_role(c: EntityCandidate) -> tuple[str | None, Sentence]:
 # --------------------------------------------------------------------------- tags
 
 
+# Who any event has: a phrase ending in one of these ("Thai soldiers", "local officials") tags nothing.
+GENERIC_HEADS = frozenset(
+    [
+        "people",
+        "person",
+        "persons",
+        "officials",
+        "official",
+        "soldiers",
+        "troops",
+        "residents",
+        "authorities",
+        "police",
+        "forces",
+        "government",
+        "governments",
+        "ministry",
+        "ministries",
+        "leaders",
+        "leader",
+        "members",
+        "member",
+        "sources",
+        "source",
+        "reports",
+        "report",
+        "statement",
+        "statements",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "media",
+        "news",
+    ]
+)
+
+
 def tag_candidates(base: SentenceBase, noun_phrases: Callable[[str], list[str]], limit: int = 8) -> list[str]:
     """Places (by spread over sources) and noun phrases found in at least two sources, 1–4 words each."""
     places: Counter[str] = Counter()
@@ -680,7 +717,15 @@ def tag_candidates(base: SentenceBase, noun_phrases: Callable[[str], list[str]],
         for w in _clean_name(e.text).split()
         if len(_clean_name(e.text).split()) >= 2
     }
-    ranked_places = sorted(places.items(), key=lambda kv: (-len(place_docs[kv[0]]), -kv[1]))
+    # a country or city (GPE) says more than a region, sea or continent (LOC: "Europe", "Atlantic") named as often
+    place_kind: dict[str, str] = {}
+    for s in base.sentences:
+        for e in s.entities:
+            if e.label == "GPE":
+                place_kind[_clean_name(e.text)] = "GPE"
+    ranked_places = sorted(
+        places.items(), key=lambda kv: (-len(place_docs[kv[0]]), place_kind.get(kv[0]) != "GPE", -kv[1])
+    )
     tags = [p for p, _ in ranked_places if not (len(p.split()) == 1 and p.lower() in person_words)][:4]
     phrase_docs: dict[str, set[str]] = defaultdict(set)
     counts: Counter[str] = Counter()
@@ -693,7 +738,10 @@ def tag_candidates(base: SentenceBase, noun_phrases: Callable[[str], list[str]],
     phrases = [
         p
         for p in sorted(counts, key=lambda p: (-len(phrase_docs[p]), -counts[p]))
-        if len(phrase_docs[p]) >= spread and p.lower() not in lowered and not any(p.lower() in t for t in lowered)
+        if len(phrase_docs[p]) >= spread
+        and p.lower() not in lowered
+        and not any(p.lower() in t for t in lowered)
+        and p.split()[-1].lower() not in GENERIC_HEADS
     ]
     for p in phrases:
         if len(tags) >= limit:
