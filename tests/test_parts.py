@@ -540,3 +540,33 @@ def test_a_builder_that_fails_costs_its_part_not_the_brief(services: Services, m
     tags = draft.section("tags")
     assert tags.claims == [] and any("IndexError" in s for s in tags.skipped)
     assert draft.section("techniques").claims and draft.section("entities").claims
+
+
+@pytest.mark.parametrize("invents", [False, True])
+def test_a_capable_model_words_codes_findings_and_code_checks_the_wording(services: Services, invents: bool) -> None:
+    """On a capable endpoint the confidence, gaps, risks and techniques are worded by the model from code's
+    finding (given as data); a wording with a figure the finding does not give, or without its level, is refused
+    and code's finding stands. The embedded model is never asked."""
+    worded = "Taken together, the sourcing leaves this brief at low confidence for the reader." + (
+        " Some 4,321 reports agree." if invents else ""
+    )
+
+    def answer(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        if schema.__name__ == "Phrasing":
+            return {"text": worded}
+        return condensing(messages, schema)
+
+    for capable in (True, False):
+        services.settings.llm.capable = capable
+        fake = FakeLLM(answer)
+        services.use_llm(fake)
+        draft = draft_brief(services, TOPIC)
+        conf = next(c for c in draft.section("bluf").claims if c.label == "Confidence")
+        asked = [m for m, schema, _ in fake.calls if schema.__name__ == "Phrasing"]
+        assert bool(asked) is capable
+        if capable and draft.confidence == "low" and not invents:
+            assert conf.text == worded
+        else:
+            assert conf.text.startswith("Confidence:")
+        if capable:
+            assert any("Code found, for the brief's Confidence" in m[-1]["content"] for m in asked)

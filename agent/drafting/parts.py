@@ -43,6 +43,7 @@ from agent.drafting.checks import (
     refusal,
     trimmed,
     unsupported_names,
+    unsupported_numbers,
 )
 from agent.drafting.context import DraftContext
 from agent.drafting.template import PartSpec, SectionSpec
@@ -395,14 +396,71 @@ def _dates_part(
     return claim, usage, None
 
 
+# Code's findings about the sources that a capable model words for the reader (code keeps the counting).
+PHRASED = frozenset({"confidence", "gaps", "bias_risks", "techniques"})
+PHRASE_WORDS = 70
+_LEVEL = re.compile(r"\b(low|moderate|high)\b", re.IGNORECASE)
+
+
+class Phrasing(BaseModel):
+    text: str = Field(min_length=8, max_length=600)
+
+
+def phrased(ctx: DraftContext, spec: SectionSpec, built: Built) -> tuple[Built, Usage]:
+    """A capable model words one of code's findings about the sources as an analyst would tell it (what it means
+    for trusting the brief, not a tally), given the finding and its sentences as data. Code checks the wording:
+    no figure, date or name the finding and its sentences do not give, the confidence level kept, a sentence or
+    two; else the finding stays as code wrote it."""
+    quotes = [c.quote for c in built.citations]
+    task = (
+        f"Code found, for the brief's {built.label or spec.title}: “{built.text}” In at most {PHRASE_WORDS - 20} "
+        "words, tell the reader what this finding means for how far the brief can be trusted, as an analyst would "
+        "write it: a judgment, not a tally. Keep its level (low, moderate, high) and the figures, names and "
+        "sources it gives; add no other."
+    )
+    numbered = (
+        "\n".join(f"[{n}] {q}" for n, q in enumerate(quotes, 1)) or "(no sentence: the finding is about the sources)"
+    )
+    messages = ctx.prompt.render(
+        topic=ctx.draft.topic, sentences=numbered.replace("<", "‹").replace(">", "›"), task=task
+    )
+    try:
+        r = ctx.llm.complete(messages, Phrasing, prompt_name=ctx.prompt.name, prompt_version=ctx.prompt.version)
+    except LLMError:
+        return built, Usage()
+    answer: Any = r.value
+    text = " ".join(answer.text.split())
+    evidence = [built.text, *quotes]
+    stated = re.match(r"Confidence:\s*(low|moderate|high)\b", built.text)
+    level = {stated.group(1)} if stated else set()  # the level code set, not the words of its rule
+    ok = (
+        len(text.split()) <= PHRASE_WORDS
+        and not unsupported_numbers(text, evidence)
+        and not unsupported_names(text, evidence)
+        and level <= {m.lower() for m in _LEVEL.findall(text)}
+        and not NOTHING.match(text)
+    )
+    return (Built(built.label, text, built.citations) if ok else built), r.usage
+
+
 def code_part(
     ctx: DraftContext, spec: SectionSpec, part: PartSpec, section: SectionDraft
 ) -> tuple[list[Claim], Usage, list[str]]:
     """Claims written by the part's builder (:data:`agent.drafting.builders.CODE_BUILDERS`) from the pipeline's
-    results (the model is asked at most for entity roles and ACH marks)."""
+    results (the model is asked at most for entity roles and ACH marks); on a capable endpoint, the findings about
+    the sources worded by the model (:func:`phrased`)."""
     made = builders.CODE_BUILDERS[part.builder](ctx, spec, part, section)
-    claims = [builders.claim_for(spec.key, ctx.draft.id, x, i, ctx.grader) for i, x in enumerate(made.built)]
-    return claims, made.usage, made.notes
+    usage = made.usage
+    built = made.built
+    if ctx.capable and part.builder in PHRASED:
+        worded: list[Built] = []
+        for b in built:
+            nb, u = phrased(ctx, spec, b)
+            worded.append(nb)
+            usage = usage + u
+        built = worded
+    claims = [builders.claim_for(spec.key, ctx.draft.id, x, i, ctx.grader) for i, x in enumerate(built)]
+    return claims, usage, made.notes
 
 
 @builders.register("assessment")
