@@ -458,10 +458,11 @@ def test_a_sentence_that_opens_on_a_pronoun_is_read_with_the_one_before() -> Non
         sent(1, "The decision came after weeks of street protests in the capital."),
         sent(2, "He said the vote was illegal."),
         sent(3, "“They will not stop,” a witness said."),
+        sent(4, "All further steps must be suspended,” he added, and left the room."),
     ]
-    standalone = sent(4, "Police closed the main square on Wednesday.")
+    standalone = sent(5, "Police closed the main square on Wednesday.")
     leads = lead_ins({"d": [first, *anaphoric, standalone]})
-    assert [leads[s.id].id for s in anaphoric] == ["s0", "s1", "s2"]
+    assert [leads[s.id].id for s in anaphoric] == ["s0", "s1", "s2", "s3"]
     assert standalone.id not in leads and first.id not in leads
 
 

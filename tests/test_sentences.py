@@ -134,6 +134,21 @@ def test_reflow_keeps_real_line_breaks() -> None:
     assert "\n\n• a bullet" in flowed
 
 
+def test_a_headline_over_an_unwrapped_paragraph_stays_its_own_line() -> None:
+    """Three headline-length lines look like a wrap width; the paragraph after them, longer than any wrapped line
+    could be, is not their continuation ("…between the two countries Thailand's Prime Minister…" was one sentence)."""
+    text = (
+        "Premier to suspend border accord after recent mine explosion near the river\n"
+        "By the staff reporters of the evening edition, with agencies, on the tenth\n"
+        "Another soldier loses his leg while patrolling at the border between the two states\n"
+        "The Prime Minister is seeking to suspend a peace declaration and has delayed the return of prisoners of "
+        "war, following a mine explosion that caused another soldier to lose a leg today.\n"
+        "The explosion occurred opposite the temple in the province this afternoon, officials said at a briefing.\n"
+    )
+    before_paragraph = text.index("\nThe Prime Minister")
+    assert reflow(text)[before_paragraph] == "\n"
+
+
 def test_headings_and_boilerplate(nlp: Language) -> None:
     text = (
         "A Consequential Alliance: North Korea and Russia\n\n"

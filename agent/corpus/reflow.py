@@ -101,6 +101,8 @@ def reflow(text: str, *, laid_out: bool = False) -> str:
             continue
         if is_bullet_line(nxt) or (looks_like_title(body) and not is_bullet_line(body)):
             continue
+        if len(nxt.rstrip("\r")) > width + slack:
+            continue  # a wrapped paragraph's next line fits the width too: a longer one is a paragraph of its own
         first_word = nxt.split()[0]
         if len(body.rstrip()) + 1 + len(first_word) <= width - slack:
             continue  # the next word would have fitted: a real line break

@@ -231,6 +231,13 @@ ANAPHORIC = re.compile(
 )
 
 
+def _unopened(text: str) -> bool:
+    """The end of a quotation opened in an earlier sentence ("Since that is the case, all must stop,” he said."):
+    who said it, and what "that" is, are in the sentence before."""
+    t = text.strip()
+    return ("”" in t and "“" not in t) or (t.count('"') % 2 == 1 and not t.startswith('"'))
+
+
 def lead_ins(sentences: dict[str, list[Sentence]]) -> dict[str, Sentence]:
     """The sentence a reader needs before each one that does not stand alone: for a bullet item, the sentence
     ending in ':' that introduces its list ("Russia has compensated North Korea through both financial payments and
@@ -243,7 +250,7 @@ def lead_ins(sentences: dict[str, list[Sentence]]) -> dict[str, Sentence]:
         for s in sents:
             if s.kind == "bullet" and lead is not None:
                 out[s.id] = lead
-            elif s.kind == "body" and before is not None and ANAPHORIC.match(s.text.lstrip()):
+            elif s.kind == "body" and before is not None and (ANAPHORIC.match(s.text.lstrip()) or _unopened(s.text)):
                 out[s.id] = before
             if s.kind == "bullet":
                 pass
