@@ -131,6 +131,9 @@ _ANON_RE = re.compile(
     rf"|\b(?:[Ii]t\s+(?:is|was|has\s+been|had\s+been)|[Ii]t's)\s+reported\b"
     rf"|\bon\s+(?:the\s+)?condition\s+of\s+anonymity\b|\bdeclined\s+to\s+be\s+(?:named|identified)\b"
     rf"|\bnot\s+authori[sz]ed\s+to\s+speak\b"
+    rf"|\b(?:[Aa]ccording\s+to|[Cc]iting|[Ss]ays|[Ss]aid|[Rr]eported\s+by)\s+(?:some\s+|several\s+)?(?:foreign|local|international|regional)\s+media\b"
+    rf"|\b(?:[Ff]oreign|[Ll]ocal|[Ii]nternational)\s+media\s+(?:reports?|said|say|reported|cited)\b"
+    rf"|\b[Mm]edia\s+reports\s+(?:said|say|suggest(?:ed)?|claim(?:ed)?)\b"
     rf"|\b(?:[Aa]n?|[Oo]ne|[Tt]wo|[Tt]hree|[Ss]everal|[Ss]ome)\s+(?:[\w.-]+\s+){{0,2}}?(?:officials?|diplomats?|sources?)"
     rf"\s+(?:said|says|stated|told|claimed|confirmed|added|noted)\b",
 )

@@ -679,16 +679,22 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
         )
         text = (
             f"{len(events)} dated events of the reporting period were resolved against each source's date (relative "
-            f"dates included) and put in order, from {human_date(events[0].date)} to {human_date(events[-1].date)}; "
+            f"dates included) and put in order, from {human_date(events[0].date)} to {human_date(events[-1].date)}"
             + (
-                "dates given by more than one independent source: "
+                "; dates given by more than one independent source: "
                 + builders._join([f"{human_date(d)} ({len(told[d])} sources)" for d in sorted(agreed[:3])])
                 if agreed
-                else "no date is given by more than one independent source"
+                else ""
             )
             if events
             else "No dated event of the reporting period could be resolved from the sources"
         )
+        undated = [d for d, p in a.profiles.items() if not p.published and d in b.docs]
+        if undated:  # their "today" and "on Monday" cannot be placed: the analyst can date them (a sidecar)
+            text += (
+                f"; {builders._n_of(len(undated), len(b.docs))} sources carry no date of their own, so their relative "
+                "dates (“today”, “on Monday”) are not placed"
+            )
         if background:
             text += (
                 f"; {len(background)} earlier {'date' if len(background) == 1 else 'dates'} (from "
