@@ -105,6 +105,8 @@ def condensing(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str
     given = sentences_given(messages)
     if "role" in schema.model_fields:
         return {"role": "senior official"}
+    if schema.__name__ == "Phrasing":  # a capable endpoint words code's findings: here, it keeps them as they are
+        return {"text": re.findall(r"Code found, for the brief's [^:]+: “(.+?)” In at most", messages[1]["content"])[0]}
     words = [w for w in re.findall(r"[A-Za-z]{4,}", given[0])][:5]
     answer: dict[str, Any] = {"text": "Taken together, the reporting shows " + " ".join(words).lower() + " matters."}
     if "likelihood" in schema.model_fields:
@@ -132,6 +134,9 @@ def test_default_template_drafts_part_by_part_on_the_seeds(services: Services) -
     # one small job per call: a capable endpoint picks among at most twice the part's sentences (an enum of the
     # numbers it was shown); the topic line is the shared prefix of every prompt
     for messages, schema, _name in fake.calls:
+        if schema.__name__ == "Phrasing":  # code's finding, with the sentences it cites (if any) as data
+            assert len(sentences_given(messages)) <= 6
+            continue
         assert 1 <= len(sentences_given(messages)) <= 6
         if "sentences" in schema.model_fields:
             enum = schema.model_json_schema()["properties"]["sentences"]["items"]["enum"]

@@ -309,6 +309,10 @@ def test_the_same_figure_of_the_same_thing_in_other_words_corroborates(nlp: Lang
         "Rescuers carry a man from the rubble (AP Photo/Jane Doe) in the old town on Monday.",
         "Workers repair a substation near the city. Image for illustration purposes only.",
         "Updated: 14 March 2025, 09:12 IST by our correspondent in the capital",
+        "Combine business intelligence and editorial excellence to reach engaged professionals across 36 leading "
+        "media platforms.",
+        "Our technology mapped events outlined in 56 news articles across 37 different outlets.",
+        "Subscribe to our daily briefing for the latest updates from the region.",
     ],
 )
 def test_page_furniture_and_captions_are_no_evidence(text: str) -> None:

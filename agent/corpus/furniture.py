@@ -25,6 +25,18 @@ _CAPTION = re.compile(
 )
 
 
+# The publisher speaking of itself: "Combine business intelligence and editorial excellence to reach engaged
+# professionals across 36 leading media platforms", "Our technology mapped events outlined in 56 news articles".
+_PROMOTION = re.compile(
+    r"\b(?:subscribe\s+(?:to|now|for)|sign\s+up\s+(?:for|to|now)|advertise\s+with\s+us|contact\s+us\b|follow\s+us\s+on"
+    r"|download\s+(?:the|our)\s+app|reach\s+(?:engaged|new|key)\s+(?:professionals|audiences|readers|decision)"
+    r"|(?:leading|our)\s+media\s+platforms|our\s+(?:technology|platform|newsletter|journalists\s+mapped)"
+    r"|editorial\s+excellence)",
+    re.IGNORECASE,
+)
+
+
 def is_furniture(text: str) -> bool:
-    """A link to another story, a page prompt or stamp, or a photo caption: not a statement of the story."""
-    return bool(_FURNITURE.search(text) or _CAPTION.search(text))
+    """A link to another story, a page prompt or stamp, a photo caption, or the publisher promoting itself: not a
+    statement of the story."""
+    return bool(_FURNITURE.search(text) or _CAPTION.search(text) or _PROMOTION.search(text))
