@@ -157,8 +157,9 @@ def test_the_embedded_model_leaves_the_ach_matrix_to_the_analyst(services: Servi
     graded = [c for c in draft.claims() if c.origin == "drafted" and c.citations]
     assert graded and all(c.credibility is not None and c.sources for c in graded)
     tech = {c.label: c.text for c in draft.section("techniques").claims}
-    assert "F4" in tech["Source Reliability Assessment"] and "Timeline Analysis" in tech
-    assert tech["Analysis of Competing Hypotheses"].endswith("its cells are left for the analyst to mark.")
+    assert "the registry does not grade" in tech["Source Reliability Assessment"] and "Timeline Analysis" in tech
+    assert "F4" not in tech["Source Reliability Assessment"]  # no "F" after each unknown outlet: one line says so
+    assert "Analysis of Competing Hypotheses" not in tech  # an unmarked matrix is prepared, not applied
     # the seeds' history (1948, the 2019 summit) is background to the reporting period, not its first event
     earliest = min(e.date for e in draft.timeline)
     assert earliest < "2024" and f"from {human_date(earliest)})" in tech["Timeline Analysis"]

@@ -250,7 +250,7 @@ def test_the_contradiction_check_names_what_it_found(nlp: Language) -> None:
     said = builders.contradiction_check(clash, sets)
     assert (
         "none of these differ" in said
-        and "not compared by code" in said
+        and "were not compared" in said
         and "revised the figure for people killed" in said
     )
 

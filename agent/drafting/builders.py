@@ -264,17 +264,14 @@ def contradiction_check(contradictions: Sequence[Contradiction], figures: Sequen
     """What the contradiction check compared and what it found, named (not a bare count)."""
     found = list(dict.fromkeys(f"{c.about} ({' against '.join(c.values)})" for c in contradictions))
     revised = [f.quantity for f in figures if f.revised]
-    ranged = [f.quantity for f in figures if f.low != f.high and not f.disagree and not f.revised]
     text = (
         "The figures independent sources give for the same count, place and day, and the dates they give for the "
         "same event, were compared: " + (f"they disagree on {_join(found[:3])}" if found else "none of these differ")
     )
     if revised:
         text += f"; later reports revised the figure for {_join(revised[:3])}"
-    if ranged:
-        text += f"; {_join(ranged[:3])} {'is' if len(ranged) == 1 else 'are'} given only as a range"
-    # what code does not compare, said so that "none differ" is not read as "the sources agree on everything"
-    return text + ". Times of day, names and descriptions of events are not compared by code."
+    # what was not compared, said so that "none differ" is not read as "the sources agree on everything"
+    return text + ". Times of day, names and descriptions of events were not compared."
 
 
 # --------------------------------------------------------------------------- confidence, assessment

@@ -608,13 +608,20 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
     label = builders.short_label
     text = ""
     if a:
-        grades = "; ".join(f"{label(b.docs[d])} {p.grade}" for d, p in a.profiles.items())
-        unknown = any(p.reliability == "F" for p in a.profiles.values())
+        known = {d: p for d, p in a.profiles.items() if p.reliability != "F"}
+        unknown = [d for d in a.profiles if d not in known and d in b.docs]
         text = (
-            f"Each source was graded on the Admiralty scale (reliability A-F, credibility 1-6): {grades}"
-            + (" (F: an outlet the registry does not know)" if unknown else "")
-            + ". "
+            "Sources graded on the Admiralty scale (reliability A-F of the outlet, credibility 1-6 of what it "
+            f"states): {'; '.join(f'{label(b.docs[d])} {p.grade}' for d, p in known.items())}. "
+            if known
+            else ""
         )
+        if unknown:  # an outlet nobody has graded is no finding about it: say so once, not "F" after each
+            text += (
+                f"{builders._join([label(b.docs[d]) for d in unknown][:6])} "
+                f"{'is an outlet' if len(unknown) == 1 else 'are outlets'} the registry does not grade: their "
+                "reliability is the analyst's call (G in review). "
+            )
         state = builders.state_outlets(b, a.profiles)
         if state:
             names = builders._join([label(b.docs[d]) for d in state])
@@ -627,10 +634,10 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
             f"{builders._join(said[:4])}."
         )
     else:
-        text += "Every sentence was screened for sourcing cues: no source cites anonymous, unnamed or state sources."
+        text += "Every sentence was screened for sourcing cues: none cites an anonymous, unnamed or state source."
     out.append(Built("Source Reliability Assessment", text, []))
-    if ctx.digest:
-        multi = [d for d in ctx.digest if d.sources >= 2]
+    multi = [d for d in ctx.digest if d.sources >= 2]
+    if multi:  # "at least 0 of 24" says nothing; the confidence line gives the count
         shown: list[str] = []
         for d in multi[:3]:
             i = b.corroboration.index_of(d.sentence_id)
@@ -648,7 +655,8 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
     if a:
         out.append(Built("Contradiction Check", builders.contradiction_check(a.contradictions, a.figures), []))
     hyps = [c for s in draft.sections for c in s.claims if (c.label or "").startswith("Hypothesis")]
-    if len(hyps) >= 2 and draft.ach is not None:
+    # an unmarked matrix is a technique prepared, not applied: it is named only once its cells are marked
+    if len(hyps) >= 2 and draft.ach is not None and ach.marked(draft.ach):
         m = draft.ach
         marks = (
             f"{ach.marked(m)} of {len(m.hypotheses) * len(m.evidence)} cells marked"
