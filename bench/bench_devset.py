@@ -35,6 +35,8 @@ REASONS = (
     ("repeat", re.compile(r"repeats an earlier")),
     ("not distinct", re.compile(r"rewords|nothing for it to differ from")),
     ("likelihood", re.compile(r"likelihood")),
+    ("evidence holds nothing", re.compile(r"give nothing|found nothing for it")),
+    ("builder failed", re.compile(r"not written \(")),
     ("script", re.compile(r"characters; write in English")),
     ("model error", re.compile(r"Error|error|timed out")),
 )
