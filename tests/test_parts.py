@@ -239,9 +239,9 @@ def test_parts_a_small_model_cannot_do_are_left_to_the_analyst_with_their_eviden
     services.use_llm(fake)
     draft = draft_brief(services, TOPIC)
     recs = draft.section("recommendations")
-    assert {c.label for c in recs.claims} <= {"Immediate Actions (0–30 days)"}
+    assert recs.claims == []  # none of its parts shipped from the embedded model on the dev set (issue 19)
     left = [s for s in recs.skipped if "left to the analyst" in s]
-    assert len(left) == 4 and all("its evidence: “" in s for s in left)
+    assert len(left) == 5 and all("its evidence: “" in s for s in left)
     cited = {cit.chunk_id for claim in recs.claims for cit in claim.citations}
     assert set(recs.evidence_chunk_ids) > cited  # the evidence of the parts left out is offered too
     asked = " ".join(m[1]["content"] for m, _, _ in fake.calls)
