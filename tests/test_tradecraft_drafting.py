@@ -157,15 +157,24 @@ def test_the_embedded_model_leaves_the_ach_matrix_to_the_analyst(services: Servi
     graded = [c for c in draft.claims() if c.origin == "drafted" and c.citations]
     assert graded and all(c.credibility is not None and c.sources for c in graded)
     tech = {c.label: c.text for c in draft.section("techniques").claims}
-    assert "the registry does not grade" in tech["Source Reliability Assessment"] and "Timeline Analysis" in tech
+    assert "the registry does not grade" in tech["Source Reliability Assessment"]
     assert "F4" not in tech["Source Reliability Assessment"]  # no "F" after each unknown outlet: one line says so
     assert "Analysis of Competing Hypotheses" not in tech  # an unmarked matrix is prepared, not applied
-    # the seeds' history (1948, the 2019 summit) is background to the reporting period, not its first event
+    # the seeds' history (1948, the 2019 summit) is background to the reporting period, not its first event; with
+    # no date that two independent sources give, the timeline is no claim (a list of dates is no finding)
+    from agent.drafting.analysis import analyse_sources
+    from agent.drafting.parts import timeline_analysis
+
+    base, analysis = analyse_sources(services, services.store.documents(), draft.topic, services.workspace.root)
+    said, agreed = timeline_analysis(base, analysis)
     earliest = min(e.date for e in draft.timeline)
-    assert earliest < "2024" and f"from {human_date(earliest)})" in tech["Timeline Analysis"]
-    assert (
-        "background" in tech["Timeline Analysis"] and f"from {human_date(earliest)} to" not in tech["Timeline Analysis"]
-    )
+    assert earliest < "2024" and f"from {human_date(earliest)})" in said and "background" in said
+    assert f"from {human_date(earliest)} to" not in said
+    assert ("Timeline Analysis" in tech) is agreed
+    # the contradiction check is a claim only when it found a disagreement or a revision: its silence is no finding
+    found = bool(draft.contradictions or any(f.revised for f in draft.figures))
+    assert ("Contradiction Check" in tech) is found
+    assert "none cites" not in tech["Source Reliability Assessment"]
 
 
 def test_a_capable_models_uniform_ach_marks_are_dropped(services: Services) -> None:

@@ -35,6 +35,7 @@ from agent.corpus.dates import human_date
 from agent.corpus.numbers import numbers_in
 from agent.corpus.text import content_words, name_stem
 from agent.drafting import builders
+from agent.drafting.analysis import Analysis
 from agent.drafting.builders import Built, Made
 from agent.drafting.checks import (
     event_cut,
@@ -46,6 +47,7 @@ from agent.drafting.checks import (
     unsupported_numbers,
 )
 from agent.drafting.context import DraftContext
+from agent.drafting.evidence import SentenceBase
 from agent.drafting.template import PartSpec, SectionSpec
 from agent.llm.seam import LLMError
 from agent.tradecraft import ach
@@ -633,18 +635,21 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
             "Every sentence was screened for sourcing cues: anonymous, unnamed or state-media sourcing appears in "
             f"{builders._join(said[:4])}."
         )
-    else:
-        text += "Every sentence was screened for sourcing cues: none cites an anonymous, unnamed or state source."
-    out.append(Built("Source Reliability Assessment", text, []))
+    # what was found, never "none cites an anonymous source": a screen's silence was judged WRONG wherever a
+    # reviewer found a "reportedly" or "it is widely understood" it does not count
+    if text:
+        out.append(Built("Source Reliability Assessment", text.strip(), []))
     multi = [d for d in ctx.digest if d.sources >= 2]
     if multi:  # "at least 0 of 24" says nothing; the confidence line gives the count
         shown: list[str] = []
         for d in multi[:3]:
             i = b.corroboration.index_of(d.sentence_id)
-            origins = sorted(b.independent_sources(i)) if i is not None else []
+            own = b.origin.get(d.doc_id, d.doc_id)
+            others = sorted(o for o in (b.independent_sources(i) if i is not None else set()) if o != own)
             words = d.text.split()
             fact = " ".join(words[:10]) + ("…" if len(words) > 10 else "")
-            shown.append(f"“{fact}” ({builders._join([label(b.docs[o]) for o in origins if o in b.docs][:3])})")
+            also = builders._join([label(b.docs[o]) for o in others if o in b.docs][:3])
+            shown.append(f"“{fact}” ({label(b.docs[d.doc_id])}; also {also})")
         text = (
             f"At least {len(multi)} of the {len(ctx.digest)} fact sentences the brief stands on are stated by a second "
             "independent source (rewrites of one story counted once)"
@@ -652,7 +657,8 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
             + "."
         )
         out.append(Built("Corroboration Check", text, []))
-    if a:
+    if a and (a.contradictions or any(f.revised for f in a.figures)):
+        # only what it found: "none differ" was judged WRONG wherever sources differ on what code does not compare
         out.append(Built("Contradiction Check", builders.contradiction_check(a.contradictions, a.figures), []))
     hyps = [c for s in draft.sections for c in s.claims if (c.label or "").startswith("Hypothesis")]
     # an unmarked matrix is a technique prepared, not applied: it is named only once its cells are marked
@@ -671,45 +677,53 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
             )
         )
     if a and a.timeline:
-        # dates over a year before the earliest report are background ("the civil wars of the 1970s"), not events
-        dated = [p.published for p in a.profiles.values() if p.published]
-        since = (min(dated) - timedelta(days=BACKGROUND_DAYS)).isoformat() if dated else ""
-        events = [e for e in a.timeline if e.date >= since[: len(e.date)]]
-        background = [e for e in a.timeline if e not in events]
-        # a date the sources agree on: independent sources giving it (resolved) in any of their sentences
-        told: dict[str, set[str]] = {}
-        for x in b.sentences:
-            for dm in x.dates:
-                told.setdefault(dm.value, set()).add(b.origin.get(x.doc_id, x.doc_id))
-        agreed = sorted(
-            {e.date for e in events if e.precision == "day" and len(told.get(e.date, ())) >= 2},
-            key=lambda d: -len(told[d]),
-        )
-        text = (
-            f"{len(events)} dated events of the reporting period were resolved against each source's date (relative "
-            f"dates included) and put in order, from {human_date(events[0].date)} to {human_date(events[-1].date)}"
-            + (
-                "; dates given by more than one independent source: "
-                + builders._join([f"{human_date(d)} ({len(told[d])} sources)" for d in sorted(agreed[:3])])
-                if agreed
-                else ""
-            )
-            if events
-            else "No dated event of the reporting period could be resolved from the sources"
-        )
-        undated = [d for d, p in a.profiles.items() if not p.published and d in b.docs]
-        if undated:  # their "today" and "on Monday" cannot be placed: the analyst can date them (a sidecar)
-            text += (
-                f"; {builders._n_of(len(undated), len(b.docs))} sources carry no date of their own, so their relative "
-                "dates (“today”, “on Monday”) are not placed"
-            )
-        if background:
-            text += (
-                f"; {len(background)} earlier {'date' if len(background) == 1 else 'dates'} (from "
-                f"{human_date(background[0].date)}) {'is' if len(background) == 1 else 'are'} background"
-            )
-        out.append(Built("Timeline Analysis", text + ".", []))
+        text, agreed_dates = timeline_analysis(b, a)
+        if agreed_dates:
+            out.append(Built("Timeline Analysis", text, []))
     return out
+
+
+def timeline_analysis(b: SentenceBase, a: Analysis) -> tuple[str, bool]:
+    """What the timeline pass found, and whether it found dates several independent sources give (the finding
+    that makes it worth a claim: a list of dates alone was judged a process statement)."""
+    # dates over a year before the earliest report are background ("the civil wars of the 1970s"), not events
+    dated = [p.published for p in a.profiles.values() if p.published]
+    since = (min(dated) - timedelta(days=BACKGROUND_DAYS)).isoformat() if dated else ""
+    events = [e for e in a.timeline if e.date >= since[: len(e.date)]]
+    background = [e for e in a.timeline if e not in events]
+    # a date the sources agree on: independent sources giving it (resolved) in any of their sentences
+    told: dict[str, set[str]] = {}
+    for x in b.sentences:
+        for dm in x.dates:
+            told.setdefault(dm.value, set()).add(b.origin.get(x.doc_id, x.doc_id))
+    agreed = sorted(
+        {e.date for e in events if e.precision == "day" and len(told.get(e.date, ())) >= 2},
+        key=lambda d: -len(told[d]),
+    )
+    text = (
+        f"{len(events)} dated events of the reporting period were resolved against each source's date (relative "
+        f"dates included) and put in order, from {human_date(events[0].date)} to {human_date(events[-1].date)}"
+        + (
+            "; dates given by more than one independent source: "
+            + builders._join([f"{human_date(d)} ({len(told[d])} sources)" for d in sorted(agreed[:3])])
+            if agreed
+            else ""
+        )
+        if events
+        else "No dated event of the reporting period could be resolved from the sources"
+    )
+    undated = [d for d, p in a.profiles.items() if not p.published and d in b.docs]
+    if undated:  # their "today" and "on Monday" cannot be placed: the analyst can date them (a sidecar)
+        text += (
+            f"; {builders._n_of(len(undated), len(b.docs))} sources carry no date of their own, so their relative "
+            "dates (“today”, “on Monday”) are not placed"
+        )
+    if background:
+        text += (
+            f"; {len(background)} earlier {'date' if len(background) == 1 else 'dates'} (from "
+            f"{human_date(background[0].date)}) {'is' if len(background) == 1 else 'are'} background"
+        )
+    return text + ".", bool(agreed)
 
 
 BACKGROUND_DAYS = 365
