@@ -109,9 +109,13 @@ def answering(marks: Sequence[str] | None) -> Any:
             return {"role": "senior official"}
         given = messages[1]["content"].split("<sentences>")[1].split("</sentences>")[0]
         words = [w for w in given.split() if w.isalpha() and len(w) > 4][n["row"] % 3 :][:5]
+        if "someone alleges" in messages[1]["content"]:  # a second explanation, in other words than the first
+            words = [w for w in given.split() if w.isalpha() and len(w) > 4][::-1][:5]
         n["row"] += 1
         figures = " ".join(dict.fromkeys(re.findall(r"(?:more than )?\$?\b\d[\d,]*\d\b", given)))
         text = "the reporting shows " + " ".join(words).lower() + (f" with {figures}" if figures else "") + " matters."
+        if "someone alleges" in messages[1]["content"]:
+            text = "another account blames " + " ".join(words).lower() + "."
         ans: dict[str, Any] = {"text": text[:1].upper() + text[1:]}
         if "likelihood" in fields:
             ans["likelihood"] = "likely"

@@ -316,9 +316,16 @@ def confidence(
     weak = weak_sourcing(base, profiles)
     level = confidence_level(base, corroborated, key, len(weak))
     n, lines = len(base.docs), independent_lines(base)
+    # in words, not "two of 24": the count is what code matched, a floor, and reviewers read it as the truth
+    share = corroborated / key if key else 0.0
     facts = (
-        f"{_n_of(corroborated, key)} key facts {'is' if corroborated == 1 else 'are'} confirmed by a second "
-        "independent source"
+        (
+            "few of the key facts were found confirmed by a second independent source"
+            if share < LOW_SHARE
+            else "fewer than half of the key facts were found confirmed by a second independent source"
+            if share < HIGH_SHARE
+            else "most key facts are confirmed by a second independent source"
+        )
         if key
         else "no key fact could be checked against a second source"
     )
