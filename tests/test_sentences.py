@@ -439,15 +439,21 @@ def test_seed_004_bullets_and_boilerplate(seeds: dict[str, tuple[str, list[Sente
 
 
 @pytest.mark.parametrize(
-    ("text", "anonymous"),
+    ("text", "kind"),
     [
-        ("The army fired first, according to foreign media.", True),
-        ("Local media reported two deaths near the border.", True),
-        ("Media reports said the minister had resigned.", True),
-        ("Foreign ministers met in the capital on Monday.", False),
-        ("The media covered the summit closely.", False),
+        ("The army fired first, according to foreign media.", "anonymous"),
+        ("Local media reported two deaths near the border.", "anonymous"),
+        ("Officials claimed the fire was set deliberately.", "unattributed"),
+        ("Witnesses said shots were fired near the gate.", "unattributed"),
+        ("It is widely understood that the group paid the ransom.", "unattributed"),
+        ("According to reports, the prime minister resigned.", "unattributed"),
+        ("Two sources close to the colonel said he would be sworn in.", "anonymous"),
+        ("Prime Minister Oli said he would resign.", None),
+        ("Foreign ministers met in the capital on Monday.", None),
     ],
 )
-def test_unnamed_media_are_anonymous_sourcing(text: str, anonymous: bool) -> None:
-    """ "According to foreign media" names no one: a reviewer marked "no source cites anonymous sources" WRONG."""
-    assert any(c.kind == "anonymous" for c in detect_cues(text)) is anonymous
+def test_nobody_named_is_unattributed_sourcing(text: str, kind: str | None) -> None:
+    """ "Officials claimed", "witnesses said", "according to reports": reviewers marked "no source cites unnamed
+    sources" WRONG over them. They are told to the reader, apart from the secret sourcing the confidence rule weighs."""
+    kinds = {c.kind for c in detect_cues(text)} & {"unattributed", "anonymous"}
+    assert kinds == ({kind} if kind else set())

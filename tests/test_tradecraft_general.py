@@ -495,7 +495,7 @@ def test_one_anonymous_source_in_a_report_is_a_named_sourcing_risk(nlp: Language
     a = doc(body + " The colonel will be sworn in this week, two sources close to the colonel said.")
     base, _ = base_of(nlp, a)
     risks = builders.bias_risks(base, {})
-    assert len(risks) == 1 and "(“sources close to the colonel”) rests claims on anonymous" in risks[0].text
+    assert len(risks) == 1 and "cites unnamed sources (“sources close to the colonel”)" in risks[0].text
 
 
 def test_what_comes_next_is_read_in_the_latest_report_and_the_bottom_line_in_what_sources_share(

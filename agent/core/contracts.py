@@ -156,8 +156,11 @@ class NumberMention(_Model):
     kind: NumberKind
 
 
-CueKind = Literal["anonymous", "unnamed-official", "state-media", "hedged", "attributed"]
+CueKind = Literal["anonymous", "unnamed-official", "state-media", "hedged", "attributed", "unattributed"]
 WEAK_CUES: frozenset[str] = frozenset({"anonymous", "unnamed-official", "state-media"})
+# "Officials said", "witnesses said", "according to reports", "it is widely understood": nobody named, though not
+# the secret sourcing WEAK_CUES are; a reader is told of them (sourcing risks), the confidence rule does not count them
+UNNAMED_CUES: frozenset[str] = WEAK_CUES | {"unattributed"}
 
 
 class Cue(_Model):

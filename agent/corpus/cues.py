@@ -105,6 +105,12 @@ _STATE_MEDIA_RE = re.compile(
     r"|broadcasters?|press)\b|\b[Ss]tate\s+(?:media|television|TV|news\s+agency|broadcaster|press)\b"
     r"|\bpurported(?:ly)?\s+(?:[\w\u2019'-]+\s+){0,4}?release\b",
 )
+_UNATTRIBUTED_RE = re.compile(
+    r"\b[Aa]ccording\s+to\s+(?:media\s+|local\s+|unconfirmed\s+|early\s+|initial\s+)?reports\b"
+    r"|\b(?:[Rr]eports|[Ww]itnesses|[Oo]fficials|[Aa]uthorities)\s+(?:said|say|says|claimed|claim|told|suggested"
+    r"|suggest|indicated)\b"
+    r"|\b[Ii]t\s+is\s+(?:widely\s+|generally\s+)?(?:understood|believed|thought)\b"
+)
 _HEDGED_RE = re.compile(
     r"\b(?:[Rr]eportedly|[Aa]llegedly|[Pp]urported(?:ly)?|[Ss]upposedly|[Aa]pparently|[Uu]nconfirmed|[Uu]nverified)\b"
     r"|\b(?:has|have|had)\s+hinted\b|\bhinted\b"
@@ -192,6 +198,10 @@ def detect_cues(text: str, offset: int = 0) -> list[Cue]:
         add("unnamed-official" if _ONE_OFFICIAL_RE.match(text, s) else "anonymous", s, e)
     for m in _STATE_MEDIA_RE.finditer(text):
         add("state-media", m.start(), m.end(), re.sub(r"\s+", " ", m.group(0)))
+    taken = [(c.start - offset, c.end - offset) for c in found]
+    for m in _UNATTRIBUTED_RE.finditer(text):
+        if not any(a < m.end() and m.start() < b for a, b in taken):
+            add("unattributed", m.start(), m.end())
     for m in _HEDGED_RE.finditer(text):
         add("hedged", m.start(), m.end())
 

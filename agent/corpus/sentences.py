@@ -347,7 +347,7 @@ def analyse(nlp: Language, doc_id: str, text: str, published: date | None, *, la
 
 
 # Bump when the analysis changes: stored analyses of another version are recomputed.
-ANALYSIS_VERSION = "6"
+ANALYSIS_VERSION = "7"
 
 
 class SentenceAnalyser:

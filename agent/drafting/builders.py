@@ -15,6 +15,7 @@ from pathlib import Path
 
 from agent.core.claims import Grader, make_claim
 from agent.core.contracts import (
+    UNNAMED_CUES,
     WEAK_CUES,
     Citation,
     Claim,
@@ -83,7 +84,11 @@ def _n_of(k: int, n: int) -> str:
 
 
 def weak_sourcing(
-    base: SentenceBase, profiles: Mapping[str, SourceProfile] | None = None, *, state: bool = True
+    base: SentenceBase,
+    profiles: Mapping[str, SourceProfile] | None = None,
+    *,
+    state: bool = True,
+    kinds: frozenset[str] = WEAK_CUES,
 ) -> dict[str, list[Sentence]]:
     """Per document that rests on anonymous, unnamed-official or state-media sourcing (by its profile, when
     given: a stray "a senior official said" in a long report does not count; ``state``: a state outlet's own
@@ -92,7 +97,7 @@ def weak_sourcing(
     for s in base.sentences:
         if profiles is not None and not (s.doc_id in profiles and profiles[s.doc_id].weak_sourcing):
             continue
-        if any(c.kind in WEAK_CUES for c in s.cues):
+        if any(c.kind in kinds for c in s.cues):
             out[s.doc_id].append(s)
     if state and profiles is not None:
         for d, p in profiles.items():
@@ -119,11 +124,25 @@ def attributed_figures(base: SentenceBase) -> list[tuple[str, Sentence]]:
     return out
 
 
-def _cue_phrase(s: Sentence) -> str:
+def _cue_phrase(s: Sentence, kinds: frozenset[str] = UNNAMED_CUES) -> str:
     for c in s.cues:
-        if c.kind in WEAK_CUES:
+        if c.kind in kinds:
             return c.text
     return ""
+
+
+_CUE_SAYS = {
+    "anonymous": "cites unnamed sources",
+    "unnamed-official": "cites an unnamed official",
+    "state-media": "relays state media",
+    "unattributed": "cites unnamed officials, witnesses or reports",
+}
+
+
+def cue_says(s: Sentence) -> str:
+    """What a sentence's first unnamed-sourcing cue says of its source, in words: "cites unnamed sources"."""
+    kind = next((c.kind for c in s.cues if c.kind in UNNAMED_CUES), "anonymous")
+    return _CUE_SAYS[kind]
 
 
 def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None = None) -> list[Built]:
@@ -131,20 +150,20 @@ def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None 
     and key figures that come from a party to the events."""
     state = state_outlets(base, profiles)
     # a state outlet's own report has its claim below; here, the other sources that lean on such sourcing
-    weak = {d: ss for d, ss in weak_sourcing(base, None, state=False).items() if d not in state}
+    weak = {d: ss for d, ss in weak_sourcing(base, None, state=False, kinds=UNNAMED_CUES).items() if d not in state}
     out: list[Built] = []
     if weak:
         said: list[str] = []
         cites: list[Sentence] = []
         for d in weak:
-            p = next((_cue_phrase(x).strip() for x in weak[d] if _cue_phrase(x).strip()), "")
-            if p:
-                said.append(f"{short_label(base.docs[d])} (“{p}”)")
-                cites.append(next(x for x in weak[d] if _cue_phrase(x).strip() == p))
+            x = next((x for x in weak[d] if _cue_phrase(x).strip()), None)
+            if x is not None:
+                said.append(f"{short_label(base.docs[d])} {cue_says(x)} (“{_cue_phrase(x).strip()}”)")
+                cites.append(x)
         one = len(said) == 1
         text = (
-            f"{_join(said[:4])} {'rests' if one else 'rest'} claims on anonymous, unnamed or state-media sourcing; "
-            f"what rests on it cannot be confirmed from {'that source' if one else 'them'} alone"
+            f"{'; '.join(said[:4])}: what rests on {'it' if one else 'them'} cannot be confirmed from "
+            f"{'that source' if one else 'those sources'} alone"
             + (
                 " and may carry a state narrative."
                 if any(c.kind == "state-media" for d in weak for x in weak[d] for c in x.cues)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, create_model
 
 from agent.core.claims import make_claim
 from agent.core.contracts import (
+    UNNAMED_CUES,
     AchEvidence,
     AchMark,
     AchMatrix,
@@ -628,13 +629,14 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
         if state:
             names = builders._join([label(b.docs[d]) for d in state])
             text += f"{names} {'is' if len(state) == 1 else 'are'} state media. "
-    anon = builders.weak_sourcing(b, None, state=False)
+    anon = builders.weak_sourcing(b, None, state=False, kinds=UNNAMED_CUES)
     if anon:
-        said = [f"{label(b.docs[d])} (“{builders._cue_phrase(ss[0]).strip()}”)" for d, ss in anon.items() if ss]
-        text += (
-            "Every sentence was screened for sourcing cues: anonymous, unnamed or state-media sourcing appears in "
-            f"{builders._join(said[:4])}."
-        )
+        said = [
+            f"{label(b.docs[d])} {builders.cue_says(ss[0])} (“{builders._cue_phrase(ss[0]).strip()}”)"
+            for d, ss in anon.items()
+            if ss
+        ]
+        text += f"Every sentence was screened for sourcing cues: {'; '.join(said[:4])}."
     # what was found, never "none cites an anonymous source": a screen's silence was judged WRONG wherever a
     # reviewer found a "reportedly" or "it is widely understood" it does not count
     if text:
