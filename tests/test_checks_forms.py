@@ -179,12 +179,8 @@ def test_a_fact_may_say_what_the_topic_says_a_judgment_may_not() -> None:
     nature; a judgment that is the topic again says nothing."""
     topic = "the army seized power in the capital after the president fled"
     text = "The army seized power in the capital after the president fled abroad."
-    common: dict[str, Any] = {
-        "all_source_names": checks.source_name_stems([text]),
-        "source_scripts": {"LATIN"},
-        "instructions": ["In at most 12 words, say what happened at the date in brackets."],
-        "topic": topic,
-    }
+    common = {**COMMON, "all_source_names": checks.source_name_stems([text]), "topic": topic}
+    common.pop("analytic")
     assert checks.refusal(text, [text], analytic=False, **common) is None
     assert "restates" in (checks.refusal(text, [text + " Troops"], analytic=True, **common) or "")
 
