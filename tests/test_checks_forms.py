@@ -199,3 +199,17 @@ def test_a_fact_may_say_what_the_topic_says_a_judgment_may_not() -> None:
 )
 def test_a_dates_event_is_its_main_clause(text: str, cut: str | None) -> None:
     assert checks.event_cut(text, 16) == (cut or text)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("The airport's cyberattack on the check-in software was attributed to a ", True),
+        ("Officials said the dam burst because of the", True),
+        ("Officials said the dam burst after three days of rain.", False),
+        ("The flood was what the engineers had warned of.", False),
+    ],
+)
+def test_a_statement_that_stops_mid_sentence_is_refused(text: str, fragment: bool) -> None:
+    said = checks.refusal(text, [], **COMMON)
+    assert ("mid-sentence" in (said or "")) is fragment

@@ -224,6 +224,13 @@ def foreign_scripts(text: str, source_scripts: set[str]) -> set[str]:
 
 
 COPY_LIMIT = 0.8
+# A statement ending on a word that needs another after it ("…was attributed to a") stopped mid-sentence.
+# (An article can end no sentence; "warned of." can, so other function words count only with no full stop.)
+_DANGLING = re.compile(
+    r"\b(?:a|an|the|its|their|his|her|whose)\W*$"
+    r"|\b(?:to|of|by|and|or|but|with|for|in|on|at|from|that|which|who|as|than)[\s,;:]*$",
+    re.IGNORECASE,
+)
 
 
 def refusal(
@@ -237,6 +244,8 @@ def refusal(
     topic: str = "",
 ) -> str | None:
     """Why a model's answer cannot stand (asked again with this reason), or ``None``."""
+    if _DANGLING.search(text):
+        return "it stops mid-sentence; write one whole sentence"
     odd = foreign_scripts(text, source_scripts)
     if odd:
         return f"it contains {', '.join(sorted(odd)).lower()} characters; write in English only"
