@@ -161,7 +161,9 @@ def test_the_embedded_model_leaves_the_ach_matrix_to_the_analyst(services: Servi
     graded = [c for c in draft.claims() if c.origin == "drafted" and c.citations]
     assert graded and all(c.credibility is not None and c.sources for c in graded)
     tech = {c.label: c.text for c in draft.section("techniques").claims}
-    assert "the registry does not grade" in tech["Source Reliability Assessment"]
+    assert "the registry does not know" in tech["Source Reliability Assessment"]
+    # the lines of reporting, and which source retells which (the reviewer's first question of a grade)
+    assert "independent lines of reporting" in tech["Source Reliability Assessment"]
     assert "F4" not in tech["Source Reliability Assessment"]  # no "F" after each unknown outlet: one line says so
     assert "Analysis of Competing Hypotheses" not in tech  # an unmarked matrix is prepared, not applied
     # the seeds' history (1948, the 2019 summit) is background to the reporting period, not its first event; with

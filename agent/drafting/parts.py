@@ -611,24 +611,43 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
     label = builders.short_label
     text = ""
     if a:
-        known = {d: p for d, p in a.profiles.items() if p.reliability != "F"}
-        unknown = [d for d in a.profiles if d not in known and d in b.docs]
-        text = (
-            "Sources graded on the Admiralty scale (reliability A-F of the outlet, credibility 1-6 of what it "
-            f"states): {'; '.join(f'{label(b.docs[d])} {p.grade}' for d, p in known.items())}. "
-            if known
-            else ""
-        )
-        if unknown:  # an outlet nobody has graded is no finding about it: say so once, not "F" after each
-            text += (
+        parts: list[str] = []
+        n = len(b.docs)
+        lines = builders.independent_lines(b)
+        if n > 1:
+            parts.append(f"the {builders._word(n)} sources are {builders._lines(lines)}")
+        # a republished story counts as its origin's: say which, the reviewer's first question of a grade
+        copies = [
+            d for d, p in a.profiles.items() if p.reliability_from == "inferred" and p.type in ("wire", "state-media")
+        ]
+        if copies:
+            parts.append(
+                f"{builders._join([label(b.docs[d]) for d in copies])} "
+                f"{'carries' if len(copies) == 1 else 'carry'} news-agency copy, graded as the agency's"
+            )
+        rewrites = [(d, o) for d, o in b.origin.items() if o != d and d in b.docs and o in b.docs]
+        for r, o in rewrites[:2]:
+            parts.append(f"{label(b.docs[r])} retells {label(b.docs[o])}'s story and counts with it as one source")
+        known = {d: p for d, p in a.profiles.items() if p.reliability != "F" and d not in copies}
+        if known:
+            parts.append(
+                "graded from the outlet registry: "
+                + "; ".join(f"{label(b.docs[d])} {p.grade}" for d, p in known.items())
+            )
+        unknown = [d for d in a.profiles if a.profiles[d].reliability == "F" and d in b.docs]
+        if unknown:  # an outlet nobody has graded is no finding about it: said once, not "F" after each
+            parts.append(
                 f"{builders._join([label(b.docs[d]) for d in unknown][:6])} "
-                f"{'is an outlet' if len(unknown) == 1 else 'are outlets'} the registry does not grade: their "
-                "reliability is the analyst's call (G in review). "
+                f"{'is' if len(unknown) == 1 else 'are'} not graded (outlets the registry does not know: "
+                "the analyst's call)"
             )
         state = builders.state_outlets(b, a.profiles)
         if state:
-            names = builders._join([label(b.docs[d]) for d in state])
-            text += f"{names} {'is' if len(state) == 1 else 'are'} state media. "
+            parts.append(
+                f"{builders._join([label(b.docs[d]) for d in state])} {'is' if len(state) == 1 else 'are'} state media"
+            )
+        text = "; ".join(parts)
+        text = (text[:1].upper() + text[1:] + ". ") if text else ""
     anon = builders.weak_sourcing(b, None, state=False, kinds=UNNAMED_CUES)
     if anon:
         said = [
@@ -641,7 +660,9 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
     # reviewer found a "reportedly" or "it is widely understood" it does not count
     if text:
         out.append(Built("Source Reliability Assessment", text.strip(), []))
-    multi = [d for d in ctx.digest if d.sources >= 2]
+    # facts three or more independent sources state: the strong matches, checkable by the reader (a weaker match
+    # named as an example was judged wrong; the confidence line weighs the rest)
+    multi = [d for d in ctx.digest if d.sources >= 3]
     if multi:  # "at least 0 of 24" says nothing; the confidence line gives the count
         shown: list[str] = []
         for d in multi[:3]:
@@ -653,8 +674,8 @@ def techniques(ctx: DraftContext, draft: Draft) -> list[Built]:
             also = builders._join([label(b.docs[o]) for o in others if o in b.docs][:3])
             shown.append(f"“{fact}” ({label(b.docs[d.doc_id])}; also {also})")
         text = (
-            f"At least {len(multi)} of the {len(ctx.digest)} fact sentences the brief stands on are stated by a second "
-            "independent source (rewrites of one story counted once)"
+            f"{len(multi)} of the {len(ctx.digest)} fact sentences the brief stands on are each stated by three or "
+            "more independent sources (rewrites of one story counted once)"
             + (f", among them {'; '.join(shown)}" if shown else "")
             + "."
         )
