@@ -415,11 +415,12 @@ def phrased(ctx: DraftContext, spec: SectionSpec, built: Built) -> tuple[Built, 
     no figure, date or name the finding and its sentences do not give, the confidence level kept, a sentence or
     two; else the finding stays as code wrote it."""
     quotes = [c.quote for c in built.citations]
+    keep = "its level (low, moderate, high) and " if built.label == "Confidence" else ""
     task = (
         f"Code found, for the brief's {built.label or spec.title}: “{built.text}” In at most {PHRASE_WORDS - 20} "
         "words, tell the reader what this finding means for how far the brief can be trusted, as an analyst would "
-        "write it: a judgment, not a tally. Keep its level (low, moderate, high) and the figures, names and "
-        "sources it gives; add no other."
+        f"write it: a judgment, not a tally. Keep {keep}the figures and sources that matter most; name a source by "
+        "its outlet (not a file name or a cut-off title); add no name or figure the finding does not give."
     )
     numbered = (
         "\n".join(f"[{n}] {q}" for n, q in enumerate(quotes, 1)) or "(no sentence: the finding is about the sources)"
