@@ -582,3 +582,14 @@ def test_tags_say_what_is_particular_to_the_event(nlp: Language) -> None:
     base, _ = base_of(nlp, *[doc(t, outlet=f"O{k}") for k, t in enumerate(texts)])
     tags = builders.tag_candidates(base, lambda t: ["local soldiers", "landmine field"] if "soldiers" in t else [])
     assert "local soldiers" not in tags and "landmine field" in tags
+
+
+def test_a_storms_name_tagged_as_a_person_does_not_push_out_the_real_people(nlp: Language) -> None:
+    """ "Melissa" (the hurricane, tagged PERSON in every source and closest to the topic) set the relevance bar
+    and left the prime minister off an empty entities list."""
+    a = doc("Hurricane Melissa hit the island on Tuesday. Prime Minister Andrew Holness declared a disaster area.")
+    b = doc("Melissa weakened over the hills. Andrew Holness said shelters were full.", outlet="Other")
+    base, _ = base_of(nlp, a, b)
+    base.topic_sim = np.array([0.9 if "Melissa" in s.text else 0.3 for s in base.sentences])
+    names = [c.name for c in builders.entity_candidates(base)]
+    assert "Andrew Holness" in names and "Melissa" not in names

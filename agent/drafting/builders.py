@@ -607,14 +607,20 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
         sims = [float(base.topic_sim[index[s.id]]) for s in c.sentences]
         return sum(sims) / len(sims)
 
-    named = [c for c in found.values() if c.mentions and (len(c.docs) >= 2 or c.mentions >= 2)]
+    named = [
+        c
+        for c in found.values()
+        if c.mentions
+        and (len(c.docs) >= 2 or c.mentions >= 2)
+        # a lone word tagged PERSON is often a place, or the event itself (a storm's name): never the bar for others
+        and (c.label != "PERSON" or len(c.name.split()) >= 2)
+    ]
     top = max((relevance(c) for c in named), default=0.0)
     ranked = [
         c
         for c in named
         # named across most sources, or where the topic is discussed rather than in background passages
-        if (len(c.docs) >= 3 or relevance(c) >= ENTITY_RELEVANCE * top)
-        and (c.label != "PERSON" or len(c.name.split()) >= 2)  # a lone word tagged PERSON is often a place
+        if len(c.docs) >= 3 or relevance(c) >= ENTITY_RELEVANCE * top
     ]
     ranked.sort(key=lambda c: (-(c.mentions + 2 * len(c.docs)), c.label != "PERSON"))
     return ranked[:limit]
