@@ -468,6 +468,14 @@ def test_a_sentence_that_opens_on_a_pronoun_is_read_with_the_one_before() -> Non
     standalone = sent(5, "Police closed the main square on Wednesday.")
     leads = lead_ins({"d": [first, *anaphoric, standalone]})
     assert [leads[s.id].id for s in anaphoric] == ["s0", "s1", "s2", "s3"]
+    # a bullet item is read with the sentence that opens its list, until a body sentence ends the list
+    opens = sent(10, "The ministry listed the measures it took on the first night:")
+    items = [sent(11, "Curfews in three districts."), sent(12, "Schools closed until Friday.")]
+    items = [x.model_copy(update={"kind": "bullet"}) for x in items]
+    after = sent(13, "Markets stayed open in the capital.")
+    late = sent(14, "Extra patrols on the ring road.").model_copy(update={"kind": "bullet"})
+    leads = lead_ins({"d": [opens, *items, after, late]})
+    assert [leads[x.id].id for x in items] == ["s10", "s10"] and late.id not in leads
     assert standalone.id not in leads and first.id not in leads
 
 

@@ -252,12 +252,9 @@ def lead_ins(sentences: dict[str, list[Sentence]]) -> dict[str, Sentence]:
                 out[s.id] = lead
             elif s.kind == "body" and before is not None and (ANAPHORIC.match(s.text.lstrip()) or _unopened(s.text)):
                 out[s.id] = before
-            if s.kind == "bullet":
-                pass
-            elif s.text.rstrip().endswith(":") and s.kind == "body" and len(s.text.split()) >= 6:
-                lead = s
-            else:
-                lead = None
+            if s.kind != "bullet":  # a list's items keep the sentence that leads them; anything else ends the list
+                opens_list = s.kind == "body" and s.text.rstrip().endswith(":") and len(s.text.split()) >= 6
+                lead = s if opens_list else None
             if s.kind == "body":
                 before = s
     return out
