@@ -382,8 +382,8 @@ def confidence(
     if figs:
         whos = list(dict.fromkeys(w for w, _ in figs))[:2]
         text += f" Key figures come from {_join(whos)}, reported rather than independently confirmed."
-    # the rule itself (CONFIDENCE_RULE) is the README's and the techniques': pasted into the claim, reviewers read
-    # it as a machine's log, not a judgment
+    # the rule itself (CONFIDENCE_RULE) is stated in the README: pasted into the claim, reviewers read it as a
+    # machine's log, not a judgment
     cites = [s for _, s in figs[:1]] + [v[0] for v in weak.values() if v][:1]
     return Built("Confidence", text[:1].upper() + text[1:], [base.citation(s) for s in cites]), level
 
