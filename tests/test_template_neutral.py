@@ -166,7 +166,7 @@ def test_the_check_finds_one_topics_words(tmp_path: Path) -> None:
         'query = "{topic} how many, how much, how large: the figures, totals and extent, and when"',
         'query = "{topic} troops deployed killed signed figures"',
     ).replace(
-        "one explanation these sentences offer of why this happened",
+        "the explanation these sentences give of why this happened",
         "the hypothesis that the alliance is driven mainly by material gain",
     )
     (tmp_path / "planted.toml").write_text(text, encoding="utf-8")

@@ -109,12 +109,12 @@ def answering(marks: Sequence[str] | None) -> Any:
             return {"role": "senior official"}
         given = messages[1]["content"].split("<sentences>")[1].split("</sentences>")[0]
         words = [w for w in given.split() if w.isalpha() and len(w) > 4][n["row"] % 3 :][:5]
-        if "someone alleges" in messages[1]["content"]:  # a second explanation, in other words than the first
+        if "DIFFERENT explanation" in messages[1]["content"]:  # a second explanation, in other words than the first
             words = [w for w in given.split() if w.isalpha() and len(w) > 4][::-1][:5]
         n["row"] += 1
         figures = " ".join(dict.fromkeys(re.findall(r"(?:more than )?\$?\b\d[\d,]*\d\b", given)))
         text = "the reporting shows " + " ".join(words).lower() + (f" with {figures}" if figures else "") + " matters."
-        if "someone alleges" in messages[1]["content"]:
+        if "DIFFERENT explanation" in messages[1]["content"]:
             text = "another account blames " + " ".join(words).lower() + "."
         ans: dict[str, Any] = {"text": text[:1].upper() + text[1:]}
         if "likelihood" in fields:
@@ -161,10 +161,11 @@ def test_the_embedded_model_leaves_the_ach_matrix_to_the_analyst(services: Servi
     graded = [c for c in draft.claims() if c.origin == "drafted" and c.citations]
     assert graded and all(c.credibility is not None and c.sources for c in graded)
     tech = {c.label: c.text for c in draft.section("techniques").claims}
-    assert "the registry does not know" in tech["Source Reliability Assessment"]
-    # the lines of reporting, and which source retells which (the reviewer's first question of a grade)
-    assert "independent lines of reporting" in tech["Source Reliability Assessment"]
-    assert "F4" not in tech["Source Reliability Assessment"]  # no "F" after each unknown outlet: one line says so
+    # what code found about the sources, not a claim of independence it cannot check ("the four sources are four
+    # independent lines", judged WRONG where sites retell other outlets) nor a list of outlets it cannot grade
+    reliability = tech["Source Reliability Assessment"]
+    assert "independent lines" not in reliability and "not graded" not in reliability and "F4" not in reliability
+    print(reliability)
     assert "Analysis of Competing Hypotheses" not in tech  # an unmarked matrix is prepared, not applied
     # the seeds' history (1948, the 2019 summit) is background to the reporting period, not its first event; with
     # no date that two independent sources give, the timeline is no claim (a list of dates is no finding)

@@ -364,9 +364,9 @@ def confidence(
             )
             if bad
         ]
-        text = f"Confidence: low, because {_join(reasons)}."
+        text = f"Low, because {_join(reasons)}."
     elif level == "high":
-        text = f"Confidence: high: {facts}, {reporting}, and {weak_part}."
+        text = f"High: {facts}, {reporting}, and {weak_part}."
     else:
         holds = [
             r
@@ -377,13 +377,14 @@ def confidence(
             )
             if bad
         ]
-        text = f"Confidence: moderate, not high, because {_join(holds or [facts])}."
+        text = f"Moderate, not high, because {_join(holds or [facts])}."
     figs = attributed_figures(base)
     if figs:
         whos = list(dict.fromkeys(w for w, _ in figs))[:2]
         text += f" Key figures come from {_join(whos)}, reported rather than independently confirmed."
-    # the rule itself (CONFIDENCE_RULE) is stated in the README: pasted into the claim, reviewers read it as a
-    # machine's log, not a judgment
+    # the level opens the text, the label says "Confidence" ("Confidence: Confidence: moderate" was read as a
+    # machine's output); the rule itself (CONFIDENCE_RULE) is stated in the README: pasted into the claim,
+    # reviewers read it as a machine's log, not a judgment
     cites = [s for _, s in figs[:1]] + [v[0] for v in weak.values() if v][:1]
     return Built("Confidence", text[:1].upper() + text[1:], [base.citation(s) for s in cites]), level
 
@@ -397,53 +398,6 @@ def _lines(k: int) -> str:
     if k <= 1:
         return "one line of reporting (rewrites of one story or one outlet)"
     return f"{'only ' if k < HIGH_LINES else ''}{_word(k)} independent lines of reporting"
-
-
-ASSESS_MIN_SIM = 0.45
-
-
-CLEAR_LEAD = 1.5  # one hypothesis is better supported when more sources and half as many sentences again bear on it
-
-
-def assessment(
-    base: SentenceBase, hypotheses: Sequence[Claim], sim: Callable[[str], list[float]], digest_ids: Sequence[str]
-) -> Built | None:
-    """Which hypothesis the digest's fact sentences bear on more: each sentence counts for the hypothesis it is
-    most similar to (if similar enough at all), and sources are counted as well as sentences."""
-    if len(hypotheses) < 2:
-        return None
-    sims = [sim(h.text) for h in hypotheses]
-    index = {s.id: i for i, s in enumerate(base.sentences)}
-    near: list[list[tuple[float, Sentence]]] = [[] for _ in hypotheses]
-    for sid in digest_ids:
-        i = index.get(sid)
-        if i is None:
-            continue
-        values = [float(v[i]) for v in sims]
-        best = max(range(len(values)), key=lambda k: values[k])
-        if values[best] >= ASSESS_MIN_SIM:
-            near[best].append((values[best], base.sentences[i]))
-    scored: list[tuple[int, int, Claim, list[Sentence]]] = []
-    for h, got in zip(hypotheses, near, strict=True):
-        sents = [s for _, s in sorted(got, key=lambda t: -t[0])]
-        scored.append((len({s.doc_id for s in sents}), len(sents), h, sents))
-    scored.sort(key=lambda t: (-t[0], -t[1]))
-    (d1, n1, h1, near1), (d2, n2, h2, near2) = scored[0], scored[1]
-    if not (d1 > d2 and n1 >= CLEAR_LEAD * max(n2, 1)):
-        # 12 sentences against 11 is no weighing: the evidence bears on both alike
-        text = (
-            f"The evidence does not separate {h1.label} from {h2.label}: the brief's key fact sentences bear on "
-            f"both alike ({n1} from {d1} sources against {n2} from {d2}); a fact that fits one and not the other "
-            "would decide between them."
-        )
-        return Built("Assessment", text, [base.citation(s) for s in (near1[:1] + near2[:1])])
-    else:
-        text = (
-            f"{h1.label} is better supported: of the brief's key fact sentences, {n1} from {d1} of {len(base.docs)} "
-            f"sources bear mainly on it, against {n2} from {d2} for {h2.label}. Evidence for the other driver, or "
-            "facts that fit neither, would change this judgment."
-        )
-    return Built("Assessment", text, [base.citation(s) for s in near1[:2]])
 
 
 def _states_fact(s: Sentence) -> bool:

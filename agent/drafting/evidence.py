@@ -9,13 +9,14 @@ named entities), and picked so that rewrites of the same sentence count once and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from agent.core.contracts import Chunk, Citation, DigestItem, Sentence, SourceDocument
 from agent.corpus.embeddings import Embedder
+from agent.corpus.explanations import offers_explanation
 from agent.corpus.furniture import is_furniture
 from agent.drafting.verify import is_instruction
 from agent.tradecraft.corroboration import NEAR_DUPLICATE, Corroboration, jaccard
@@ -102,6 +103,11 @@ class SentenceBase:
         """Each sentence's content words (the corroboration measure's, computed once)."""
         return self.corroboration.words
 
+    @property
+    def explanations(self) -> frozenset[int]:
+        """The sentences that give a cause, motive, purpose, blame or suspicion (hypotheses are drawn from these)."""
+        return frozenset(i for i, s in enumerate(self.sentences) if offers_explanation(s.text))
+
     def similarity(self, text: str, embedder: Embedder) -> np.ndarray:
         if not self.sentences:
             return np.zeros(0)
@@ -121,12 +127,13 @@ class SentenceBase:
         facts: float = 0.05,
         agreed: float = 0.0,
         recent: float = 0.0,
+        only: Collection[int] | None = None,
     ) -> list[Sentence]:
         """The ``k`` best sentences for a query: similar to it and to the topic, fact-dense, no two stating the
         same thing, and spread over documents (a second sentence from the same document weighs less). ``agreed``:
         weight of each further independent source stating the sentence (the bottom line rests on what several
         sources say); ``recent``: weight of its document's recency among the sources (what comes next is read in
-        the latest reports, not in a forecast made before the event)."""
+        the latest reports, not in a forecast made before the event). ``only``: the indices a sentence may come from."""
         if not self.sentences or k <= 0:
             return []
         banned = set(exclude)
@@ -141,6 +148,8 @@ class SentenceBase:
             for i in np.argsort(-score)[: 8 * k + 20]:
                 score[i] += agreed * min(2, len(self.independent_sources(int(i))) - 1)
         order = np.argsort(-score)
+        if only is not None:  # the allowed sentences only, however far down the ranking they sit
+            order = np.array([i for i in order if int(i) in only] or [], dtype=int)
         chosen: list[int] = []
         per_doc: dict[str, int] = {}
         for _ in range(k):
@@ -149,6 +158,8 @@ class SentenceBase:
                 s = self.sentences[int(i)]
                 # bears on the part's query, or on the topic when the query names only a role ("the figures")
                 if s.id in banned or int(i) in chosen or max(query_sim[i], self.topic_sim[i]) < min_sim:
+                    continue
+                if only is not None and int(i) not in only:
                     continue
                 if any(jaccard(self._words[int(i)], self._words[c]) >= NEAR_DUPLICATE for c in chosen):
                     continue

@@ -119,6 +119,9 @@ class PartSpec:
     agreed: float = 0.0  # how much each further independent source stating a sentence weighs in choosing it
     recent: float = 0.0  # how much the recency of a sentence's report weighs in choosing it
     select: Literal["query", "timeline"] = "query"  # "timeline": the on-topic dated events, each shown with its date
+    # only sentences that give a cause, motive, blame or suspicion (agent.corpus.explanations); none: the part is
+    # left to the analyst rather than drawn from sentences that only report what happened
+    explains: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,7 @@ def _part(path: object, key: str, p: dict[str, Any]) -> PartSpec:
         figures=bool(p.get("figures", False)),
         capable=bool(p.get("capable", False)),
         max_words=int(p.get("max_words", 40)),
+        explains=bool(p.get("explains", False)),
         select=_select(path, key, p.get("select", "query")),
     )
 

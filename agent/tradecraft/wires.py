@@ -62,7 +62,7 @@ def _patterns(o: Outlet) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
     cites = [
         re.compile(rf"\b(?:{names})\s+(?:reported|said|reports|says|quoted|cited)\b"),
         re.compile(
-            rf"\b(?:according to|told|citing|cited by|quoted by)\s+(?:the\s+)?(?:news\s+agency\s+)?(?:{names})\b"
+            rf"\b(?i:according to|told|citing|cited by|quoted by)\s+(?:the\s+)?(?:news\s+agency\s+)?(?:{names})\b"
         ),
         re.compile(rf"\bnews agency\s+(?:{names})\b|\b(?:{names})\s+news agency\b"),
     ]
@@ -104,3 +104,20 @@ def carried_copy(text: str, registry: Registry) -> Carried | None:
     """The agency whose story this text is (its first copy mark), if any."""
     got = agencies(text, registry)
     return got[0] if got and got[0].how == "copy" else None
+
+
+def credited(text: str, registry: Registry, own: str | None = None) -> list[Carried]:
+    """Every outlet the registry knows (of any type) whose reporting the text passes on by name ("Reuters reported",
+    "according to the BBC", "told CNN"), in order of first mention, its own outlet left out: a story that retells
+    other outlets' reporting is not a line of reporting of its own, the reviewers' first question of a source."""
+    out: dict[str, Carried] = {}
+    for o in registry.outlets:
+        if own and own.lower() in {n.lower() for n in _names(o)}:
+            continue
+        _copy, cites = _patterns(o)
+        for rx in cites:
+            m = rx.search(text)
+            if m:
+                out[o.name] = Carried(o, "cites", m.group(0).strip())
+                break
+    return sorted(out.values(), key=lambda c: text.find(c.evidence))
