@@ -33,7 +33,10 @@ class ServicesBackend:
         return [chunks[i] for i in ids if i in chunks]
 
     def redraft_claim(self, draft: Draft, claim: Claim, guidance: str) -> Claim:
-        new, _usage = redraft_claim(self.services, draft, claim, guidance, self.grader(draft))
+        # the draft's sentences, analysed once per session: every redraft selects from them and is graded over them
+        if draft.id not in self._graders:
+            self._graders[draft.id] = grading_for(self.services, draft, self.services.workspace.root)
+        new, _usage = redraft_claim(self.services, draft, claim, guidance, self._graders[draft.id])
         return new
 
     def grader(self, draft: Draft) -> Grader | None:

@@ -128,7 +128,7 @@ def test_a_competing_hypothesis_is_refused_when_it_rewords_the_first(services: S
     def rewording(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
         answer = condensing(messages, schema)
         first = messages[1]["content"]
-        if "explanation these sentences offer" in first and "Hypothesis" not in str(hyp_a):
+        if "explanation these sentences give" in first and "Hypothesis" not in str(hyp_a):
             hyp_a["text"], hyp_a["Hypothesis"] = answer["text"], "A"
         elif "explanation" in first and hyp_a:
             assert (hyp_a["text"] in first) is capable  # B is shown A only on a capable endpoint
@@ -148,7 +148,7 @@ def test_a_competing_hypothesis_is_refused_when_it_rewords_the_first(services: S
     # B's evidence leaves out the sentences A rests on
     a = next(c for c in hyps.claims if c.label == "Hypothesis A")
     a_quotes = {c.quote for c in a.citations}
-    b_asks = [m for m, _, _ in fake.calls if "someone alleges" in m[1]["content"]]
+    b_asks = [m for m, _, _ in fake.calls if "explanation these sentences give" in m[1]["content"]][1:]
     assert b_asks and not any(q in sentences_given(m) for m in b_asks for q in a_quotes)
 
 

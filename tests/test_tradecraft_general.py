@@ -85,7 +85,7 @@ def test_confidence_levels_follow_the_rule(nlp: Language) -> None:
     assert builders.confidence_level(two, 4, 24, 0) == "low"  # under a fifth confirmed from two lines
     assert builders.confidence_level(two, 12, 24, 0) == "moderate"
     built, level = builders.confidence(base, [2] * 8 + [1] * 16)
-    assert level == "moderate" and "moderate, not high, because fewer than half of the key facts" in built.text
+    assert level == "moderate" and "Moderate, not high, because fewer than half of the key facts" in built.text
 
 
 def test_one_line_of_reporting_is_low_confidence_whatever_the_count(nlp: Language) -> None:

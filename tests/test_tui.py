@@ -348,9 +348,15 @@ async def test_redraft_runs_in_a_worker_and_the_reviewer_takes_it(env: Env) -> N
 
 
 async def test_redraft_a_section_asks_for_each_pending_claim(env: Env) -> None:
-    section = env.draft.sections[1]  # Competing Hypotheses: one edited, two pending in the fixture
-    pending = [c.id for c in section.claims if c.status == "pending"]
-    assert len(pending) >= 2
+    section = env.draft.sections[1]  # Competing Hypotheses
+    first, second = section.claims[0].id, section.claims[1].id
+    env.session.edit(first, "An analyst's own wording of the first hypothesis.")  # decided claims: S leaves them
+    env.session.reject(second, "not a hypothesis")
+    claims = env.session.claims(section.key)
+    pending = [c.id for c in claims if c.status == "pending"]
+    assert len(pending) >= 1
+    decided = {c.id: c.model_dump_json() for c in claims if c.status != "pending"}
+    assert len(decided) == 2
     app = env.app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2", "S", *"weigh the sources", "enter")
@@ -364,8 +370,11 @@ async def test_redraft_a_section_asks_for_each_pending_claim(env: Env) -> None:
         assert taken == len(pending)
     assert [c for c, _ in env.backend.redraft_calls] == pending
     events = env.journal()
-    assert [e["action"] for e in events] == ["redraft"] * len(pending)
-    assert sorted(e["claim_id"] for e in events) == sorted(pending)
+    assert [e["action"] for e in events][2:] == ["redraft"] * len(pending)
+    assert sorted(e["claim_id"] for e in events[2:]) == sorted(pending)
+    # every decided claim of the section is left byte for byte as it was: text, citations, status, note
+    after = {c.id: c.model_dump_json() for c in env.session.current_draft().section(section.key).claims}
+    assert {i: after[i] for i in decided} == decided
 
 
 async def test_redraft_kept_old_writes_nothing(env: Env) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, cast, get_args
 
@@ -24,6 +25,7 @@ from agent.core.contracts import (
     AchMark,
     AchMatrix,
     Claim,
+    ClaimOrigin,
     Draft,
     Flag,
     Likelihood,
@@ -50,7 +52,7 @@ from agent.drafting.checks import (
 from agent.drafting.context import DraftContext
 from agent.drafting.evidence import SentenceBase
 from agent.drafting.template import PartSpec, SectionSpec
-from agent.llm.seam import LLMError
+from agent.llm.seam import LLMError, Message
 from agent.tradecraft import ach
 from agent.tradecraft.wires import agencies, credited
 
@@ -208,11 +210,62 @@ def model_part(
         return None, Usage(), f"{part.label}: left to the analyst (needs a capable model); its evidence: {quoted}"
     instructions = [t for t in (part.task, part.small_task, spec.intent, spec.claim) if t]
     messages = ctx.prompt.render(topic=ctx.draft.topic, sentences=_numbered(chosen, ctx.base.leads), task=task)
+
+    def differs(text: str) -> str | None:
+        for other in shown_claims:
+            if overlap(text, other.text, ctx.draft.topic) >= DISTINCT_OVERLAP or is_repeat(text, [other.text], 0.6):
+                return f"it rewords {other.label}; give a different explanation resting on these sentences"
+        return None
+
+    def new_claim(text: str) -> str:
+        return stable_id("claim", ctx.draft.id, spec.key, part.label, text, length=12)
+
+    got = ask(ctx, spec, part, messages, chosen, instructions, first=differs, earlier=earlier, claim_id=new_claim)
+    if got.nothing:
+        ctx.handed.extend(chosen)
+        return None, got.usage, f"{part.label}: the model found nothing for it in its evidence; left to the analyst"
+    if got.claim is not None:
+        return got.claim, got.usage, None
+    last = got.reasons[-1] if got.reasons else None
+    earlier_reasons = "; ".join(dict.fromkeys(r for r in got.reasons[:-1] if r != last))
+    also = f"; before: {earlier_reasons}" if earlier_reasons else ""
+    return None, got.usage, f"{part.label}: refused {ATTEMPTS} times{also} (last: {last})"
+
+
+@dataclass
+class Asked:
+    """What asking the model for one part gave: the claim (or ``None``), the usage, each refused answer's reason,
+    and whether a capable model said its evidence holds nothing for the task."""
+
+    claim: Claim | None
+    usage: Usage
+    reasons: list[str] = field(default_factory=list)
+    nothing: bool = False
+
+
+def ask(
+    ctx: DraftContext,
+    spec: SectionSpec,
+    part: PartSpec,
+    messages: list[Message],
+    chosen: Sequence[Sentence],
+    instructions: Sequence[str],
+    *,
+    claim_id: Callable[[str], str],
+    first: Callable[[str], str | None] | None = None,
+    then: Callable[[str], str | None] | None = None,
+    earlier: Sequence[str] = (),
+    origin: ClaimOrigin = "drafted",
+) -> Asked:
+    """The part machinery's answer loop, for drafting and redrafting alike: candidates to the same messages (the
+    server's prompt cache serves them), then a re-ask with the reason; every answer checked (names and numbers in
+    the cited sentences, script, echo, copy, length, likelihood, figures, support), with the caller's own checks
+    ``first`` (before the length check) and ``then`` (after the rest); the claim cites the chosen sentences that
+    carry it (a capable model picks them, and code checks each pick) and is graded as it is made."""
     shown = [f"{ctx.base.leads[s.id].text} {s.text}" if s.id in ctx.base.leads else s.text for s in chosen]
     figures = [n.text for s in chosen for n in s.numbers if (n.counts or n.kind == "money") and _DIGIT.search(n.text)]
     pick = len(chosen) if ctx.capable else 0
     usage = Usage()
-    reason: str | None = None
     reasons: list[str] = []
     for attempt in range(ATTEMPTS):
         result = ctx.llm.complete(
@@ -226,8 +279,7 @@ def model_part(
         value: Any = result.value
         text = " ".join(value.text.split())
         if NOTHING.match(text) and ctx.capable:
-            ctx.handed.extend(chosen)
-            return None, usage, f"{part.label}: the model found nothing for it in its evidence; left to the analyst"
+            return Asked(None, usage, reasons, nothing=True)
         # a claim over its length limit is cut cleanly when it can be without losing a name or figure; else asked
         # again, shorter (below)
         text = trimmed(text, part.max_words + LENGTH_SLACK) or text
@@ -254,11 +306,8 @@ def model_part(
                 topic=ctx.draft.topic,
             )
         )
-        for other in shown_claims:
-            if reason is None and (
-                overlap(text, other.text, ctx.draft.topic) >= DISTINCT_OVERLAP or is_repeat(text, [other.text], 0.6)
-            ):
-                reason = f"it rewords {other.label}; give a different explanation resting on these sentences"
+        if reason is None and first is not None:
+            reason = first(text)
         if reason is None and len(text.split()) > part.max_words + LENGTH_SLACK:
             reason = f"it is {len(text.split())} words long; write one sentence of at most {part.max_words} words"
         term = getattr(value, "likelihood", None)
@@ -270,12 +319,14 @@ def model_part(
             reason = "it says nothing the given sentences say; state what they report"
         if reason is None and is_repeat(text, earlier, threshold=0.6):
             reason = "it repeats an earlier statement of the brief; say something else these sentences support"
+        if reason is None and then is not None:
+            reason = then(text)
         if reason is None:
             leads = [ctx.base.leads[s.id] for s in cited if s.id in ctx.base.leads]
             unique = {s.id: s for s in [*leads, *cited]}
             cites = [ctx.base.citation(s) for s in unique.values()]
             claim = make_claim(
-                id=stable_id("claim", ctx.draft.id, spec.key, part.label, text, length=12),
+                id=claim_id(text),
                 section=spec.key,
                 text=text,
                 label=part.label,
@@ -289,11 +340,12 @@ def model_part(
                     topic=ctx.draft.topic,
                 )
                 + ([Flag.REATTRIBUTED] if reselected else []),
+                origin=origin,
                 grader=ctx.grader,
                 judgment=part.analytic,
             )
             ctx.used.update(s.id for s in cited)
-            return claim, usage, None
+            return Asked(claim, usage, reasons)
         reasons.append(reason)
         if attempt + 1 < CANDIDATES:
             continue  # another candidate to the same messages first (the server's prompt cache serves them)
@@ -302,9 +354,7 @@ def model_part(
             {"role": "assistant", "content": result.raw},
             {"role": "user", "content": f"That answer was refused: {reason}. Answer the task again."},
         ]
-    earlier_reasons = "; ".join(dict.fromkeys(r for r in reasons[:-1] if r != reason))
-    also = f"; before: {earlier_reasons}" if earlier_reasons else ""
-    return None, usage, f"{part.label}: refused {ATTEMPTS} times{also} (last: {reason})"
+    return Asked(None, usage, reasons)
 
 
 def key_events(ctx: DraftContext, sims: Any, k: int) -> list[tuple[str, Sentence]]:
@@ -472,6 +522,10 @@ def code_part(
     made = builders.CODE_BUILDERS[part.builder](ctx, spec, part, section)
     usage = made.usage
     built = made.built
+    if not ctx.capable and part.capable_labels:
+        held = [b for b in built if b.label in part.capable_labels]
+        built = [b for b in built if b.label not in part.capable_labels]
+        made.notes.extend(f"{b.label}: left to the analyst; code found: {b.text}" for b in held)
     if ctx.capable and part.builder in PHRASED:
         worded: list[Built] = []
         for b in built:

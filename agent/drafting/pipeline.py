@@ -48,7 +48,6 @@ def new_draft(
             prompts={
                 prompt.name: prompt.version,
                 "compose_claim": load_prompt("compose_claim").version,
-                "redraft_claim": load_prompt("redraft_claim").version,
             },
             template=f"{template.name}@{template.version}",
             collection=services.index.name,

@@ -1,101 +1,158 @@
-"""Redrafting one claim at the reviewer's request: the model rewrites it over the section's evidence and what the
-claim and the note retrieve, quoting its sources (:mod:`agent.drafting.freequote`); code verifies the quotes and
-refuses a new version that ignores the reviewer."""
+"""Redrafting one claim at the reviewer's request, through the part machinery drafting uses.
+
+Code selects the sentences: the ones the claim cites, the ones stating what the reviewer's note names (its names
+and figures, looked up in the sentence layer) and the ones closest to the claim and the note. The model does one
+small rewrite task over them, shown the old text and the note; several candidates, then a re-ask with the reason;
+code checks each answer as it checks a drafted one (names and numbers in the cited sentences, script, echo,
+length) and against the note (the old text again, a name or figure the note asks for left out, one it asks to drop
+kept). The new version is graded like any other claim. A note asking for a fact no source sentence states gets
+that answer, not a rewrite that invents it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import replace
 
 from agent.core.claims import Grader
-from agent.core.contracts import Claim, Draft, SearchHit, Usage
-from agent.drafting.analysis import grading_for, is_graded
-from agent.drafting.checks import is_repeat, names_in, unsupported_names
+from agent.core.contracts import Claim, Draft, Usage
+from agent.corpus.numbers import numbers_in
+from agent.drafting.analysis import Grading, grading_for
+from agent.drafting.checks import is_repeat, names_in, unsupported_names, unsupported_numbers
+from agent.drafting.context import DraftContext
 from agent.drafting.engine import Engine
-from agent.drafting.freequote import PACK_SIZE, claim_schema, format_evidence, make_pack
-from agent.drafting.template import SectionSpec, load_prompt, load_template
-from agent.drafting.verify import EvidencePack, GivenCitation, numbers_in, verify_claim
+from agent.drafting.parts import ATTEMPTS, NONE_OPTION, _numbered, ask
+from agent.drafting.template import PartSpec, SectionSpec, load_prompt, load_template
 from agent.llm.seam import LLMError
 
+REDRAFT_SENTENCES = 4  # sentences the embedded model is shown (a capable one, twice as many, picks among them)
+_DROP = re.compile(
+    r"\b(?:drop|remove|delete|omit|cut|without|not|no longer|instead of|rather than|replace|wrong)\b"
+    r"\s*(?P<what>[^,;:.!?]+)",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"[\"“']([^\"”']{2,80})[\"”']")
 
-def redraft_pack(engine: Engine, draft: Draft, claim: Claim, guidance: str) -> EvidencePack:
-    """The section's evidence pack, then chunks retrieved for the claim and the note."""
-    section = draft.section(claim.section)
-    store = engine.store
-    chunks = store.get_chunks(section.evidence_chunk_ids)
-    extra = engine.retriever.search(f"{claim.text} {guidance}", 4, doc_ids=draft.provenance.source_doc_ids or None)
-    meta = store.document_meta({c.doc_id for c in chunks.values()})
-    hits = [
-        SearchHit(
-            chunk=chunks[cid],
-            score=0.0,
-            doc_title=meta[chunks[cid].doc_id][0],
-            outlet=meta[chunks[cid].doc_id][1],
-            published=meta[chunks[cid].doc_id][2],
-        )
-        for cid in section.evidence_chunk_ids
-        if cid in chunks
-    ]
-    known = {h.chunk.id for h in hits}
-    hits += [h for h in extra if h.chunk.id not in known][: max(0, PACK_SIZE + 2 - len(hits))]
-    return make_pack(hits)
+
+class RedraftRefused(LLMError):
+    """No new version follows the reviewer, or the note asks for what no source states; the message says which."""
+
+
+def note_terms(note: str) -> tuple[list[str], list[str]]:
+    """What the note asks the new version to carry (its names and figures) and to leave out (what follows "drop",
+    "not", "instead of", "replace"…)."""
+    unwanted: list[str] = []
+    for m in _DROP.finditer(note):
+        what = m.group("what")
+        quoted = _QUOTED.findall(what)
+        unwanted += quoted or [*names_in(" x " + what), *sorted(numbers_in(what), key=str)]
+        if m.group(0).lower().startswith("replace"):  # "replace X with Y": Y is wanted
+            unwanted = [u for u in unwanted if u not in what.split(" with ", 1)[-1] or " with " not in what]
+    drop = {str(u).lower() for u in unwanted}
+    wanted = [n for n in dict.fromkeys(names_in(" x " + note)) if n.lower() not in drop]
+    wanted += [str(n) for n in sorted(numbers_in(note), key=str) if str(n).lower() not in drop]
+    return wanted, [str(u) for u in dict.fromkeys(unwanted)]
+
+
+def redraft_ignores(old: str, new: str, guidance: str) -> str | None:
+    """Why a new version does not follow the reviewer's note, or ``None``: it repeats the old text, leaves out a
+    name or figure the note asks for, or keeps one the note asks to drop."""
+    if is_repeat(new, [old], threshold=0.95):
+        return "the model returned the old text again; name the fact or the source you want in your guidance"
+    wanted, unwanted = note_terms(guidance)
+    lacking = [w for w in wanted if unsupported_names(" x " + w, [new]) or unsupported_numbers(w, [new])]
+    if lacking:
+        return f"the new version leaves out {', '.join(lacking)}, which your guidance names"
+    kept = [u for u in unwanted if u.lower() in new.lower() or (numbers_in(u) and numbers_in(u) <= numbers_in(new))]
+    if kept:
+        return f"the new version keeps {', '.join(kept)}, which your guidance asks to drop"
+    return None
+
+
+def redraft_context(engine: Engine, draft: Draft, grader: Grader | None) -> DraftContext:
+    """The draft's sentences, as drafting saw them (the grader's when it is drafting's, else analysed again)."""
+    grading = grader if isinstance(grader, Grading) else grading_for(engine, draft, engine.workspace.root)
+    cfg = engine.settings.llm
+    return DraftContext(
+        capable=cfg.capable if cfg.capable is not None else cfg.base_url is not None,
+        draft=draft.model_copy(),
+        base=grading.base,
+        digest=list(draft.digest),
+        llm=engine.llm,
+        prompt=load_prompt("compose_claim"),
+        embedder=engine.embedder,
+        noun_phrases=lambda _text: [],
+        analysis=grading.analysis,
+    )
 
 
 def redraft_claim(
     engine: Engine, draft: Draft, claim: Claim, guidance: str, grader: Grader | None = None
 ) -> tuple[Claim, Usage]:
-    """A new version of ``claim`` (same id, ``origin='redrafted'``), guided by the reviewer's note.
-
-    Its evidence is the section's pack plus chunks retrieved for the claim and the note. In a graded draft it is
-    graded as the drafted claims were (by ``grader``, else one built over the draft's sources), a judgment as one.
-    """
+    """A new version of ``claim`` (same id, ``origin='redrafted'``), following the reviewer's note, graded."""
+    ctx = redraft_context(engine, draft, grader)
+    b = ctx.base
     template = load_template()
-    prompt = load_prompt("redraft_claim")
     try:
-        spec: SectionSpec | None = template.section(claim.section)
+        spec: SectionSpec = template.section(claim.section)
     except KeyError:
-        spec = None
-    if grader is None and is_graded(draft):
-        grader = grading_for(engine, draft, engine.workspace.root)
-    part = next((p for p in spec.parts if p.label == claim.label), None) if spec else None
-    pack = redraft_pack(engine, draft, claim, guidance)
-    messages = prompt.render(
-        topic=draft.topic,
-        section_title=spec.title if spec else claim.section,
-        claim=claim.final_text,
-        guidance=guidance or "(none)",
-        evidence=format_evidence(pack),
+        spec = SectionSpec(key=claim.section, title=claim.section, intent="", claim="", queries=())
+    known = next((p for p in spec.parts if p.label == claim.label and p.how == "model"), None)
+    part = (
+        replace(known, sentences=REDRAFT_SENTENCES)
+        if known
+        else PartSpec(label=claim.label, how="model", sentences=REDRAFT_SENTENCES, max_words=45, analytic=False)
     )
-    result = engine.llm.complete(messages, claim_schema(spec), prompt_name=prompt.name, prompt_version=prompt.version)
-    v: Any = result.value
-    new = verify_claim(
-        claim_id=claim.id,
-        section=claim.section,
-        text=v.text,
-        label=getattr(v, "label", claim.label),
-        confidence=v.confidence,
-        given=[GivenCitation(g.source, g.quote) for g in v.citations],
-        pack=pack,
+    old = claim.final_text
+    wanted, _unwanted = note_terms(guidance)
+    texts = [s.text for s in b.sentences]
+    absent = [w for w in wanted if unsupported_names(" x " + w, texts) or unsupported_numbers(w, texts)]
+    if absent:
+        raise RedraftRefused(
+            f"no source sentence states {', '.join(absent)}: the note asks for it, so no new version is written"
+        )
+    # the sentences: those stating what the note names, the claim's own, then the closest to the claim and the note
+    naming = [i for i, s in enumerate(b.sentences) if wanted and not [w for w in wanted if w not in _said(w, s.text)]]
+    own_ids = {c.sentence_id for c in claim.citations if c.sentence_id}
+    own = [i for i, s in enumerate(b.sentences) if s.id in own_ids]
+    k = part.sentences * 2 if ctx.capable else part.sentences
+    sims = ctx.sim(f"{old} {guidance}")
+    order: list[int] = []
+    for i in [*sorted(naming, key=lambda i: -float(sims[i]))[:2], *own]:
+        if i not in order:
+            order.append(i)
+    rest = b.select(sims, k, exclude={b.sentences[i].id for i in order})
+    chosen = [b.sentences[i] for i in order][:k]
+    chosen += [s for s in rest if s not in chosen][: k - len(chosen)]
+    if not chosen:
+        raise RedraftRefused("no source sentence bears on this claim and note")
+    task = (
+        f"A reviewer asks for this claim to be rewritten. The claim: “{old}” The reviewer's note: “{guidance}” "
+        f"Rewrite the claim as the note asks, in one sentence of at most {part.max_words} words: keep what the note "
+        "does not ask to change, and use only facts these sentences state."
+    )
+    if ctx.capable:
+        task += NONE_OPTION
+    messages = ctx.prompt.render(topic=draft.topic, sentences=_numbered(chosen, b.leads), task=task)
+    instructions = [t for t in (spec.intent, spec.claim) if t]
+    got = ask(
+        ctx,
+        spec,
+        part,
+        messages,
+        chosen,
+        instructions,
+        claim_id=lambda _text: claim.id,
+        then=lambda text: redraft_ignores(old, text, guidance),
         origin="redrafted",
-        grader=grader,
-        judgment=part.analytic if part else False,
     )
-    why = redraft_ignores(claim.final_text, new.text, guidance)
-    if why:
-        raise RedraftRefused(f"not offered: {why}")
-    return new, result.usage
+    if got.nothing:
+        raise RedraftRefused("the model found nothing in the sources for this note; no new version is offered")
+    if got.claim is None:
+        raise RedraftRefused(f"not offered: refused {ATTEMPTS} times (last: {got.reasons[-1]})")
+    return got.claim, got.usage
 
 
-class RedraftRefused(LLMError):
-    """The model's new version does not follow the reviewer; the message says how, for the reviewer."""
-
-
-def redraft_ignores(old: str, new: str, guidance: str) -> str | None:
-    """Why a redraft does not follow the reviewer's guidance, or ``None``: it repeats the old text, or leaves out
-    a number or a name the guidance asks for."""
-    if is_repeat(new, [old], threshold=0.95):
-        return "the model returned the old text again; name the fact or the source you want in your guidance"
-    lacking = [n for n in numbers_in(guidance) if n not in numbers_in(new)]
-    lacking += unsupported_names(" x " + " ".join(names_in(" x " + guidance)), [new])
-    if lacking:
-        return f"the new version leaves out {', '.join(dict.fromkeys(lacking))}, which your guidance names"
-    return None
+def _said(term: str, text: str) -> str:
+    """``term`` when ``text`` states it (a name in any of its forms, a figure however written), else ``""``."""
+    return "" if unsupported_names(" x " + term, [text]) or unsupported_numbers(term, [text]) else term

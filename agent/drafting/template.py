@@ -122,6 +122,9 @@ class PartSpec:
     # only sentences that give a cause, motive, blame or suspicion (agent.corpus.explanations); none: the part is
     # left to the analyst rather than drawn from sentences that only report what happened
     explains: bool = False
+    # a code part's claims (by label) published only on a capable endpoint; on the embedded default the finding
+    # is left to the analyst as a note (measured on the dev set: these never shipped as code wrote them)
+    capable_labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,7 @@ def _part(path: object, key: str, p: dict[str, Any]) -> PartSpec:
         capable=bool(p.get("capable", False)),
         max_words=int(p.get("max_words", 40)),
         explains=bool(p.get("explains", False)),
+        capable_labels=tuple(str(x) for x in p.get("capable_labels", ())),
         select=_select(path, key, p.get("select", "query")),
     )
 
