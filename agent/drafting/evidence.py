@@ -159,8 +159,6 @@ class SentenceBase:
                 # bears on the part's query, or on the topic when the query names only a role ("the figures")
                 if s.id in banned or int(i) in chosen or max(query_sim[i], self.topic_sim[i]) < min_sim:
                     continue
-                if only is not None and int(i) not in only:
-                    continue
                 if any(jaccard(self._words[int(i)], self._words[c]) >= NEAR_DUPLICATE for c in chosen):
                     continue
                 adj = float(score[i]) - 0.06 * per_doc.get(s.doc_id, 0)

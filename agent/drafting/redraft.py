@@ -43,15 +43,18 @@ def note_terms(note: str) -> tuple[list[str], list[str]]:
     "not", "instead of", "replace"…)."""
     unwanted: list[str] = []
     for m in _DROP.finditer(note):
-        what = m.group("what")
+        what = m.group("what").split(" with ", 1)[0]  # "replace X with Y": only X is to go
         quoted = _QUOTED.findall(what)
         unwanted += quoted or [*names_in(" x " + what), *sorted(numbers_in(what), key=str)]
-        if m.group(0).lower().startswith("replace"):  # "replace X with Y": Y is wanted
-            unwanted = [u for u in unwanted if u not in what.split(" with ", 1)[-1] or " with " not in what]
     drop = {str(u).lower() for u in unwanted}
     wanted = [n for n in dict.fromkeys(names_in(" x " + note)) if n.lower() not in drop]
     wanted += [str(n) for n in sorted(numbers_in(note), key=str) if str(n).lower() not in drop]
     return wanted, [str(u) for u in dict.fromkeys(unwanted)]
+
+
+def stated(term: str, texts: list[str]) -> bool:
+    """Whether any of ``texts`` states ``term``: a name in any of its forms, a figure however written."""
+    return not (unsupported_names(" x " + term, texts) or unsupported_numbers(term, texts))
 
 
 def redraft_ignores(old: str, new: str, guidance: str) -> str | None:
@@ -60,7 +63,7 @@ def redraft_ignores(old: str, new: str, guidance: str) -> str | None:
     if is_repeat(new, [old], threshold=0.95):
         return "the model returned the old text again; name the fact or the source you want in your guidance"
     wanted, unwanted = note_terms(guidance)
-    lacking = [w for w in wanted if unsupported_names(" x " + w, [new]) or unsupported_numbers(w, [new])]
+    lacking = [w for w in wanted if not stated(w, [new])]
     if lacking:
         return f"the new version leaves out {', '.join(lacking)}, which your guidance names"
     kept = [u for u in unwanted if u.lower() in new.lower() or (numbers_in(u) and numbers_in(u) <= numbers_in(new))]
@@ -106,13 +109,13 @@ def redraft_claim(
     old = claim.final_text
     wanted, _unwanted = note_terms(guidance)
     texts = [s.text for s in b.sentences]
-    absent = [w for w in wanted if unsupported_names(" x " + w, texts) or unsupported_numbers(w, texts)]
+    absent = [w for w in wanted if not stated(w, texts)]
     if absent:
         raise RedraftRefused(
             f"no source sentence states {', '.join(absent)}: the note asks for it, so no new version is written"
         )
     # the sentences: those stating what the note names, the claim's own, then the closest to the claim and the note
-    naming = [i for i, s in enumerate(b.sentences) if wanted and not [w for w in wanted if w not in _said(w, s.text)]]
+    naming = [i for i, s in enumerate(b.sentences) if any(stated(w, [s.text]) for w in wanted)]
     own_ids = {c.sentence_id for c in claim.citations if c.sentence_id}
     own = [i for i, s in enumerate(b.sentences) if s.id in own_ids]
     k = part.sentences * 2 if ctx.capable else part.sentences
@@ -151,8 +154,3 @@ def redraft_claim(
     if got.claim is None:
         raise RedraftRefused(f"not offered: refused {ATTEMPTS} times (last: {got.reasons[-1]})")
     return got.claim, got.usage
-
-
-def _said(term: str, text: str) -> str:
-    """``term`` when ``text`` states it (a name in any of its forms, a figure however written), else ``""``."""
-    return "" if unsupported_names(" x " + term, [text]) or unsupported_numbers(term, [text]) else term
