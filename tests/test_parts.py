@@ -609,6 +609,44 @@ def test_explanation_sentences_are_told_from_reports_of_what_happened(text: str,
     assert offers_explanation(text) is explains
 
 
+DENYING = "The minister said there was “no indication” that the outage was the result of sabotage."
+
+
+@pytest.mark.parametrize(
+    ("claim", "turned"),
+    [
+        ("The outage was caused by sabotage, the minister said, with no indication of its origin.", True),
+        ("The outage was the result of sabotage, according to the minister.", True),
+        ("The minister said there was no indication that sabotage caused the outage.", False),
+        ("Sabotage was raised as a cause, but the minister said there was no indication of it.", False),
+        ("The minister ruled out that the outage was caused by sabotage.", False),
+    ],
+)
+def test_an_explanation_its_source_denies_is_not_asserted(claim: str, turned: bool) -> None:
+    """A hypothesis drawn from “no indication it was X” that says it was X turns its source around (a reviewer's
+    WRONG on the dev set); carrying the denial, or doubting before the cause, keeps it."""
+    from agent.corpus.explanations import drops_denial
+
+    assert (drops_denial(claim, [DENYING]) is not None) is turned
+    assert drops_denial(claim, ["Officials blamed the outage on a faulty relay."]) is None
+
+
+def test_a_hypothesis_that_asserts_a_denied_explanation_is_asked_again(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The denial check is applied to every hypothesis answer, with the reason given back to the model."""
+    import agent.drafting.parts as parts_mod
+
+    monkeypatch.setattr(parts_mod, "drops_denial", lambda claim, sentences: "no indication")
+    fake = FakeLLM(condensing)
+    services.use_llm(fake)
+    draft = draft_brief(services, TOPIC)
+    assert not [c for c in draft.section("hypotheses").claims if (c.label or "").startswith("Hypothesis")]
+    again = [m[-1]["content"] for m, _s, _n in fake.calls if "denies or rules out that explanation" in m[-1]["content"]]
+    assert again, "the reason was not given back"
+    assert any("refused" in s and "denies or rules out" in s for s in draft.section("hypotheses").skipped)
+
+
 def test_hypotheses_are_drawn_only_from_sentences_that_give_an_explanation(services: Services) -> None:
     """A hypothesis drawn from sentences that only report what happened came out as a restated fact or an invented
     motive on every dev-set topic (issue 19): the model is shown only sentences giving a cause, motive, blame or

@@ -10,6 +10,7 @@ to. The markers are English connectives and verbs of causing, blaming and suspec
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _MARKERS = (
     # causes stated
@@ -42,3 +43,44 @@ def explanation_marker(text: str) -> str | None:
     """The words that make the sentence an explanation, for a reviewer's note."""
     m = EXPLAINS_RE.search(text)
     return " ".join(m.group(0).split()) if m else None
+
+
+# A sentence that names an explanation only to deny or rule it out ("there is no indication it was a cyberattack",
+# "police ruled out sabotage", "the ministry denied the fire was deliberate"): drawn from it, a hypothesis that
+# asserts the explanation says the opposite of its source (a reviewer's WRONG on the dev set).
+DENIES_RE = re.compile(
+    r"\b(?:no|little|nothing\s+to|not\s+(?:any|yet\s+any))\s+\W?(?:indication|evidence|sign|signs|suggestion|proof|link"
+    r"|reason\s+to\s+(?:believe|suspect|think))\b|\brul(?:ed|es|ing)\s+out\b|\bden(?:y|ied|ies|ying)\b"
+    r"|\bdismiss(?:ed|es|ing)?\b|\brejected\b|\bunlikely\b|\bnot\s+(?:been\s+)?(?:caused|behind|responsible|linked"
+    r"|related|connected|deliberate|the\s+(?:cause|result))\b|\bwas\s+not\s+(?:a|an)\b",
+    re.IGNORECASE,
+)
+# What in a claim carries a denial over: a negation, or a word of denying, doubting or ruling out.
+_KEEPS_DENIAL = re.compile(
+    r"\b(?:no|not|never|nor|without|den(?:y|ied|ies|ying)|rul(?:ed|es|ing)\s+out|dismiss(?:ed|es|ing)?|rejected"
+    r"|unlikely|doubt(?:s|ed)?|unconfirmed|unproven|unsupported|disputed|\w+n['’]t)\b",
+    re.IGNORECASE,
+)
+
+_DOUBT = re.compile(r"\b(?:may|might|could|possibl[ey]|whether|if|speculat\w*|question\w*)\b", re.IGNORECASE)
+
+
+def denial(text: str) -> str | None:
+    """The words by which the sentence denies or rules out what it names, if it does."""
+    m = DENIES_RE.search(text)
+    return " ".join(m.group(0).split()) if m else None
+
+
+def drops_denial(claim: str, sentences: Iterable[str]) -> str | None:
+    """The denial (“no indication”) of a sentence the claim rests on that the claim turns around, if any: the claim
+    carries no denial, or it asserts an explanation (“caused by”) with no denial or doubt in the words before it."""
+    found = next((d for d in map(denial, sentences) if d), None)
+    if found is None:
+        return None
+    if not _KEEPS_DENIAL.search(claim):
+        return found
+    for m in EXPLAINS_RE.finditer(claim):
+        before = " ".join(claim[: m.start()].split()[-8:])
+        if not _KEEPS_DENIAL.search(before) and not _DOUBT.search(before):
+            return found
+    return None

@@ -35,6 +35,7 @@ from agent.core.contracts import (
     stable_id,
 )
 from agent.corpus.dates import human_date
+from agent.corpus.explanations import drops_denial
 from agent.corpus.numbers import numbers_in
 from agent.corpus.text import content_words, name_stem
 from agent.drafting import builders
@@ -215,6 +216,14 @@ def model_part(
         for other in shown_claims:
             if overlap(text, other.text, ctx.draft.topic) >= DISTINCT_OVERLAP or is_repeat(text, [other.text], 0.6):
                 return f"it rewords {other.label}; give a different explanation resting on these sentences"
+        if part.explains:  # an explanation its source denies, asserted, is the source turned around
+            backing = _backing(text, chosen, ctx.draft.topic, ctx.base.leads)
+            denied = drops_denial(text, [s.text for s in backing])
+            if denied:
+                return (
+                    f"its sentence denies or rules out that explanation (“{denied}”); say it is denied or "
+                    "ruled out, and by whom"
+                )
         return None
 
     def new_claim(text: str) -> str:
