@@ -416,6 +416,56 @@ def test_gaps_list_single_source_figures_and_not_corroborated_ones() -> None:
     assert [c.sentence_id for c in built[0].citations] == ["c0"]
 
 
+def test_one_disagreement_between_several_sources_is_one_gap_and_not_single_source() -> None:
+    """Two injured in one report, four in two others: one gap naming every source of each value (two gaps, one
+    per pair, were judged a DUPLICATE), and the disputed figure is not also listed as resting on a single source
+    (judged WRONG)."""
+    from agent.core.contracts import Contradiction, NumberMention
+
+    base = _base(
+        {
+            "a": ["A landmine blast injured two soldiers near the border on Monday."],
+            "b": ["Four soldiers were injured in the landmine explosion, the army said."],
+            "c": ["The army said four soldiers were wounded by the mine near the border."],
+        },
+        "landmine blast at the border",
+    )
+    counts = {"a0": ("two", 2), "b0": ("Four", 4), "c0": ("four", 4)}
+    base.sentences = [
+        s.model_copy(
+            update={
+                "numbers": [
+                    NumberMention(
+                        text=counts[s.id][0],
+                        start=0,
+                        end=3,
+                        low=counts[s.id][1],
+                        high=counts[s.id][1],
+                        counts="soldiers",
+                        kind="cardinal",
+                    )
+                ]
+            }
+        )
+        for s in base.sentences
+    ]
+    by_id = {s.id: s for s in base.sentences}
+    found = [
+        Contradiction(
+            kind="figure",
+            about="soldiers injured",
+            values=["two", "four"],
+            citations=[base.citation(by_id["a0"]), base.citation(by_id[other])],
+        )
+        for other in ("b0", "c0")
+    ]
+    built = builders.gaps(base, [s.id for s in base.sentences], found)
+    disagree = [b for b in built if b.text.startswith("Sources disagree")]
+    assert len(disagree) == 1, [b.text for b in built]
+    assert {c.sentence_id for c in disagree[0].citations} == {"a0", "b0", "c0"}
+    assert not any("single source" in b.text for b in built), [b.text for b in built]
+
+
 def test_the_likelihood_enum_is_the_whole_icd203_scale() -> None:
     """A capable model saw six terms and could not say "almost certain" (a relay run asked for it): the schema offers
     every term of the contract's scale."""

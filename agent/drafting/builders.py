@@ -238,14 +238,32 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
     """Where the sources disagree (figures, dates), and the figures the judgment leans on that a single source
     gives (the digest's first, most telling, first)."""
     out: list[Built] = []
-    for c in contradictions[:2]:
-        said = [f"{v} ({short_label(base.docs[x.doc_id])})" for v, x in zip(c.values, c.citations, strict=False)]
-        what = f"the {c.about}" if c.kind == "figure" else f"the date of an event ({c.about})"
-        out.append(Built("Information Gaps", f"Sources disagree on {what}: {' against '.join(said)}.", c.citations))
+    # one disagreement found between several pairs of sources ("two" in one, "four" in two others) is one gap,
+    # each value with every source giving it (a reviewer's DUPLICATE when it was one gap per pair)
+    merged: dict[tuple[str, str, frozenset[str]], dict[str, list[Citation]]] = {}
+    for c in contradictions:
+        said = merged.setdefault((c.kind, c.about, frozenset(c.values)), {})
+        for v, x in zip(c.values, c.citations, strict=False):
+            if all(y.sentence_id != x.sentence_id for y in said.setdefault(v, [])):
+                said[v].append(x)
+    disputed: set[str] = set()
+    for (kind, about, _values), said in list(merged.items())[:2]:
+        parts = [
+            f"{v} ({', '.join(dict.fromkeys(short_label(base.docs[x.doc_id]) for x in xs))})" for v, xs in said.items()
+        ]
+        what = f"the {about}" if kind == "figure" else f"the date of an event ({about})"
+        both = [x for xs in said.values() for x in xs]
+        disputed.update(x.sentence_id for x in both if x.sentence_id)
+        out.append(Built("Information Gaps", f"Sources disagree on {what}: {' against '.join(parts)}.", both))
+    # a figure in a disagreement above is not also "single-source": it is disputed, and said so
     pool = _counted(base)
     rank = {sid: r for r, sid in enumerate(digest_ids)}
     single = sorted(
-        ((n, s) for n, s in pool if s.id in rank and not _corroborated(n, s, pool, base.origin)),
+        (
+            (n, s)
+            for n, s in pool
+            if s.id in rank and s.id not in disputed and not _corroborated(n, s, pool, base.origin)
+        ),
         key=lambda ns: (rank[ns[1].id], -ns[0].high),
     )
     cited_ids: set[str] = set()
