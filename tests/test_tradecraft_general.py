@@ -585,3 +585,19 @@ def test_a_story_that_passes_on_other_outlets_reporting_says_so() -> None:
     assert [c.agency.name for c in got] == ["Reuters", "BBC"]
     assert got[0].evidence == "Reuters reported"
     assert credited("Engineers were still on site on Monday, the company said.", reg) == []
+
+
+def test_a_place_a_product_or_a_newspaper_is_no_entity(nlp: Language) -> None:
+    """Dev-set reviews rejected "St Elizabeth, parish", "Hyundai, car" and "Himalayan Times" as entities (WRONG-KIND):
+    a role that makes the name a place or a thing drops it, and a newspaper's name is who reported, not who acted."""
+    assert builders.not_an_actor("parish") and builders.not_an_actor("a car") and builders.not_an_actor("app")
+    assert not builders.not_an_actor("defence minister") and not builders.not_an_actor(None)
+    texts = [
+        "Mayor Ada Okonjo told The Coastal Times that the port would reopen.",
+        "The Coastal Times reported that Mayor Ada Okonjo ordered an inquiry.",
+        "Ada Okonjo said the inquiry would report within a month, the Coastal Times said.",
+    ]
+    base, _ = base_of(nlp, *(doc(t) for t in texts))
+    names = [c.name for c in builders.entity_candidates(base)]
+    assert "Ada Okonjo" in names
+    assert not any("Coastal Times" in n for n in names), names

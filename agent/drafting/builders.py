@@ -514,6 +514,12 @@ def _outlets(base: SentenceBase) -> set[str]:
     return names | {(d.outlet or "").lower() for d in base.docs.values() if d.outlet}
 
 
+# A newspaper's or broadcaster's name by its shape ("The Himalayan Times", "Sky News"), registered or not.
+_OUTLET_SHAPE = re.compile(
+    r"\b(?:Times|Post|Herald|Tribune|Gazette|Chronicle|Telegraph|Journal|Daily|Observer|Express|News|Newswire)$"
+)
+
+
 def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidate]:
     """People and organisations by mentions and spread across sources; short forms folded into full names, one
     body spelt two ways counted once; news outlets and names mostly tagged as places left out."""
@@ -534,7 +540,7 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
                 acr = _ACRONYM.match(after)
                 if acr and _initials(name)[:1] == acr.group(1)[:1]:
                     acronyms[acr.group(1).lower()] = (name.lower(), e.label)
-            if name.lower() in outlets or name.lower().removeprefix("the ") in outlets:
+            if name.lower() in outlets or name.lower().removeprefix("the ") in outlets or _OUTLET_SHAPE.search(name):
                 continue  # who reported it, not who did it
             if len(name) < 3 or not name[0].isupper() or len(name.split()) > 6:
                 continue
@@ -649,6 +655,55 @@ def role_from_sentence(name: str, s: Sentence) -> str | None:
         if ap and len(ap.group(1).split()) <= 10 and ap.group(1).split()[-1].lower() not in ("who", "which"):
             return re.sub(r"^(?:a|an|the)\s+", "", ap.group(1).strip())
     return None
+
+
+# What a role says the name is when it is no actor: a place ("parish", "province") or a thing made or used ("car",
+# "app", "platform"), kinds any event's sources name. Reviewers rejected both as entities (WRONG-KIND): a place is a
+# tag, a product is neither.
+_NOT_ACTORS = frozenset(
+    [
+        "parish",
+        "city",
+        "town",
+        "village",
+        "province",
+        "region",
+        "district",
+        "county",
+        "country",
+        "island",
+        "capital",
+        "area",
+        "municipality",
+        "suburb",
+        "neighbourhood",
+        "neighborhood",
+        "street",
+        "road",
+        "river",
+        "border",
+        "car",
+        "vehicle",
+        "truck",
+        "app",
+        "application",
+        "platform",
+        "website",
+        "site",
+        "software",
+        "product",
+        "brand",
+        "model",
+        "device",
+        "phone",
+    ]
+)
+
+
+def not_an_actor(role: str | None) -> bool:
+    """Whether the role makes the name a place or a thing rather than a person or organisation."""
+    words = re.findall(r"[a-z]+", (role or "").lower())
+    return bool(words) and words[-1] in _NOT_ACTORS
 
 
 def entity_role(c: EntityCandidate) -> tuple[str | None, Sentence]:

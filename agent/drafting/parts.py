@@ -685,6 +685,9 @@ def _entities(ctx: DraftContext, spec: SectionSpec, part: PartSpec) -> tuple[lis
                 role = None
             else:
                 role = cand
+        if builders.not_an_actor(role):  # "St Elizabeth, parish", "Hyundai, car": a place or a thing, no actor
+            notes.append(f"{c.name}: the sources make it a {role}, not a person or organisation; left out")
+            continue
         text = f"{c.name}, {role}" if role else c.name
         out.append(Built(None, text, [ctx.base.citation(s)]))
     return out, usage, notes
