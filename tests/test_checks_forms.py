@@ -3,6 +3,7 @@ little over its length limit trimmed cleanly (or asked shorter when it cannot be
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -128,8 +129,11 @@ def test_a_competing_hypothesis_is_refused_when_it_rewords_the_first(services: S
     def rewording(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
         answer = condensing(messages, schema)
         first = messages[1]["content"]
-        if "explanation these sentences give" in first and "Hypothesis" not in str(hyp_a):
-            hyp_a["text"], hyp_a["Hypothesis"] = answer["text"], "A"
+        if "explanation these sentences give" in first and hyp_a.get("sentences", first) == first:
+            # A's asks (its candidates and re-asks): an explanation in words no earlier claim of the brief used
+            words = re.findall(r"[A-Za-z]{5,}", sentences_given(messages)[0])[::-1][:6]
+            answer["text"] = "Taken together, the reporting shows " + " ".join(words).lower() + " matters."
+            hyp_a["text"], hyp_a["sentences"] = answer["text"], first
         elif "explanation" in first and hyp_a:
             assert (hyp_a["text"] in first) is capable  # B is shown A only on a capable endpoint
             said = hyp_a["text"].removeprefix("Taken together, the reporting shows ").removesuffix(" matters.")
@@ -148,7 +152,11 @@ def test_a_competing_hypothesis_is_refused_when_it_rewords_the_first(services: S
     # B's evidence leaves out the sentences A rests on
     a = next(c for c in hyps.claims if c.label == "Hypothesis A")
     a_quotes = {c.quote for c in a.citations}
-    b_asks = [m for m, _, _ in fake.calls if "explanation these sentences give" in m[1]["content"]][1:]
+    b_asks = [
+        m
+        for m, _, _ in fake.calls
+        if "explanation these sentences give" in m[1]["content"] and m[1]["content"] != hyp_a["sentences"]
+    ]
     assert b_asks and not any(q in sentences_given(m) for m in b_asks for q in a_quotes)
 
 

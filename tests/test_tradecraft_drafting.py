@@ -109,12 +109,15 @@ def answering(marks: Sequence[str] | None) -> Any:
             return {"role": "senior official"}
         given = messages[1]["content"].split("<sentences>")[1].split("</sentences>")[0]
         words = [w for w in given.split() if w.isalpha() and len(w) > 4][n["row"] % 3 :][:5]
-        if "DIFFERENT explanation" in messages[1]["content"]:  # a second explanation, in other words than the first
+        if "explanation these sentences give" in messages[1]["content"]:
+            n["explained"] = n.get("explained", 0) + 1
+        # a second explanation in other words than the first (the embedded model's task does not show the first)
+        if "DIFFERENT explanation" in messages[1]["content"] or n.get("explained", 0) > 1:
             words = [w for w in given.split() if w.isalpha() and len(w) > 4][::-1][:5]
         n["row"] += 1
         figures = " ".join(dict.fromkeys(re.findall(r"(?:more than )?\$?\b\d[\d,]*\d\b", given)))
         text = "the reporting shows " + " ".join(words).lower() + (f" with {figures}" if figures else "") + " matters."
-        if "DIFFERENT explanation" in messages[1]["content"]:
+        if "DIFFERENT explanation" in messages[1]["content"] or n.get("explained", 0) > 1:
             text = "another account blames " + " ".join(words).lower() + "."
         ans: dict[str, Any] = {"text": text[:1].upper() + text[1:]}
         if "likelihood" in fields:
@@ -182,7 +185,10 @@ def test_the_embedded_model_leaves_the_ach_matrix_to_the_analyst(services: Servi
     earliest = min(e.date for e in draft.timeline)
     assert earliest < "2024" and f"from {human_date(earliest)})" in said and "background" in said
     assert f"from {human_date(earliest)} to" not in said
-    assert ("Timeline Analysis" in tech) is agreed
+    # on the embedded default the timeline line is a note (0 of 13 shipped as code wrote it), there when it found
+    # dates several sources give
+    assert "Timeline Analysis" not in tech
+    assert any(n.startswith("Timeline Analysis: left to the analyst") for n in notes) is agreed
     # the contradiction check is a claim only when it found a disagreement or a revision: its silence is no finding
     found = bool(draft.contradictions or any(f.revised for f in draft.figures))
     assert ("Contradiction Check" in tech) is found
@@ -262,6 +268,10 @@ def test_key_dates_written_by_code_each_event_said_by_the_model_and_checked(serv
     ctx = draft_context(services, draft, fake, None)
     spec = load_template().section("bluf")
     part = next(p for p in spec.parts if p.label == "Key Dates")
+    ctx.capable = False  # the embedded model's key dates shipped 0 of 4: the events go to the analyst, unasked
+    claim, usage, why = model_part(ctx, spec, part, [])
+    assert claim is None and usage.calls == 0 and why and "left to the analyst" in why and "2025" in why, why
+    ctx.capable = True
     claim, usage, why = model_part(ctx, spec, part, [])
     assert claim is not None, why
     assert usage.calls == 4  # three events, one re-asked

@@ -50,9 +50,12 @@ def explanation_marker(text: str) -> str | None:
 # asserts the explanation says the opposite of its source (a reviewer's WRONG on the dev set).
 DENIES_RE = re.compile(
     r"\b(?:no|little|nothing\s+to|not\s+(?:any|yet\s+any))\s+\W?(?:indication|evidence|sign|signs|suggestion|proof|link"
-    r"|reason\s+to\s+(?:believe|suspect|think))\b|\brul(?:ed|es|ing)\s+out\b|\bden(?:y|ied|ies|ying)\b"
-    r"|\bdismiss(?:ed|es|ing)?\b|\brejected\b|\bunlikely\b|\bnot\s+(?:been\s+)?(?:caused|behind|responsible|linked"
-    r"|related|connected|deliberate|the\s+(?:cause|result))\b|\bwas\s+not\s+(?:a|an)\b",
+    r"|reason\s+to\s+(?:believe|suspect|think))\b|\brul(?:ed|es|ing)\s+out\b"
+    r"|\b(?:den(?:y|ied|ies|ying)|dismiss(?:ed|es|ing)?|rejected)\s+(?:that|any|claims?|reports?|allegations?"
+    r"|suggestions?|speculation|responsibility|involvement|(?:the|a)\s+(?:claims?|reports?|allegations?|suggestions?"
+    r"|possibility|theory|link))\b"
+    r"|\b(?:is|was|are|were|seems?|seemed|appears?|appeared|considered|deemed)\s+(?:highly\s+|very\s+)?unlikely\b"
+    r"|\bnot\s+(?:been\s+)?(?:caused|behind|responsible|linked|related|connected|deliberate|the\s+(?:cause|result))\b",
     re.IGNORECASE,
 )
 # What in a claim carries a denial over: a negation, or a word of denying, doubting or ruling out.

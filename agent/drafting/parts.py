@@ -181,6 +181,8 @@ def model_part(
     if ctx.capable:  # a capable model can say the evidence holds nothing; the small one would answer it to anything
         task += NONE_OPTION
     theirs = {c.sentence_id for x in shown_claims for c in x.citations if c.sentence_id}
+    # nor a sentence shown with one of theirs leading it: that would show the shown claim's evidence again
+    theirs |= {sid for sid, lead in ctx.base.leads.items() if lead.id in theirs}
     # A capable model is shown twice as many sentences and picks the ones it rests on (checked below); the small
     # default cannot select evidence (it cites in list order), so code's choice is the citation.
     k = part.sentences * 2 if ctx.capable else part.sentences
@@ -404,6 +406,10 @@ def _dates_part(
     """The key dates: code picks the dated events and writes out their dates (relative ones resolved); the model
     says in a few words what happened at each (one small job per event, checked); code writes the claim."""
     events = key_events(ctx, sims, part.sentences)
+    if part.capable and not ctx.capable:
+        ctx.handed.extend(s for _when, s in events)
+        listed = "; ".join(f"{when}: “{' '.join(s.text.split()[:10])}…”" for when, s in events) or "none found"
+        return None, Usage(), f"{part.label}: left to the analyst (needs a capable model); its dated events: {listed}"
     usage = Usage()
     said: list[tuple[str, str, Sentence]] = []
     notes: list[str] = []
