@@ -660,44 +660,12 @@ def role_from_sentence(name: str, s: Sentence) -> str | None:
 # What a role says the name is when it is no actor: a place ("parish", "province") or a thing made or used ("car",
 # "app", "platform"), kinds any event's sources name. Reviewers rejected both as entities (WRONG-KIND): a place is a
 # tag, a product is neither.
-_NOT_ACTORS = frozenset(
-    [
-        "parish",
-        "city",
-        "town",
-        "village",
-        "province",
-        "region",
-        "district",
-        "county",
-        "country",
-        "island",
-        "capital",
-        "area",
-        "municipality",
-        "suburb",
-        "neighbourhood",
-        "neighborhood",
-        "street",
-        "road",
-        "river",
-        "border",
-        "car",
-        "vehicle",
-        "truck",
-        "app",
-        "application",
-        "platform",
-        "website",
-        "site",
-        "software",
-        "product",
-        "brand",
-        "model",
-        "device",
-        "phone",
-    ]
+_NOT_ACTOR_WORDS = (
+    "parish city town village province region district county country island capital area municipality suburb"
+    " neighbourhood neighborhood street road river border car vehicle truck app application platform website site"
+    " software product brand model device phone"
 )
+_NOT_ACTORS = frozenset(_NOT_ACTOR_WORDS.split())
 
 
 def not_an_actor(role: str | None) -> bool:

@@ -181,8 +181,6 @@ def model_part(
     if ctx.capable:  # a capable model can say the evidence holds nothing; the small one would answer it to anything
         task += NONE_OPTION
     theirs = {c.sentence_id for x in shown_claims for c in x.citations if c.sentence_id}
-    # nor a sentence shown with one of theirs leading it: that would show the shown claim's evidence again
-    theirs |= {sid for sid, lead in ctx.base.leads.items() if lead.id in theirs}
     # A capable model is shown twice as many sentences and picks the ones it rests on (checked below); the small
     # default cannot select evidence (it cites in list order), so code's choice is the citation.
     k = part.sentences * 2 if ctx.capable else part.sentences
