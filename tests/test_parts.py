@@ -786,11 +786,13 @@ def test_a_redraft_follows_the_note_through_the_part_machinery(services: Service
     draft = draft_brief(services, TOPIC)
     claim = next(c for c in draft.claims() if c.label == "Key Judgment")
     before = len(fake.calls)
-    new, _usage = redraft_claim(services, draft, claim, "give the figure of 10,000 troops deployed")
+    # notes open with their verb, capitalised: "Add" is not a name the new version must carry
+    note = "Add the figure: 10,000 troops were deployed."
+    new, _usage = redraft_claim(services, draft, claim, note)
     asked = fake.calls[before:]
     assert len(asked) == 1
     task = asked[0][0][-1]["content"]
-    assert claim.final_text in task and "give the figure of 10,000 troops deployed" in task
+    assert claim.final_text in task and note in task
     assert len(sentences_given(asked[0][0])) <= (8 if capable else 4)
     assert "10,000" in new.text and new.id == claim.id and new.origin == "redrafted"
     assert any("10,000" in c.quote for c in new.citations)
@@ -828,6 +830,30 @@ def test_a_redraft_that_keeps_the_old_text_is_asked_again_then_refused(services:
         redraft_claim(services, draft, claim, "say it more plainly")
     assert len(fake.calls) == 3  # two candidates, then one re-ask with the reason
     assert "old text again" in fake.calls[-1][0][-1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("note", "wanted", "outlets"),
+    [
+        ("Add the death toll of 25.", ["25"], []),
+        ("Soften the likelihood. Sharpen it only if two sources agree.", [], []),
+        ("Fix the causality: Kim ordered the deployment after the treaty.", ["Kim"], []),
+        ("Attribute it to Zee News, not the police.", [], ["Zee News"]),
+        ("Say the Jamaica Observer reported 25 dead in St Elizabeth.", ["St", "Elizabeth", "25"], ["Jamaica Observer"]),
+        ("Cite reuters for the figure of 3,000.", ["3000"], ["reuters"]),
+    ],
+)
+def test_a_note_asks_for_its_facts_not_for_its_verb_or_the_outlet_it_cites(
+    note: str, wanted: list[str], outlets: list[str]
+) -> None:
+    """A note opens with its verb ("Add", "Soften", "Fix"), which is no fact; a word opening a sentence of the note
+    is a name only when the sources use it as one ("Kim"); an outlet the note names is whom to cite."""
+    from agent.drafting.redraft import note_outlets, note_terms
+
+    names = {"kim", "elizabeth", "st"}
+    known = {"reuters", "zee news"}
+    assert note_terms(note, names, known)[0] == wanted
+    assert note_outlets(note, known) == outlets
 
 
 def test_a_note_asking_to_drop_something_is_checked_for_it() -> None:

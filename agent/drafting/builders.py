@@ -508,16 +508,15 @@ def _named_places(base: SentenceBase) -> set[str]:
     return out
 
 
-def _outlets(base: SentenceBase) -> set[str]:
+def outlet_names(base: SentenceBase) -> set[str]:
     """Names of news outlets and agencies (the sources' own and the registry's): reporters of events, not actors."""
     names = {n for o in Registry.load(None).outlets for n in o.names()}
     return names | {(d.outlet or "").lower() for d in base.docs.values() if d.outlet}
 
 
 # A newspaper's or broadcaster's name by its shape ("The Himalayan Times", "Sky News"), registered or not.
-_OUTLET_SHAPE = re.compile(
-    r"\b(?:Times|Post|Herald|Tribune|Gazette|Chronicle|Telegraph|Journal|Daily|Observer|Express|News|Newswire)$"
-)
+OUTLET_WORDS = r"(?:Times|Post|Herald|Tribune|Gazette|Chronicle|Telegraph|Journal|Daily|Observer|Express|News|Newswire)"
+OUTLET_SHAPE = re.compile(rf"\b{OUTLET_WORDS}$")
 
 
 def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidate]:
@@ -526,7 +525,7 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
     found: dict[tuple[str, str], EntityCandidate] = {}
     acronyms: dict[str, tuple[str, str]] = {}  # "enisa" -> the full name it stands for, written "Name (ENISA)"
     places = _places(base)
-    outlets = _outlets(base)
+    outlets = outlet_names(base)
     for s in base.sentences:
         for e in s.entities:
             if e.label not in ("PERSON", "ORG"):
@@ -540,7 +539,7 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
                 acr = _ACRONYM.match(after)
                 if acr and _initials(name)[:1] == acr.group(1)[:1]:
                     acronyms[acr.group(1).lower()] = (name.lower(), e.label)
-            if name.lower() in outlets or name.lower().removeprefix("the ") in outlets or _OUTLET_SHAPE.search(name):
+            if name.lower() in outlets or name.lower().removeprefix("the ") in outlets or OUTLET_SHAPE.search(name):
                 continue  # who reported it, not who did it
             if len(name) < 3 or not name[0].isupper() or len(name.split()) > 6:
                 continue

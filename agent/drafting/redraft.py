@@ -12,13 +12,15 @@ that answer, not a rewrite that invents it.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import replace
 
 from agent.core.claims import Grader
 from agent.core.contracts import Claim, Draft, Usage
 from agent.corpus.numbers import numbers_in
 from agent.drafting.analysis import Grading, grading_for
-from agent.drafting.checks import is_repeat, names_in, unsupported_names, unsupported_numbers
+from agent.drafting.builders import OUTLET_WORDS, outlet_names
+from agent.drafting.checks import is_repeat, name_stem, names_in, unsupported_names, unsupported_numbers
 from agent.drafting.context import DraftContext
 from agent.drafting.engine import Engine
 from agent.drafting.parts import ATTEMPTS, NONE_OPTION, _numbered, ask
@@ -38,18 +40,60 @@ class RedraftRefused(LLMError):
     """No new version follows the reviewer, or the note asks for what no source states; the message says which."""
 
 
-def note_terms(note: str) -> tuple[list[str], list[str]]:
+# A word opening one of the note's sentences: the note's own verb ("Add", "Soften", "Fix") unless the sources use
+# it as a name. A news outlet the note names by its shape ("the Jamaica Observer", "Zee News").
+_OPENING = re.compile(r"(?:^|[.!?:;\"“(]\s*)(?P<w>[A-Z][\w'’-]*)")
+_NAMED_OUTLET = re.compile(rf"\b(?:[A-Z][\w'’&.-]*\s+){{1,3}}{OUTLET_WORDS}\b")
+
+
+def note_outlets(note: str, outlets: Collection[str] = ()) -> list[str]:
+    """The news outlets the note names ("attribute it to Zee News"): whom to cite, not facts for the text.
+    ``outlets`` are known outlet names, lower-cased (:func:`agent.drafting.builders.outlet_names`)."""
+    found = [m.group(0) for m in _NAMED_OUTLET.finditer(note)]
+    for o in sorted(outlets):
+        m = re.search(rf"(?<!\w){re.escape(o)}(?!\w)", note, re.IGNORECASE) if len(o) > 2 else None
+        if m and not any(m.group(0).lower() in f.lower() for f in found):
+            found.append(m.group(0))  # as the note writes it
+    return found
+
+
+def note_terms(
+    note: str,
+    names: Collection[str] = (),
+    outlets: Collection[str] = (),
+) -> tuple[list[str], list[str]]:
     """What the note asks the new version to carry (its names and figures) and to leave out (what follows "drop",
-    "not", "instead of", "replace"…)."""
+    "not", "instead of", "replace"…). A word opening one of the note's sentences counts as a name only when the
+    sources use it as one (``names``: name stems, :func:`source_names`): "Add the toll" asks for no "Add". An
+    outlet the note names is whom to cite (:func:`note_outlets`), not a name the text must carry."""
     unwanted: list[str] = []
     for m in _DROP.finditer(note):
         what = m.group("what").split(" with ", 1)[0]  # "replace X with Y": only X is to go
         quoted = _QUOTED.findall(what)
         unwanted += quoted or [*names_in(" x " + what), *sorted(numbers_in(what), key=str)]
     drop = {str(u).lower() for u in unwanted}
-    wanted = [n for n in dict.fromkeys(names_in(" x " + note)) if n.lower() not in drop]
+    cited = {w.lower() for o in note_outlets(note, outlets) for w in o.split()}
+    opening = [m for m in _OPENING.finditer(note) if name_stem(m.group("w")) in names]
+    found = sorted(
+        [(m.start("w"), m.group("w")) for m in opening] + [(note.find(n), n) for n in names_in(note)],
+    )
+    wanted = [n for n in dict.fromkeys(n for _, n in found) if n.lower() not in drop and n.lower() not in cited]
     wanted += [str(n) for n in sorted(numbers_in(note), key=str) if str(n).lower() not in drop]
     return wanted, [str(u) for u in dict.fromkeys(unwanted)]
+
+
+def _same_outlet(named: str, outlet: str) -> bool:
+    """Whether the outlet a note names is this source's ("the Jamaica Observer" / "Jamaica Observer")."""
+
+    def fold(x: str) -> str:
+        return " ".join(x.lower().removeprefix("the ").split())
+
+    return fold(named) == fold(outlet) or fold(named) in fold(outlet) or fold(outlet) in fold(named)
+
+
+def source_names(texts: list[str]) -> set[str]:
+    """The name stems the sources use as names (capitalised where a sentence does not begin)."""
+    return {name_stem(n) for t in texts for n in names_in(t)}
 
 
 def stated(term: str, texts: list[str]) -> bool:
@@ -57,12 +101,18 @@ def stated(term: str, texts: list[str]) -> bool:
     return not (unsupported_names(" x " + term, texts) or unsupported_numbers(term, texts))
 
 
-def redraft_ignores(old: str, new: str, guidance: str) -> str | None:
+def redraft_ignores(
+    old: str,
+    new: str,
+    guidance: str,
+    names: Collection[str] = (),
+    outlets: Collection[str] = (),
+) -> str | None:
     """Why a new version does not follow the reviewer's note, or ``None``: it repeats the old text, leaves out a
     name or figure the note asks for, or keeps one the note asks to drop."""
     if is_repeat(new, [old], threshold=0.95):
         return "the model returned the old text again; name the fact or the source you want in your guidance"
-    wanted, unwanted = note_terms(guidance)
+    wanted, unwanted = note_terms(guidance, names, outlets)
     lacking = [w for w in wanted if not stated(w, [new])]
     if lacking:
         return f"the new version leaves out {', '.join(lacking)}, which your guidance names"
@@ -107,21 +157,34 @@ def redraft_claim(
         else PartSpec(label=claim.label, how="model", sentences=REDRAFT_SENTENCES, max_words=45, analytic=False)
     )
     old = claim.final_text
-    wanted, _unwanted = note_terms(guidance)
     texts = [s.text for s in b.sentences]
+    names, outlets = source_names(texts), outlet_names(b)
+    wanted, _unwanted = note_terms(guidance, names, outlets)
     absent = [w for w in wanted if not stated(w, texts)]
     if absent:
         raise RedraftRefused(
             f"no source sentence states {', '.join(absent)}: the note asks for it, so no new version is written"
         )
-    # the sentences: those stating what the note names, the claim's own, then the closest to the claim and the note
+    # an outlet the note names ("attribute it to …") is one of the sources, whose sentences come first
+    theirs: set[str] = set()
+    for o in note_outlets(guidance, outlets):
+        docs = {d.id for d in b.docs.values() if d.outlet and _same_outlet(o, d.outlet)}
+        if not docs:
+            raise RedraftRefused(f"none of the sources is from {o}: the note asks to cite it, so no new version")
+        theirs |= docs
+    # the model may name the sources' own outlets ("… Zee News reported"): they are in no sentence, yet invent nothing
+    ctx.source_names |= {name_stem(w) for d in b.docs.values() if d.outlet for w in d.outlet.split()}
+    # the sentences: those stating what the note names or from the outlet it names, the claim's own, then the
+    # closest to the claim and the note
     naming = [i for i, s in enumerate(b.sentences) if any(stated(w, [s.text]) for w in wanted)]
+    cited = [i for i, s in enumerate(b.sentences) if s.doc_id in theirs]
     own_ids = {c.sentence_id for c in claim.citations if c.sentence_id}
     own = [i for i, s in enumerate(b.sentences) if s.id in own_ids]
     k = part.sentences * 2 if ctx.capable else part.sentences
     sims = ctx.sim(f"{old} {guidance}")
     order: list[int] = []
-    for i in [*sorted(naming, key=lambda i: -float(sims[i]))[:2], *own]:
+    best = sorted(naming, key=lambda i: -float(sims[i]))[:2] + sorted(cited, key=lambda i: -float(sims[i]))[:2]
+    for i in [*best, *own]:
         if i not in order:
             order.append(i)
     rest = b.select(sims, k, exclude={b.sentences[i].id for i in order})
@@ -146,7 +209,7 @@ def redraft_claim(
         chosen,
         instructions,
         claim_id=lambda _text: claim.id,
-        then=lambda text: redraft_ignores(old, text, guidance),
+        then=lambda text: redraft_ignores(old, text, guidance, names, outlets),
         origin="redrafted",
     )
     if got.nothing:
