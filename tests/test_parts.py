@@ -246,6 +246,11 @@ def test_parts_a_small_model_cannot_do_are_left_to_the_analyst_with_their_eviden
     assert set(recs.evidence_chunk_ids) > cited  # the evidence of the parts left out is offered too
     asked = " ".join(m[1]["content"] for m, _, _ in fake.calls)
     assert "best plausible outcome" not in asked and "Best case" not in asked
+    # the key facts (1 of 11 shipped from the embedded model, a count read as the wrong quantity) are the analyst's,
+    # the figures' sentences given
+    bluf = draft.section("bluf")
+    assert "Key Facts" not in [c.label for c in bluf.claims]
+    assert any(s.startswith("Key Facts: left to the analyst") and "its evidence: “" in s for s in bluf.skipped)
 
 
 def test_no_example_in_the_prompts_carries_a_topic() -> None:
