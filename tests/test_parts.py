@@ -864,6 +864,13 @@ def test_a_note_asks_for_its_facts_not_for_its_verb_or_the_outlet_it_cites(
 def test_a_note_asking_to_drop_something_is_checked_for_it() -> None:
     from agent.drafting.redraft import note_terms, redraft_ignores
 
+    # a figure's comma does not end what is to go; a place after "not" may stay for what did happen there
+    assert note_terms("Drop the 35,000 passengers; say 85 of 89 substations.") == (["85", "89"], ["35000"])
+    assert note_terms("Fix: the arms were seized in Faridabad, not at the Red Fort.") == (["Faridabad"], [])
+    # "cut" in what the note says happened is no request to cut
+    assert note_terms("Reverse it: the storm cut Black River off from aid; cut the last clause.")[1] == []
+    assert note_terms("Say it plainly, and remove Zelensky.")[1] == ["Zelensky"]
+
     wanted, unwanted = note_terms("Drop the 'elite units' clause and attribute it to the NIS, not to Zelensky")
     assert "NIS" in wanted and "elite units" in unwanted and "Zelensky" in unwanted
     old = "More than 10,000 troops, including elite units, were deployed, Zelensky said."

@@ -28,11 +28,18 @@ from agent.drafting.template import PartSpec, SectionSpec, load_prompt, load_tem
 from agent.llm.seam import LLMError
 
 REDRAFT_SENTENCES = 4  # sentences the embedded model is shown (a capable one, twice as many, picks among them)
+# "drop", "cut", "remove" … ask for something to go only as the verb opening a clause of the note ("Drop X",
+# "…; cut X", "and remove X"): in "the storm cut the town off" the town is not to go
+_OPENS = r"(?:^|(?<=[.;:!?,(]\s)|(?<=\band\s)|(?<=\bthen\s)|(?<=\bplease\s))"
 _DROP = re.compile(
-    r"\b(?:drop|remove|delete|omit|cut|without|not|no longer|instead of|rather than|replace|wrong)\b"
-    r"\s*(?P<what>[^,;:.!?]+)",
+    rf"(?:{_OPENS}(?:drop|remove|delete|omit|cut|replace)|\b(?:without|not|no longer|instead of|rather than|wrong))\b"
+    r"\s*(?P<what>(?:[^,;:.!?]|(?<=\d)[,.](?=\d))+)",  # "drop the 35,000 passengers": a figure's comma goes on
     re.IGNORECASE,
 )
+# After "not" a name is one to drop only as whom a claim is put to ("not Zelensky", "not to the NIS"): in "seized
+# in Faridabad, not at the Red Fort" the place may stand in the new version for the event that did happen there.
+_NEGATION = re.compile(r"(?:not|no longer|wrong)\b", re.IGNORECASE)
+_WHOM = re.compile(r"(?:(?:to|by|from)\s+)?(?:the\s+)?[A-Z]")
 _QUOTED = re.compile(r"[\"“']([^\"”']{2,80})[\"”']")
 
 
@@ -67,11 +74,15 @@ def note_terms(
     sources use it as one (``names``: name stems, :func:`source_names`): "Add the toll" asks for no "Add". An
     outlet the note names is whom to cite (:func:`note_outlets`), not a name the text must carry."""
     unwanted: list[str] = []
+    aside: list[str] = []
     for m in _DROP.finditer(note):
         what = m.group("what").split(" with ", 1)[0]  # "replace X with Y": only X is to go
         quoted = _QUOTED.findall(what)
-        unwanted += quoted or [*names_in(" x " + what), *sorted(numbers_in(what), key=str)]
-    drop = {str(u).lower() for u in unwanted}
+        whom = not _NEGATION.match(m.group(0)) or _WHOM.match(what)
+        if not whom:  # neither asked for nor to drop
+            aside += [n.lower() for n in names_in(" x " + what)]
+        unwanted += quoted or [*(names_in(" x " + what) if whom else []), *sorted(numbers_in(what), key=str)]
+    drop = {str(u).lower() for u in unwanted} | set(aside)
     cited = {w.lower() for o in note_outlets(note, outlets) for w in o.split()}
     opening = [m for m in _OPENING.finditer(note) if name_stem(m.group("w")) in names]
     found = sorted(
