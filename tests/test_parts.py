@@ -878,3 +878,57 @@ def test_a_note_asking_to_drop_something_is_checked_for_it() -> None:
         redraft_ignores(old, "The NIS said 10,000 troops, elite units, went.", "drop 'elite units'") or ""
     )
     assert redraft_ignores(old, "The NIS said more than 10,000 troops were deployed.", "drop 'elite units'") is None
+
+
+def _claim_on(services: Services, draft: Any, figure: str, text: str) -> Any:
+    """A drafted claim rewritten as ``text``, citing the source sentence that states ``figure``."""
+    from agent.drafting.analysis import grading_for
+
+    base = grading_for(services, draft, services.workspace.root).base
+    s = next(s for s in base.sentences if figure in s.text)
+    claim = next(c for c in draft.claims() if c.label == "Key Judgment")
+    return claim.model_copy(update={"text": text, "citations": [base.citation(s)], "likelihood": None}), s
+
+
+def test_a_note_code_can_carry_out_is_not_sent_to_the_model(services: Services) -> None:
+    """ "Drop …" on a phrase the claim holds: code cuts it (the parse says what goes), the model is not asked, and
+    the new version cites the claim's sentence, graded like any other."""
+    from agent.drafting.redraft import redraft_claim
+
+    fake = FakeLLM(condensing)
+    services.use_llm(fake)
+    draft = draft_brief(services, TOPIC)
+    claim, s = _claim_on(
+        services, draft, "10,000", "More than 10,000 troops, including elite units, were deployed, officials said."
+    )
+    before = len(fake.calls)
+    new, usage = redraft_claim(services, draft, claim, "Drop 'including elite units'.")
+    assert len(fake.calls) == before and usage.completion_tokens == 0
+    assert new.text == "More than 10,000 troops were deployed, officials said."
+    assert new.id == claim.id and new.origin == "redrafted"
+    assert [c.sentence_id for c in new.citations] == [s.id]
+    assert new.sources and new.credibility is not None
+
+
+def test_an_attribution_is_code_s_when_the_outlet_states_the_claim_and_refused_when_not(services: Services) -> None:
+    from agent.drafting.redraft import RedraftRefused, redraft_claim
+
+    fake = FakeLLM(condensing)
+    services.use_llm(fake)
+    # the seeds carry no outlet: give the one stating the figure and another one each (as a sidecar would)
+    docs = services.store.documents()
+    stating = next(d for d in docs if "10,000" in d.text)
+    other = next(d for d in docs if "10,000" not in d.text)
+    theirs = "Alpha Daily News"
+    for d, outlet in ((stating, theirs), (other, "Beta Times")):
+        services.store._db.execute("UPDATE documents SET outlet = ? WHERE id = ?", (outlet, d.id))
+    draft = draft_brief(services, TOPIC)
+    claim, s = _claim_on(services, draft, "10,000", "More than 10,000 troops were deployed.")
+    assert s.doc_id == stating.id
+    before = len(fake.calls)
+    new, _usage = redraft_claim(services, draft, claim, f"Attribute it to {theirs}.")
+    assert len(fake.calls) == before
+    assert new.text == f"According to {theirs}, more than 10,000 troops were deployed."
+    assert all(c.doc_id == s.doc_id for c in new.citations)
+    with pytest.raises(RedraftRefused, match="does not state 10000"):
+        redraft_claim(services, draft, claim, "Attribute it to Beta Times.")

@@ -252,6 +252,47 @@ class Asked:
     nothing: bool = False
 
 
+def claim_from(
+    ctx: DraftContext,
+    spec: SectionSpec,
+    part: PartSpec,
+    text: str,
+    cited: Sequence[Sentence],
+    instructions: Sequence[str],
+    *,
+    claim_id: Callable[[str], str],
+    likelihood: Likelihood | None = None,
+    reselected: bool = False,
+    origin: ClaimOrigin = "drafted",
+) -> Claim:
+    """The claim a checked text makes: it cites ``cited`` (each with the sentence that leads it), carries the
+    reviewer's flags, and is graded as it is made."""
+    leads = [ctx.base.leads[s.id] for s in cited if s.id in ctx.base.leads]
+    unique = {s.id: s for s in [*leads, *cited]}
+    cites = [ctx.base.citation(s) for s in unique.values()]
+    claim = make_claim(
+        id=claim_id(text),
+        section=spec.key,
+        text=text,
+        label=part.label,
+        citations=cites,
+        likelihood=likelihood,
+        flags=flags_for(
+            text,
+            [c.quote for c in cites],
+            analytic=part.analytic,
+            instructions=instructions,
+            topic=ctx.draft.topic,
+        )
+        + ([Flag.REATTRIBUTED] if reselected else []),
+        origin=origin,
+        grader=ctx.grader,
+        judgment=part.analytic,
+    )
+    ctx.used.update(s.id for s in cited)
+    return claim
+
+
 def ask(
     ctx: DraftContext,
     spec: SectionSpec,
@@ -331,29 +372,18 @@ def ask(
         if reason is None and then is not None:
             reason = then(text)
         if reason is None:
-            leads = [ctx.base.leads[s.id] for s in cited if s.id in ctx.base.leads]
-            unique = {s.id: s for s in [*leads, *cited]}
-            cites = [ctx.base.citation(s) for s in unique.values()]
-            claim = make_claim(
-                id=claim_id(text),
-                section=spec.key,
-                text=text,
-                label=part.label,
-                citations=cites,
+            claim = claim_from(
+                ctx,
+                spec,
+                part,
+                text,
+                cited,
+                instructions,
+                claim_id=claim_id,
                 likelihood=getattr(value, "likelihood", None),
-                flags=flags_for(
-                    text,
-                    [c.quote for c in cites],
-                    analytic=part.analytic,
-                    instructions=instructions,
-                    topic=ctx.draft.topic,
-                )
-                + ([Flag.REATTRIBUTED] if reselected else []),
+                reselected=reselected,
                 origin=origin,
-                grader=ctx.grader,
-                judgment=part.analytic,
             )
-            ctx.used.update(s.id for s in cited)
             return Asked(claim, usage, reasons)
         reasons.append(reason)
         if attempt + 1 < CANDIDATES:

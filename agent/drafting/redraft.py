@@ -14,16 +14,18 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import replace
+from typing import cast
 
 from agent.core.claims import Grader
-from agent.core.contracts import Claim, Draft, Usage
+from agent.core.contracts import Claim, Draft, Likelihood, Usage
 from agent.corpus.numbers import numbers_in
 from agent.drafting.analysis import Grading, grading_for
 from agent.drafting.builders import OUTLET_WORDS, outlet_names
 from agent.drafting.checks import is_repeat, name_stem, names_in, unsupported_names, unsupported_numbers
 from agent.drafting.context import DraftContext
+from agent.drafting.edits import NoteEdit, attributed, drop_phrase, note_edit, shifted
 from agent.drafting.engine import Engine
-from agent.drafting.parts import ATTEMPTS, NONE_OPTION, _numbered, ask
+from agent.drafting.parts import ATTEMPTS, NONE_OPTION, _backing, _numbered, ask, claim_from
 from agent.drafting.template import PartSpec, SectionSpec, load_prompt, load_template
 from agent.llm.seam import LLMError
 
@@ -150,6 +152,73 @@ def redraft_context(engine: Engine, draft: Draft, grader: Grader | None) -> Draf
     )
 
 
+def _code_edit(
+    engine: Engine,
+    ctx: DraftContext,
+    spec: SectionSpec,
+    part: PartSpec,
+    claim: Claim,
+    edit: NoteEdit,
+    guidance: str,
+    theirs: set[str],
+    instructions: list[str],
+    names: Collection[str],
+    outlets: Collection[str],
+) -> Claim | None:
+    """The new version code writes itself for a note it can carry out exactly (:mod:`agent.drafting.edits`),
+    checked like the model's and graded; ``None`` when code cannot, and the model is asked."""
+    b = ctx.base
+    old = claim.final_text
+    own_ids = {c.sentence_id for c in claim.citations if c.sentence_id}
+    own = [s for s in b.sentences if s.id in own_ids]
+    likelihood = claim.likelihood
+    cited = own
+    if edit.kind == "drop":
+        new = drop_phrase(engine.analyser.nlp, old, edit.what)
+    elif edit.kind == "attribute":
+        named = note_outlets(guidance, outlets)
+        docs = [d for d in b.docs.values() if d.outlet and named and _same_outlet(named[0], d.outlet)]
+        if not docs:
+            return None
+        outlet = docs[0].outlet or named[0]
+        new = attributed(engine.analyser.nlp, old, outlet)
+        theirs_sents = [s for s in b.sentences if s.doc_id in theirs]
+        texts = [s.text for s in theirs_sents]
+        body = old
+        missing = [str(n) for n in sorted(numbers_in(body), key=str) if not stated(str(n), texts)]
+        missing += [n for n in names_in(body) if not stated(n, texts) and n.lower() not in outlet.lower()]
+        if missing:
+            raise RedraftRefused(
+                f"{outlet} does not state {', '.join(dict.fromkeys(missing))}: the claim is not put in its words"
+            )
+        sims = ctx.sim(body)
+        ranked = sorted(theirs_sents, key=lambda s: -float(sims[b.sentences.index(s)]))
+        cited = _backing(body, ranked[:4], ctx.draft.topic, b.leads)[:2]
+    else:
+        got = shifted(old, edit.kind, guidance)
+        if got is None:
+            return None
+        new, likelihood_term = got
+        likelihood = cast(Likelihood, likelihood_term)
+    if new is None or not cited:
+        return None
+    if edit.kind != "attribute":
+        cited = _backing(new, own, ctx.draft.topic, b.leads) or own
+    if redraft_ignores(old, new, guidance, names, outlets) is not None:
+        return None
+    return claim_from(
+        ctx,
+        spec,
+        part,
+        new,
+        cited,
+        instructions,
+        claim_id=lambda _text: claim.id,
+        likelihood=likelihood,
+        origin="redrafted",
+    )
+
+
 def redraft_claim(
     engine: Engine, draft: Draft, claim: Claim, guidance: str, grader: Grader | None = None
 ) -> tuple[Claim, Usage]:
@@ -185,6 +254,12 @@ def redraft_claim(
         theirs |= docs
     # the model may name the sources' own outlets ("… Zee News reported"): they are in no sentence, yet invent nothing
     ctx.source_names |= {name_stem(w) for d in b.docs.values() if d.outlet for w in d.outlet.split()}
+    instructions = [t for t in (spec.intent, spec.claim) if t]
+    edit = note_edit(guidance)
+    if edit is not None:
+        made = _code_edit(engine, ctx, spec, part, claim, edit, guidance, theirs, instructions, names, outlets)
+        if made is not None:
+            return made, Usage()
     # the sentences: those stating what the note names or from the outlet it names, the claim's own, then the
     # closest to the claim and the note
     naming = [i for i, s in enumerate(b.sentences) if any(stated(w, [s.text]) for w in wanted)]
@@ -211,7 +286,6 @@ def redraft_claim(
     if ctx.capable:
         task += NONE_OPTION
     messages = ctx.prompt.render(topic=draft.topic, sentences=_numbered(chosen, b.leads), task=task)
-    instructions = [t for t in (spec.intent, spec.claim) if t]
     got = ask(
         ctx,
         spec,

@@ -1,0 +1,262 @@
+"""Edits code makes itself when a reviewer's note asks for one it can carry out exactly.
+
+A note that asks to drop a phrase the claim holds, to attribute the claim to one of the sources, or to soften or
+sharpen the likelihood the claim states needs no model: the parse of the claim (spaCy's dependency tree) says which
+words form the phrase to drop and what can go without breaking the sentence, and the ICD-203 scale says which term
+is one step less or more certain. Code's edit adds no word the claim and the note do not hold, so it can invent
+nothing; a note code cannot carry out this way (it names no phrase of the claim, the phrase is the clause's subject,
+it asks for something else too) goes to the model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from agent.core.contracts import Likelihood
+
+EditKind = Literal["drop", "attribute", "soften", "sharpen"]
+SCALE: tuple[str, ...] = get_args(Likelihood)  # least to most likely
+_MIDDLE = SCALE.index("roughly even chance")
+
+_PLEASE = r"^\s*(?:please\s+)?"
+_KINDS: tuple[tuple[EditKind, re.Pattern[str]], ...] = (
+    ("drop", re.compile(_PLEASE + r"(?:drop|remove|delete|omit|cut)\b\s*(?P<rest>.*)$", re.I | re.S)),
+    (
+        "attribute",
+        re.compile(
+            _PLEASE + r"(?:attribute|credit|source)\b(?:\s+(?:it|this|the claim|the figure))?\s+to\s+(?P<rest>.*)$",
+            re.I | re.S,
+        ),
+    ),
+    ("soften", re.compile(_PLEASE + r"(?:soften|hedge|tone down|weaken)\b\s*(?P<rest>.*)$", re.I | re.S)),
+    ("sharpen", re.compile(_PLEASE + r"(?:sharpen|strengthen|firm up)\b\s*(?P<rest>.*)$", re.I | re.S)),
+)
+# A second request in the same note ("drop X and add Y", "…; say who reports it"): the model's job, not code's.
+_MORE = re.compile(
+    r"(?:[.;:!?]\s+|,\s*(?:and\s+|then\s+)?|\band\s+|\bthen\s+)"
+    r"(?:add|say|state|fix|mention|include|name|replace|change|make|use|give|attribute|keep|correct|rewrite)\b",
+    re.I,
+)
+# Words of the note that only say where to cut: "the reference to X", "the clause about X", "the mention of X".
+_POINTERS = re.compile(
+    r"^(?:the\s+)?(?:(?:reference|references|mention|mentions|clause|phrase|part|bit|claim|words?|sentence|"
+    r"detail|line)\s+(?:to|about|on|of|that|saying|with)\s+)",
+    re.I,
+)
+# Dependency relations whose subtree is a modifier: it can go and the sentence still stands.
+_MODIFIERS = frozenset(
+    {
+        "conj",
+        "appos",
+        "prep",
+        "advcl",
+        "relcl",
+        "acl",
+        "npadvmod",
+        "advmod",
+        "parataxis",
+        "amod",
+        "nmod",
+        "nummod",
+        "compound",
+        "poss",
+        "prt",
+        "oprd",
+        "agent",
+        "dative",
+        "quantmod",
+        "intj",
+    }
+)
+_CORE = frozenset({"ROOT", "nsubj", "nsubjpass", "dobj", "pobj", "attr", "csubj", "ccomp", "xcomp", "acomp", "aux"})
+
+
+@dataclass(frozen=True)
+class NoteEdit:
+    """What a note asks code to do: its kind and what it names (the phrase to drop, the outlet to credit)."""
+
+    kind: EditKind
+    what: str
+
+
+def note_edit(note: str) -> NoteEdit | None:
+    """The edit the note asks for, when it asks for one code can do and nothing else; else ``None``."""
+    text = " ".join(note.split())
+    for kind, pattern in _KINDS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        rest = m.group("rest")
+        if _MORE.search(rest):
+            return None
+        what = rest.strip().strip(".!").strip()
+        if kind == "drop":
+            quoted = re.findall(r"[\"“']([^\"”']{2,120})[\"”']", what)
+            what = quoted[0] if quoted else _POINTERS.sub("", what.split(":", 1)[0]).strip()
+            if not what:
+                return None
+        return NoteEdit(kind, what)
+    return None
+
+
+def _tidy(text: str) -> str:
+    out = re.sub(r"\s+([,.;:!?)\]])", r"\1", " ".join(text.split()))
+    out = re.sub(r"([(\[])\s+", r"\1", out)
+    out = re.sub(r"[,;:]\s*(?=[,;:.!?]|$)", "", out)  # a comma left before another or at the end
+    out = re.sub(r"^[\s,;:–—-]+", "", out)
+    out = re.sub(r"\(\s*\)", "", out)
+    out = " ".join(out.split())
+    out = re.sub(r"\s+([,.;:!?])", r"\1", out)
+    if out and out[0].islower():
+        out = out[0].upper() + out[1:]
+    if out and out[-1] not in '.!?"”':
+        out += "."
+    return out
+
+
+def _find(doc: Doc, what: str) -> tuple[int, int] | None:
+    """The token span of the claim that the note's phrase names: the phrase itself, or its longest run of words the
+    claim holds that carries a content word ("the 35,000 passengers figure" → "35,000 passengers")."""
+    low = doc.text.lower()
+    words = what.split()
+    for n in range(len(words), 0, -1):
+        for i in range(len(words) - n + 1):
+            phrase = " ".join(words[i : i + n]).strip(",.;:").lower()
+            if not phrase:
+                continue
+            for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", low):
+                span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                if span is not None and any(not t.is_stop and not t.is_punct for t in span):
+                    return span.start, span.end
+    return None
+
+
+def _cut_tokens(doc: Doc, start: int, end: int) -> set[int] | None:
+    """The tokens to remove so that the span ``start:end`` goes and the sentence stands: the smallest modifier
+    subtree holding it (with the "and" or commas that join it), or ``None`` when the span is the clause's core."""
+    inside = range(start, end)
+    tops = [t for t in doc[start:end] if t.head.i not in inside or t.head is t]
+    words = [t for t in tops if t.dep_ not in ("cc", "punct")] or tops
+    node: Token = max(words, key=lambda t: len(list(t.subtree)))
+    while True:
+        if node.dep_ in _MODIFIERS and node.head is not node:
+            break
+        if node.dep_ == "pobj" and node.head.dep_ in _MODIFIERS:
+            node = node.head
+            break
+        if node.dep_ in _CORE or node.head is node:
+            # the first of several conjuncts: it goes with the "and" after it ("X and Y" → "Y")
+            conjs = [c for c in node.children if c.dep_ == "conj"]
+            if conjs and node.dep_ != "ROOT":
+                first = conjs[0]
+                cut = {t.i for t in node.subtree} - {t.i for t in first.subtree}
+                cut -= {t.i for c in conjs[1:] for t in c.subtree}
+                return cut
+            return None
+        node = node.head
+    cut = {t.i for t in node.subtree}
+    lo, hi = min(cut), max(cut)
+    if node.dep_ == "conj":
+        # "A, B and C" → drop B with its comma; "A and C" → drop "and C"
+        before = [t for t in doc[max(0, lo - 2) : lo] if t.dep_ in ("cc", "punct") and t.head in (node.head, node)]
+        cut |= {t.i for t in before}
+        if not before:
+            cc = [c for c in node.head.children if c.dep_ == "cc" and c.i < lo]
+            cut |= {cc[-1].i} if cc else set()
+    else:
+        # a modifier set off by commas or dashes goes with one of them
+        after = doc[hi + 1].text if hi + 1 < len(doc) else ""
+        if lo > 0 and doc[lo - 1].text in (",", "–", "—", "(", "-"):
+            cut.add(lo - 1)
+            if after in (")", ",", "–", "—"):  # set off on both sides: both marks go
+                cut.add(hi + 1)
+        elif after == ",":
+            cut.add(hi + 1)
+    if len(cut) >= len(doc) - 3:
+        return None
+    return cut
+
+
+def drop_phrase(nlp: Language, text: str, what: str) -> str | None:
+    """``text`` without the phrase the note names and the modifier that holds it, or ``None`` when code cannot cut
+    it cleanly (the phrase is not in the text, or it is the clause's subject or object)."""
+    doc = nlp(text)
+    found = _find(doc, what)
+    if found is None:
+        return None
+    cut = _cut_tokens(doc, *found)
+    if not cut or not set(range(*found)) <= cut:
+        # a sentence of a claim of several sentences goes whole
+        sents = list(doc.sents)
+        if len(sents) > 1:
+            hit = next(s for s in sents if s.start <= found[0] < s.end)
+            cut = set(range(hit.start, hit.end))
+        else:
+            return None
+    kept = [t for t in doc if t.i not in cut]
+    # a token whose neighbour went loses the space between them: put one back (punctuation closes it up again)
+    out = _tidy("".join(t.text_with_ws if t.whitespace_ or t.i + 1 not in cut else t.text + " " for t in kept))
+    if len(out.split()) < 4:
+        return None
+    return out
+
+
+def attributed(nlp: Language, text: str, outlet: str) -> str:
+    """``text`` put in the words of ``outlet`` ("According to Reuters, …"), an earlier attribution opener replaced."""
+    body = re.sub(r"^(?:according to|as reported by|per)\s+[^,]{1,80},\s*", "", text.strip(), flags=re.I)
+    doc = nlp(body)
+    first = doc[0] if len(doc) else None
+    if first is not None and first.pos_ != "PROPN" and first.text not in ("I",) and not first.text.isupper():
+        body = body[0].lower() + body[1:]
+    return f"According to {outlet}, {body}"
+
+
+_TERM = re.compile(r"\b(?:" + "|".join(sorted((re.escape(t) for t in SCALE), key=len, reverse=True)) + r")\b", re.I)
+
+
+def stated_likelihood(text: str) -> tuple[str, int, int] | None:
+    """The ICD-203 term the text states (the longest at its place: "very unlikely", not "unlikely"), with where."""
+    m = _TERM.search(text)
+    return (m.group(0).lower(), m.start(), m.end()) if m else None
+
+
+def shifted(text: str, kind: Literal["soften", "sharpen"], note: str = "") -> tuple[str, str] | None:
+    """``text`` with its likelihood one step nearer "roughly even chance" (soften) or further from it (sharpen),
+    or set to the one term the note names; and the new term. ``None`` when the text states no ICD-203 term."""
+    found = stated_likelihood(text)
+    if found is None:
+        return None
+    term, a, b = found
+    i = SCALE.index(term)
+    named = {t.lower() for t in _TERM.findall(note)} - {term}
+    if len(named) == 1:
+        new = named.pop()
+    elif kind == "soften":
+        new = SCALE[i - 1] if i > _MIDDLE else SCALE[i + 1] if i < _MIDDLE else term
+    else:
+        new = SCALE[min(i + 1, len(SCALE) - 1)] if i > _MIDDLE else SCALE[max(i - 1, 0)] if i < _MIDDLE else term
+    if new == term:
+        return None
+    word = text[a:b]
+    new_text = text[:a] + (new.capitalize() if word[:1].isupper() else new) + text[b:]
+    return _opener(new_text, new), new
+
+
+def _opener(text: str, term: str) -> str:
+    """ "It is likely that" but "There is a roughly even chance that", "There is almost no chance that"."""
+
+    def say(m: re.Match[str]) -> str:
+        there = "There" if m.group(1)[0].isupper() else "there"
+        it = "It" if m.group(1)[0].isupper() else "it"
+        if term == "roughly even chance":
+            return f"{there} is a {term}"
+        if term == "almost no chance":
+            return f"{there} is {term}"
+        return f"{it} is {term}"
+
+    return re.sub(rf"\b(It|it|There|there) is (?:an? )?{re.escape(term)}\b", say, text, count=1)
