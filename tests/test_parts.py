@@ -558,7 +558,8 @@ def test_an_answer_that_the_evidence_holds_nothing_is_never_a_claim(
     services.settings.llm.capable = capable
     fake = FakeLLM(answer)
     services.use_llm(fake)
-    spec = load_template().section("hypotheses")
+    # the embedded model drafts no hypothesis (they are the analyst's there): its case is the key judgment
+    spec = load_template().section("hypotheses" if capable else "bluf")
     part = spec.parts[0]
     d = Draft(id=f"none{capable}", topic=TOPIC, provenance=Provenance(model="fake", endpoint_kind="fake"))
     ctx = draft_context(services, d, fake, None)
@@ -735,24 +736,20 @@ def test_no_explanation_in_the_sources_leaves_the_hypotheses_and_assessment_to_t
     assert not any("explanation these sentences give" in m[-1]["content"] for m, _s, _n in fake.calls)
 
 
-def test_on_the_embedded_model_the_hypotheses_are_weighed_by_the_analyst(services: Services) -> None:
-    """Code's count of sentences "bearing on" each hypothesis shipped 0 of 20 times (issue 19): without marks that
-    discriminate, the Assessment is the analyst's, with the ACH matrix prepared."""
-
-    def own_words(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
-        answer = condensing(messages, schema)
-        if "explanation these sentences give" in messages[-1]["content"]:  # each its own sentence's words only
-            answer["text"] = " ".join(re.findall(r"[A-Za-z]{4,}", sentences_given(messages)[0])[::-2][:7]) + "."
-        return answer
-
+def test_on_the_embedded_model_the_hypotheses_are_the_analyst_s_with_their_evidence(services: Services) -> None:
+    """The embedded model's hypotheses shipped 4 of 35 times on the dev set (issue 19: circular, restated, cause and
+    effect reversed): on the embedded default it is not asked for them; each is left to the analyst with the
+    sentences that give an explanation, and with no hypothesis there is no Assessment nor matrix to weigh them."""
+    fake = FakeLLM(condensing)
     services.settings.llm.capable = False
-    services.use_llm(FakeLLM(own_words))
+    services.use_llm(fake)
     draft = draft_brief(services, TOPIC)
     hyps = draft.section("hypotheses")
-    assert sum(1 for c in hyps.claims if (c.label or "").startswith("Hypothesis")) >= 2, hyps.skipped
-    assert "Assessment" not in [c.label for c in hyps.claims]
-    assert any(s.startswith("Assessment: the ACH matrix is prepared") for s in hyps.skipped), hyps.skipped
-    assert draft.ach is not None and draft.ach.evidence
+    assert not hyps.claims
+    assert not any("explanation these sentences give" in m[-1]["content"] for m, _, _ in fake.calls)
+    handed = [s for s in hyps.skipped if s.startswith("Hypothesis A: left to the analyst")]
+    assert handed and "“" in handed[0], hyps.skipped  # its evidence, quoted
+    assert draft.ach is None
 
 
 # --------------------------------------------------------------------------- redraft (issue 20)
@@ -846,6 +843,7 @@ def test_a_redraft_that_keeps_the_old_text_is_asked_again_then_refused(services:
         ("Attribute it to Zee News, not the police.", [], ["Zee News"]),
         ("Say the Jamaica Observer reported 25 dead in St Elizabeth.", ["St", "Elizabeth", "25"], ["Jamaica Observer"]),
         ("Cite reuters for the figure of 3,000.", ["3000"], ["reuters"]),
+        ("Add Hindustan Times' count of 10 killed.", ["10"], ["Hindustan Times"]),
     ],
 )
 def test_a_note_asks_for_its_facts_not_for_its_verb_or_the_outlet_it_cites(

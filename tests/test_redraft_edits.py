@@ -12,12 +12,30 @@ from agent.drafting.edits import NoteEdit, attributed, drop_phrase, note_edit, s
 @pytest.mark.parametrize(
     ("note", "edit"),
     [
-        ("Drop the reference to the Red Fort.", NoteEdit("drop", "the Red Fort")),
-        ("Remove 'including elite units'", NoteEdit("drop", "including elite units")),
-        ("Please cut the last clause about the airport.", NoteEdit("drop", "the last clause about the airport")),
-        ("Attribute it to Zee News.", NoteEdit("attribute", "Zee News")),
-        ("Soften the likelihood: one source only.", NoteEdit("soften", "the likelihood: one source only")),
-        ("Sharpen it", NoteEdit("sharpen", "it")),
+        (
+            "Drop the reference to the Red Fort.",
+            NoteEdit("drop", "the Red Fort", "Drop the reference to the Red Fort."),
+        ),
+        ("Remove 'including elite units'", NoteEdit("drop", "including elite units", "Remove 'including elite units'")),
+        (
+            "Please cut the last clause about the airport.",
+            NoteEdit("drop", "the last clause about the airport", "Please cut the last clause about the airport."),
+        ),
+        ("Attribute it to Zee News.", NoteEdit("attribute", "Zee News", "Attribute it to Zee News.")),
+        (
+            "Soften the likelihood: one source only.",
+            NoteEdit("soften", "the likelihood: one source only", "Soften the likelihood: one source only."),
+        ),
+        ("Sharpen it", NoteEdit("sharpen", "it", "Sharpen it")),
+        (
+            "Drop the clause about the minister's visit. It's boilerplate from the Cabinet statement.",
+            NoteEdit("drop", "the minister's visit", "Drop the clause about the minister's visit."),
+        ),
+        (
+            "Police told ANI only that it 'may have been' arson. Tone 'likely' down.",
+            NoteEdit("soften", "", "Tone 'likely' down."),
+        ),
+        ("Drop the toll. Add the number injured.", None),
         ("Drop the toll and add the number injured.", None),
         ("Remove the date; say who announced it.", None),
         ("Fix the causality: the flood came first.", None),
@@ -116,6 +134,9 @@ def test_an_attribution_puts_the_claim_in_the_outlets_words(nlp: Language) -> No
             ("It is likely that talks resume.", "likely"),
         ),
         ("Talks resume next week.", "soften", "", None),
+        # "likely" as an adverb: only "very likely" stands in its place
+        ("It was likely an arson attack.", "sharpen", "", ("It was very likely an arson attack.", "very likely")),
+        ("It was likely an arson attack.", "soften", "", None),
     ],
 )
 def test_soften_and_sharpen_move_the_likelihood_one_step_on_the_icd_scale(

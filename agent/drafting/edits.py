@@ -33,7 +33,7 @@ _KINDS: tuple[tuple[EditKind, re.Pattern[str]], ...] = (
             re.I | re.S,
         ),
     ),
-    ("soften", re.compile(_PLEASE + r"(?:soften|hedge|tone down|weaken)\b\s*(?P<rest>.*)$", re.I | re.S)),
+    ("soften", re.compile(_PLEASE + r"(?:soften|hedge|tone\b[^.]{0,40}?\bdown|weaken)\b\s*(?P<rest>.*)$", re.I | re.S)),
     ("sharpen", re.compile(_PLEASE + r"(?:sharpen|strengthen|firm up)\b\s*(?P<rest>.*)$", re.I | re.S)),
 )
 # A second request in the same note ("drop X and add Y", "…; say who reports it"): the model's job, not code's.
@@ -78,29 +78,49 @@ _CORE = frozenset({"ROOT", "nsubj", "nsubjpass", "dobj", "pobj", "attr", "csubj"
 
 @dataclass(frozen=True)
 class NoteEdit:
-    """What a note asks code to do: its kind and what it names (the phrase to drop, the outlet to credit)."""
+    """What a note asks code to do: its kind, what it names (the phrase to drop, the outlet to credit) and the
+    note's sentence that asks it (the others say why: "It's boilerplate from the Cabinet statement")."""
 
     kind: EditKind
     what: str
+    request: str = ""
+
+
+# A note's sentences: a full stop ends one unless it sits in a figure or a quote.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“'])")
+_REQUEST = re.compile(
+    r"^\s*(?:please\s+)?(?:add|say|state|fix|mention|include|name|replace|change|make|use|give|attribute|keep|"
+    r"correct|rewrite|drop|remove|delete|omit|cut|soften|hedge|tone|weaken|sharpen|strengthen|firm up|get|"
+    r"reverse|restate|cite|credit|source)\b",
+    re.I,
+)
+
+
+def note_sentences(note: str) -> list[str]:
+    """The note's sentences, outside quotes."""
+    return [s for s in _SENTENCE_END.split(" ".join(note.split())) if s.strip()]
 
 
 def note_edit(note: str) -> NoteEdit | None:
-    """The edit the note asks for, when it asks for one code can do and nothing else; else ``None``."""
-    text = " ".join(note.split())
-    for kind, pattern in _KINDS:
-        m = pattern.match(text)
-        if not m:
-            continue
-        rest = m.group("rest")
-        if _MORE.search(rest):
-            return None
-        what = rest.strip().strip(".!").strip()
-        if kind == "drop":
-            quoted = re.findall(r"[\"“']([^\"”']{2,120})[\"”']", what)
-            what = quoted[0] if quoted else _POINTERS.sub("", what.split(":", 1)[0]).strip()
-            if not what:
+    """The edit the note asks for, when one of its sentences asks for one code can do and no other sentence asks
+    for anything; else ``None``."""
+    sentences = note_sentences(note)
+    for k, text in enumerate(sentences):
+        for kind, pattern in _KINDS:
+            m = pattern.match(text)
+            if not m:
+                continue
+            rest = m.group("rest")
+            others = sentences[:k] + sentences[k + 1 :]
+            if _MORE.search(rest) or any(_REQUEST.match(o) for o in others):
                 return None
-        return NoteEdit(kind, what)
+            what = rest.strip().strip(".!").strip()
+            if kind == "drop":
+                quoted = re.findall(r"[\"“']([^\"”']{2,120})[\"”']", what)
+                what = quoted[0] if quoted else _POINTERS.sub("", what.split(":", 1)[0]).strip()
+                if not what:
+                    return None
+            return NoteEdit(kind, what, text)
     return None
 
 
@@ -242,6 +262,9 @@ def shifted(text: str, kind: Literal["soften", "sharpen"], note: str = "") -> tu
         new = SCALE[min(i + 1, len(SCALE) - 1)] if i > _MIDDLE else SCALE[max(i - 1, 0)] if i < _MIDDLE else term
     if new == term:
         return None
+    framed = re.search(r"\b(?:it|there) is (?:an? )?$", text[:a], re.I) is not None
+    if not framed and {term, new} != {"likely", "very likely"}:
+        return None  # "was likely a fidayeen attack": only "very likely" stands in that place; the model words the rest
     word = text[a:b]
     new_text = text[:a] + (new.capitalize() if word[:1].isupper() else new) + text[b:]
     return _opener(new_text, new), new

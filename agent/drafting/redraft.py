@@ -52,13 +52,20 @@ class RedraftRefused(LLMError):
 # A word opening one of the note's sentences: the note's own verb ("Add", "Soften", "Fix") unless the sources use
 # it as a name. A news outlet the note names by its shape ("the Jamaica Observer", "Zee News").
 _OPENING = re.compile(r"(?:^|[.!?:;\"“(]\s*)(?P<w>[A-Z][\w'’-]*)")
+_VERB = re.compile(
+    r"^(?:Add|Attribute|Cite|Credit|Say|Give|Use|Put|Quote|State|Name|Include|Mention|Keep|Replace|Source)\s+"
+)
+# Whether the note asks to put the claim in a source's name ("attribute it to …", "cite …", "according to …"):
+# only then is an outlet none of the sources comes from a reason to refuse.
+_CITES = re.compile(r"\b(?:attribut\w*|cite|credit|according to|source it|quote)\b", re.I)
 _NAMED_OUTLET = re.compile(rf"\b(?:[A-Z][\w'’&.-]*\s+){{1,3}}{OUTLET_WORDS}\b")
 
 
 def note_outlets(note: str, outlets: Collection[str] = ()) -> list[str]:
     """The news outlets the note names ("attribute it to Zee News"): whom to cite, not facts for the text.
-    ``outlets`` are known outlet names, lower-cased (:func:`agent.drafting.builders.outlet_names`)."""
-    found = [m.group(0) for m in _NAMED_OUTLET.finditer(note)]
+    ``outlets`` are known outlet names, lower-cased (:func:`agent.drafting.builders.outlet_names`). The note's own
+    verb is not part of a name ("Add Hindustan Times' count" names the Hindustan Times)."""
+    found = [_VERB.sub("", m.group(0)) for m in _NAMED_OUTLET.finditer(note)]
     for o in sorted(outlets):
         m = re.search(rf"(?<!\w){re.escape(o)}(?!\w)", note, re.IGNORECASE) if len(o) > 2 else None
         if m and not any(m.group(0).lower() in f.lower() for f in found):
@@ -239,7 +246,10 @@ def redraft_claim(
     old = claim.final_text
     texts = [s.text for s in b.sentences]
     names, outlets = source_names(texts), outlet_names(b)
-    wanted, _unwanted = note_terms(guidance, names, outlets)
+    edit = note_edit(guidance)
+    # a note asking one edit code can do says why in its other sentences: only the request's names are asked for
+    asked = edit.request if edit is not None and edit.request else guidance
+    wanted, _unwanted = note_terms(asked, names, outlets)
     absent = [w for w in wanted if not stated(w, texts)]
     if absent:
         raise RedraftRefused(
@@ -249,15 +259,14 @@ def redraft_claim(
     theirs: set[str] = set()
     for o in note_outlets(guidance, outlets):
         docs = {d.id for d in b.docs.values() if d.outlet and _same_outlet(o, d.outlet)}
-        if not docs:
+        if not docs and _CITES.search(guidance):
             raise RedraftRefused(f"none of the sources is from {o}: the note asks to cite it, so no new version")
         theirs |= docs
     # the model may name the sources' own outlets ("… Zee News reported"): they are in no sentence, yet invent nothing
     ctx.source_names |= {name_stem(w) for d in b.docs.values() if d.outlet for w in d.outlet.split()}
     instructions = [t for t in (spec.intent, spec.claim) if t]
-    edit = note_edit(guidance)
     if edit is not None:
-        made = _code_edit(engine, ctx, spec, part, claim, edit, guidance, theirs, instructions, names, outlets)
+        made = _code_edit(engine, ctx, spec, part, claim, edit, asked, theirs, instructions, names, outlets)
         if made is not None:
             return made, Usage()
     # the sentences: those stating what the note names or from the outlet it names, the claim's own, then the
@@ -294,7 +303,7 @@ def redraft_claim(
         chosen,
         instructions,
         claim_id=lambda _text: claim.id,
-        then=lambda text: redraft_ignores(old, text, guidance, names, outlets),
+        then=lambda text: redraft_ignores(old, text, asked, names, outlets),
         origin="redrafted",
     )
     if got.nothing:
