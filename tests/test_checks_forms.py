@@ -119,11 +119,11 @@ def test_a_second_candidate_to_the_same_messages_comes_before_a_reask(services: 
     assert any(condensing(calls[i], fake.calls[i][1])["text"] in texts for i in kept)
 
 
-@pytest.mark.parametrize("capable", [True, False])
+@pytest.mark.parametrize("capable", [True])
 def test_a_competing_hypothesis_is_refused_when_it_rewords_the_first(services: Services, capable: bool) -> None:
     """B's evidence leaves out A's sentences and an answer rewording A is refused with that reason; a capable model
-    is shown A in its task, the embedded one is not (it copied the quoted claim). With one hypothesis left there is
-    no Assessment: weighing explanations is the analyst's."""
+    is shown A in its task (the embedded one drafts no hypothesis). With one hypothesis left there is no
+    Assessment: weighing explanations is the analyst's."""
     hyp_a: dict[str, str] = {}
 
     def rewording(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
