@@ -163,6 +163,11 @@ def test_the_embedded_model_leaves_the_hypotheses_and_their_weighing_to_the_anal
     # independent lines", judged WRONG where sites retell other outlets) nor a list of outlets it cannot grade
     # on the embedded default it is a note for the analyst (it never shipped as code wrote it), not a claim
     assert "Source Reliability Assessment" not in tech
+    assert "Corroboration Check" not in tech  # shipped 2 of 10 as code wrote it: a note for the analyst too
+    from agent.drafting.template import load_template
+
+    # and so is the corroboration line wherever code writes one (the seeds state no fact thrice)
+    assert "Corroboration Check" in load_template().section("techniques").parts[0].capable_labels
     notes = draft.section("techniques").skipped
     reliability = next(n for n in notes if n.startswith("Source Reliability Assessment: left to the analyst"))
     assert "independent lines" not in reliability and "not graded" not in reliability and "F4" not in reliability
