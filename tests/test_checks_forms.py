@@ -221,3 +221,20 @@ def test_a_dates_event_is_its_main_clause(text: str, cut: str | None) -> None:
 def test_a_statement_that_stops_mid_sentence_is_refused(text: str, fragment: bool) -> None:
     said = checks.refusal(text, [], **COMMON)
     assert ("mid-sentence" in (said or "")) is fragment
+
+
+def test_a_figure_only_the_topic_gives_is_refused_its_dates_are_not() -> None:
+    """The topic is the analyst's words: a claim may say when the event happened as the topic does, but a figure
+    no source sentence states ("the loss of about 15 GW", judged UNSUPPORTED) is refused."""
+    from agent.drafting.checks import refusal
+
+    topic = "The 28 April 2025 blackout: the sudden loss of about 15 GW across two countries, and its cause"
+    cited = ["Power was restored to 99% of homes by Tuesday morning, the grid operator said."]
+
+    def why(text: str) -> str | None:
+        return refusal(
+            text, cited, all_source_names={"gw"}, source_scripts={"LATIN"}, instructions=[], analytic=False, topic=topic
+        )
+
+    assert "15" in (why("The loss of 15 GW on 28 April 2025 cut power; 99% was restored by Tuesday.") or "")
+    assert why("On 28 April 2025 power failed; 99% of homes had it back by Tuesday morning.") is None

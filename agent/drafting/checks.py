@@ -233,6 +233,22 @@ _DANGLING = re.compile(
 )
 
 
+_MONTH_WORD = "(?:" + "|".join(MONTH_NAMES) + ")"
+_TOPIC_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:\s*[–-]\s*\d{{1,2}})?\s+{_MONTH_WORD}(?:\s+\d{{4}})?\b"
+    rf"|\b{_MONTH_WORD}\s+\d{{1,2}}(?:\s*[–-]\s*\d{{1,2}})?,?\s+\d{{4}}\b|\b{_MONTH_WORD}\s+\d{{4}}\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b|\b(?:19|20)\d{2}\b",
+    re.IGNORECASE,
+)
+
+
+def topic_dates(topic: str) -> str:
+    """The dates the analyst's topic gives ("28 April 2025", "8–10 September 2025"): a claim may say when the event
+    it is about happened. Its other figures ("the loss of about 15 GW") are the analyst's words, which a claim
+    may not state unless a source does (a reviewer cannot check them against anything)."""
+    return " ; ".join(m.group(0) for m in _TOPIC_DATE.finditer(topic))
+
+
 def refusal(
     text: str,
     cited: Sequence[str],
@@ -255,7 +271,7 @@ def refusal(
     if invented:
         return f"it names {', '.join(invented)}, who or which is in no source sentence; use only names they contain"
     if cited:
-        made_up = unsupported_numbers(text, [*cited, topic])
+        made_up = unsupported_numbers(text, [*cited, topic_dates(topic)])
         if made_up:
             return f"it gives {', '.join(made_up)}, which no sentence states; use only their figures and dates"
     # a fact (a date's event, the figures) may say what the topic says; a judgment that only restates it says nothing
