@@ -6,6 +6,7 @@ fire), and the whole default template drafted on the seeds with a scripted model
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -868,6 +869,28 @@ def test_a_note_asking_to_drop_something_is_checked_for_it() -> None:
     # "cut" in what the note says happened is no request to cut
     assert note_terms("Reverse it: the storm cut Black River off from aid; cut the last clause.")[1] == []
     assert note_terms("Say it plainly, and remove Zelensky.")[1] == ["Zelensky"]
+    # a quote goes whole, commas and all; what no source says is to go; a reported "not to <verb>" is no request
+    note = (
+        "Replace the vague 'has implications for Kyiv, Europe, and Moscow' with what Putin said: he warned Kyiv "
+        "not to 'torpedo the progress'."
+    )
+    wanted, unwanted = note_terms(note)
+    assert unwanted == ["has implications for Kyiv, Europe, and Moscow"] and "Putin" in wanted
+    assert note_terms("The PM declared it. No source mentions a 'National Disaster Council'.", {"pm"})[1] == [
+        "National Disaster Council"
+    ]
+    # a list of names after "not" goes on: none of them is asked for
+    assert note_terms("These are Brussels' figures, not a total for Heathrow, Brussels, Berlin and Dublin.")[0] == []
+    # the figure of a phrase to drop is not asked for; "89 substations" is gone from "85 of 89 substations"
+    assert note_terms("Drop '15 GW' from the judgment.") == ([], ["15 GW"])
+    assert (
+        redraft_ignores(
+            "REN restored 89 substations.",
+            "REN restored 85 of 89 substations.",
+            "Give it as 85 of 89 substations restored, not as '89 substations'.",
+        )
+        is None
+    )
 
     wanted, unwanted = note_terms("Drop the 'elite units' clause and attribute it to the NIS, not to Zelensky")
     assert "NIS" in wanted and "elite units" in unwanted and "Zelensky" in unwanted
@@ -930,3 +953,20 @@ def test_an_attribution_is_code_s_when_the_outlet_states_the_claim_and_refused_w
     assert all(c.doc_id == s.doc_id for c in new.citations)
     with pytest.raises(RedraftRefused, match="does not state 10000"):
         redraft_claim(services, draft, claim, "Attribute it to Beta Times.")
+
+
+def test_a_redraft_is_shown_a_sentence_for_every_figure_the_note_names(services: Services) -> None:
+    """A note naming figures stated in different sentences ("the 10,000 troops and the 18 meetings") is shown a
+    sentence stating each, so the model can follow it."""
+    from agent.drafting.redraft import RedraftRefused, redraft_claim
+
+    services.use_llm(FakeLLM(condensing))
+    draft = draft_brief(services, TOPIC)
+    claim = next(c for c in draft.claims() if c.label == "Key Judgment")
+    fake = FakeLLM(condensing)
+    services.use_llm(fake)
+    with contextlib.suppress(RedraftRefused):
+        redraft_claim(services, draft, claim, "Add the 10,000 troops, the 18 meetings, the 6 tests and the 1,100 dead.")
+    shown = sentences_given(fake.calls[0][0])
+    for said in ("10,000", "18 accounts", "6 nuclear tests", "1,100 to 3,000"):
+        assert any(said in s for s in shown), (said, shown)

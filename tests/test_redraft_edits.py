@@ -69,6 +69,17 @@ def test_a_note_is_read_as_an_edit_code_can_do_or_left_to_the_model(note: str, e
             "who led the revolt",
             "The army chief was sworn in as president on Friday.",
         ),
+        (
+            "The storm caused wide damage. The cause is the storm itself, and the motive is to protect lives.",
+            "The cause is the storm itself, and the motive is to protect lives",
+            "The storm caused wide damage.",
+        ),
+        (
+            "The summit failed to reach a ceasefire due to disagreements over the war, with the U.S. and Russia each "
+            "claiming they had a legitimate reason to continue fighting.",
+            "with the U.S. and Russia each claiming they had a legitimate reason to continue fighting",
+            "The summit failed to reach a ceasefire due to disagreements over the war.",
+        ),
     ],
 )
 def test_a_phrase_the_note_names_goes_with_what_holds_it_and_the_sentence_stands(

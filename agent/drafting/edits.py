@@ -156,34 +156,31 @@ def _find(doc: Doc, what: str) -> tuple[int, int] | None:
     return None
 
 
-def _cut_tokens(doc: Doc, start: int, end: int) -> set[int] | None:
-    """The tokens to remove so that the span ``start:end`` goes and the sentence stands: the smallest modifier
-    subtree holding it (with the "and" or commas that join it), or ``None`` when the span is the clause's core."""
-    inside = range(start, end)
-    tops = [t for t in doc[start:end] if t.head.i not in inside or t.head is t]
-    words = [t for t in tops if t.dep_ not in ("cc", "punct")] or tops
-    node: Token = max(words, key=lambda t: len(list(t.subtree)))
+def _modifier_cut(doc: Doc, top: Token) -> set[int] | None:
+    """The tokens that go with ``top`` (a word of the phrase whose head is outside it): the smallest modifier
+    subtree holding it, with the "and" or commas that join it; ``None`` when it is the clause's core."""
+    node: Token = top
     while True:
-        if node.dep_ in _MODIFIERS and node.head is not node:
+        if node.dep_ in _MODIFIERS and node.head.i != node.i:
             break
         if node.dep_ == "pobj" and node.head.dep_ in _MODIFIERS:
             node = node.head
             break
-        if node.dep_ in _CORE or node.head is node:
+        if node.dep_ in _CORE or node.head.i == node.i:
             # the first of several conjuncts: it goes with the "and" after it ("X and Y" → "Y")
             conjs = [c for c in node.children if c.dep_ == "conj"]
             if conjs and node.dep_ != "ROOT":
-                first = conjs[0]
-                cut = {t.i for t in node.subtree} - {t.i for t in first.subtree}
-                cut -= {t.i for c in conjs[1:] for t in c.subtree}
-                return cut
+                cut = {t.i for t in node.subtree} - {t.i for c in conjs for t in c.subtree}
+                return cut | {c.i for c in node.children if c.dep_ == "cc"}
             return None
         node = node.head
     cut = {t.i for t in node.subtree}
     lo, hi = min(cut), max(cut)
     if node.dep_ == "conj":
         # "A, B and C" → drop B with its comma; "A and C" → drop "and C"
-        before = [t for t in doc[max(0, lo - 2) : lo] if t.dep_ in ("cc", "punct") and t.head in (node.head, node)]
+        before = [
+            t for t in doc[max(0, lo - 2) : lo] if t.dep_ in ("cc", "punct") and t.head.i in (node.head.i, node.i)
+        ]
         cut |= {t.i for t in before}
         if not before:
             cc = [c for c in node.head.children if c.dep_ == "cc" and c.i < lo]
@@ -197,7 +194,30 @@ def _cut_tokens(doc: Doc, start: int, end: int) -> set[int] | None:
                 cut.add(hi + 1)
         elif after == ",":
             cut.add(hi + 1)
-    if len(cut) >= len(doc) - 3:
+    return cut
+
+
+def _cut_tokens(doc: Doc, start: int, end: int) -> set[int] | None:
+    """The tokens to remove so that the span ``start:end`` goes and the rest stands: for each word of the span
+    whose head lies outside it, the modifier holding it; a sentence wholly inside the span goes whole. ``None``
+    when a word of it is a clause's core, or the cut would reach far beyond what the note names."""
+    inside = set(range(start, end))
+    tops = [t for t in doc[start:end] if t.head.i not in inside or t.head.i == t.i]
+    words = [t for t in tops if t.dep_ not in ("cc", "punct")] or tops
+    cut: set[int] = set()
+    for t in words:
+        if t.head.i == t.i:  # a sentence's root: the sentence goes only whole (its closing mark with it)
+            sub = {x.i for x in t.subtree}
+            if any(not doc[k].is_punct for k in sub - inside):
+                return None
+            cut |= sub
+            continue
+        got = _modifier_cut(doc, t)
+        if got is None:
+            return None
+        cut |= got
+    cut |= inside
+    if len(cut) >= len(doc) - 3 or len(cut - inside) > len(inside) + 3:
         return None
     return cut
 
@@ -210,14 +230,8 @@ def drop_phrase(nlp: Language, text: str, what: str) -> str | None:
     if found is None:
         return None
     cut = _cut_tokens(doc, *found)
-    if not cut or not set(range(*found)) <= cut:
-        # a sentence of a claim of several sentences goes whole
-        sents = list(doc.sents)
-        if len(sents) > 1:
-            hit = next(s for s in sents if s.start <= found[0] < s.end)
-            cut = set(range(hit.start, hit.end))
-        else:
-            return None
+    if not cut:
+        return None
     kept = [t for t in doc if t.i not in cut]
     # a token whose neighbour went loses the space between them: put one back (punctuation closes it up again)
     out = _tidy("".join(t.text_with_ws if t.whitespace_ or t.i + 1 not in cut else t.text + " " for t in kept))
