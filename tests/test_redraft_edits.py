@@ -70,6 +70,12 @@ def test_a_note_is_read_as_an_edit_code_can_do_or_left_to_the_model(note: str, e
             "The army chief was sworn in as president on Friday.",
         ),
         (
+            "A blast killed eight people, with the government reiterating its commitment to zero tolerance towards "
+            "terrorism.",
+            "the government reiterating its zero-tolerance commitment to terrorism",
+            "A blast killed eight people.",
+        ),
+        (
             "The storm caused wide damage. The cause is the storm itself, and the motive is to protect lives.",
             "The cause is the storm itself, and the motive is to protect lives",
             "The storm caused wide damage.",

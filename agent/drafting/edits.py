@@ -197,7 +197,7 @@ def _modifier_cut(doc: Doc, top: Token) -> set[int] | None:
     return cut
 
 
-def _cut_tokens(doc: Doc, start: int, end: int) -> set[int] | None:
+def _cut_tokens(doc: Doc, start: int, end: int, named: int = 0) -> set[int] | None:
     """The tokens to remove so that the span ``start:end`` goes and the rest stands: for each word of the span
     whose head lies outside it, the modifier holding it; a sentence wholly inside the span goes whole. ``None``
     when a word of it is a clause's core, or the cut would reach far beyond what the note names."""
@@ -217,7 +217,8 @@ def _cut_tokens(doc: Doc, start: int, end: int) -> set[int] | None:
             return None
         cut |= got
     cut |= inside
-    if len(cut) >= len(doc) - 3 or len(cut - inside) > len(inside) + 3:
+    # ``named``: how many words the note's phrase has (the claim may hold only some of them)
+    if len(cut) >= len(doc) - 3 or len(cut - inside) > max(len(inside), named) + 3:
         return None
     return cut
 
@@ -229,7 +230,7 @@ def drop_phrase(nlp: Language, text: str, what: str) -> str | None:
     found = _find(doc, what)
     if found is None:
         return None
-    cut = _cut_tokens(doc, *found)
+    cut = _cut_tokens(doc, *found, named=len(what.split()))
     if not cut:
         return None
     kept = [t for t in doc if t.i not in cut]
