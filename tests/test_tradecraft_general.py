@@ -262,9 +262,12 @@ def test_a_state_agencys_copy_is_a_sourcing_risk(nlp: Language) -> None:
     docs = source_documents([c, d], registry)
     base, sentences = base_of(nlp, *docs)
     analysis = analyse_base(base, sentences, registry, {x.id: x for x in (c, d)})
-    risks = builders.bias_risks(base, analysis.profiles)
+    risks = builders.bias_risks(base, analysis.profiles, "The dock strike at China's ports")
     assert len(risks) == 1 and "is state media" in risks[0].text and "Xinhua" in risks[0].text  # once, not twice
     assert all("Xinhua" in r.text for r in builders.bias_risks(base, {}))  # nothing else in these sources is a risk
+    # a state outlet reporting on a dispute its state is no party to carries no state narrative of it (a third
+    # country's state media flagged on someone else's dispute was judged GENERIC on the dev set)
+    assert not builders.bias_risks(base, analysis.profiles, "The dock strike at Kenya's ports")
 
 
 def test_a_modifier_figure_is_no_key_figure_gap(nlp: Language) -> None:

@@ -145,12 +145,35 @@ def cue_says(s: Sentence) -> str:
     return _CUE_SAYS[kind]
 
 
-def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None = None) -> list[Built]:
-    """The sourcing risks: anonymous or unnamed sourcing wherever a source uses it (with its words), state media,
-    and key figures that come from a party to the events."""
-    state = state_outlets(base, profiles)
+def speaks_for_a_party(base: SentenceBase, doc_id: str, outlet: str | None, topic: str) -> bool:
+    """Whether a state outlet speaks for a party to the events: the state it speaks for (the registry's ``state``
+    words) is named in the topic, or in sentences of two other sources. An outlet whose state the registry does
+    not give counts as a party (the warning stays); a third country's state media on someone else's dispute was
+    judged a GENERIC warning on the dev set."""
+    entry = next((o for o in Registry.load(None).outlets if outlet and outlet.lower() in o.names()), None)
+    if entry is None or not entry.state:
+        return True
+    said = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in entry.state) + r")\b", re.IGNORECASE)
+    own = re.compile("|".join(re.escape(n) for n in sorted(entry.names(), key=len, reverse=True)), re.IGNORECASE)
+    if said.search(topic):
+        return True
+    others = {s.doc_id for s in base.sentences if s.doc_id != doc_id and said.search(own.sub(" ", s.text))}
+    return len(others) >= 2
+
+
+def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None = None, topic: str = "") -> list[Built]:
+    """The sourcing risks: anonymous or unnamed sourcing wherever a source uses it (with its words), state media
+    of a party to the events, and key figures that come from a party to the events."""
+    every_state = state_outlets(base, profiles)
+    state = [
+        d
+        for d in every_state
+        if speaks_for_a_party(base, d, (profiles[d].outlet if profiles else None) or base.docs[d].outlet, topic)
+    ]
     # a state outlet's own report has its claim below; here, the other sources that lean on such sourcing
-    weak = {d: ss for d, ss in weak_sourcing(base, None, state=False, kinds=UNNAMED_CUES).items() if d not in state}
+    weak = {
+        d: ss for d, ss in weak_sourcing(base, None, state=False, kinds=UNNAMED_CUES).items() if d not in every_state
+    }
     out: list[Built] = []
     if weak:
         said: list[str] = []
@@ -826,7 +849,7 @@ def _confidence_part(ctx: DraftContext, spec: SectionSpec, part: PartSpec, secti
 
 @register("bias_risks")
 def _bias_risks_part(ctx: DraftContext, spec: SectionSpec, part: PartSpec, section: SectionDraft) -> Made:
-    return Made(bias_risks(ctx.base, ctx.profiles))
+    return Made(bias_risks(ctx.base, ctx.profiles, ctx.draft.topic))
 
 
 @register("gaps")

@@ -52,6 +52,7 @@ class Outlet:
     reliability: Reliability
     aliases: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
+    state: tuple[str, ...] = ()  # state media: the words naming the state it speaks for ("China", "Chinese")
 
     def names(self) -> set[str]:
         return {n.lower() for n in (self.name, *self.aliases)}
@@ -103,6 +104,7 @@ class Registry:
                     reliability=_grade(entry.get("reliability", "F"), ctx),
                     aliases=_strings(entry.get("aliases", []), f"{ctx}: aliases"),
                     domains=tuple(d.lower() for d in _strings(entry.get("domains", []), f"{ctx}: domains")),
+                    state=_strings(entry.get("state", []), f"{ctx}: state"),
                 )
             )
         self.outlets = outlets + self.outlets if first else self.outlets + outlets
