@@ -76,6 +76,11 @@ def test_a_note_is_read_as_an_edit_code_can_do_or_left_to_the_model(note: str, e
             "A blast killed eight people.",
         ),
         (
+            "On 28 April a 15 GW Iberian blackout cut power across two countries.",
+            "15 GW",
+            "On 28 April an Iberian blackout cut power across two countries.",
+        ),
+        (
             "The storm caused wide damage. The cause is the storm itself, and the motive is to protect lives.",
             "The cause is the storm itself, and the motive is to protect lives",
             "The storm caused wide damage.",

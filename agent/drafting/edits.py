@@ -233,9 +233,20 @@ def drop_phrase(nlp: Language, text: str, what: str) -> str | None:
     cut = _cut_tokens(doc, *found, named=len(what.split()))
     if not cut:
         return None
+    swap: dict[int, str] = {}
     kept = [t for t in doc if t.i not in cut]
+    # "a 15 GW Iberian blackout" without "15 GW": the article agrees with the word that now follows it
+    article = {t.i: t for t in kept if t.lower_ in ("a", "an") and t.i + 1 in cut}
+    for i, t in article.items():
+        nxt = next((k for k in kept if k.i > i), None)
+        if nxt is not None:
+            vowel = nxt.text[:1].lower() in "aeiou"
+            fix = ("An" if t.text[0].isupper() else "an") if vowel else ("A" if t.text[0].isupper() else "a")
+            swap[i] = fix
     # a token whose neighbour went loses the space between them: put one back (punctuation closes it up again)
-    out = _tidy("".join(t.text_with_ws if t.whitespace_ or t.i + 1 not in cut else t.text + " " for t in kept))
+    out = _tidy(
+        "".join(swap.get(t.i, t.text) + (t.whitespace_ if t.whitespace_ or t.i + 1 not in cut else " ") for t in kept)
+    )
     if len(out.split()) < 4:
         return None
     return out

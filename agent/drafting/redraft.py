@@ -51,7 +51,7 @@ _REPORTED = re.compile(r"[Nn]ot\s+to\s+[\"“']?[a-z]")
 # in Faridabad, not at the Red Fort" the place may stand in the new version for the event that did happen there.
 _NEGATION = re.compile(r"(?:not|no longer|wrong)\b", re.IGNORECASE)
 _WHOM = re.compile(r"(?:(?:to|by|from)\s+)?(?:the\s+)?[A-Z]")
-_QUOTED = re.compile(r"[\"“']([^\"”']{2,80})[\"”']")
+_QUOTED = re.compile(r"[\"“']([^\"”']{2,160})[\"”']")
 
 
 class RedraftRefused(LLMError):
@@ -141,10 +141,13 @@ def redraft_ignores(
     guidance: str,
     names: Collection[str] = (),
     outlets: Collection[str] = (),
+    *,
+    exact: bool = False,
 ) -> str | None:
     """Why a new version does not follow the reviewer's note, or ``None``: it repeats the old text, leaves out a
-    name or figure the note asks for, or keeps one the note asks to drop."""
-    if is_repeat(new, [old], threshold=0.95):
+    name or figure the note asks for, or keeps one the note asks to drop. ``exact``: code made the edit the note
+    asks for (two words dropped leave a text close to the old one, and rightly so)."""
+    if not exact and is_repeat(new, [old], threshold=0.95):
         return "the model returned the old text again; name the fact or the source you want in your guidance"
     wanted, unwanted = note_terms(guidance, names, outlets)
     lacking = [w for w in wanted if not stated(w, [new])]
@@ -239,7 +242,7 @@ def _code_edit(
         return None
     if edit.kind != "attribute":
         cited = _backing(new, own, ctx.draft.topic, b.leads) or own
-    if redraft_ignores(old, new, guidance, names, outlets) is not None:
+    if new == old or redraft_ignores(old, new, guidance, names, outlets, exact=True) is not None:
         return None
     return claim_from(
         ctx,
