@@ -457,3 +457,16 @@ def test_nobody_named_is_unattributed_sourcing(text: str, kind: str | None) -> N
     sources" WRONG over them. They are told to the reader, apart from the secret sourcing the confidence rule weighs."""
     kinds = {c.kind for c in detect_cues(text)} & {"unattributed", "anonymous"}
     assert kinds == ({kind} if kind else set())
+
+
+def test_a_lead_sentence_on_the_first_line_is_no_headline(nlp: Language) -> None:
+    """A news text may open on its lead, not a headline: that sentence is the story's first fact, not furniture
+    (the sentence naming a company's former name was lost from the evidence this way on the dev set)."""
+    lead = (
+        "The Acme Corporation (formerly Acme Technologies) has confirmed that a ransomware attack has compromised "
+        "systems running its booking software."
+    )
+    sents = analyse(nlp, "d", lead + "\nThe nature of the attack was disclosed in a filing.\n", None)
+    assert [s.kind for s in sents][:1] == ["body"]
+    headline = analyse(nlp, "d", "Ransomware hits booking software at airports\nThe attack began on Friday.\n", None)
+    assert headline[0].kind == "heading"

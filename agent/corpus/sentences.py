@@ -216,7 +216,10 @@ def _classify(sentence: str, whole_line: bool, first_line: bool, bullet: bool) -
         return "boilerplate"
     if bullet:
         return "bullet"
-    if whole_line and (first_line or _looks_like_title(sentence)):
+    # a document's first line is its headline, unless it is a lead sentence: long and closed by a full stop
+    # ("RTX Corporation (formerly Raytheon Technologies) has confirmed that … software.")
+    lead = sentence.rstrip().endswith(".") and len(sentence.split()) > 12
+    if whole_line and ((first_line and not lead) or _looks_like_title(sentence)):
         return "heading"
     return "body"
 
@@ -347,7 +350,7 @@ def analyse(nlp: Language, doc_id: str, text: str, published: date | None, *, la
 
 
 # Bump when the analysis changes: stored analyses of another version are recomputed.
-ANALYSIS_VERSION = "7"
+ANALYSIS_VERSION = "8"
 
 
 class SentenceAnalyser:
