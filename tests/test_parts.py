@@ -981,3 +981,24 @@ def test_a_redraft_is_shown_a_sentence_for_every_figure_the_note_names(services:
     shown = sentences_given(fake.calls[0][0])
     for said in ("10,000", "18 accounts", "6 nuclear tests", "1,100 to 3,000"):
         assert any(said in s for s in shown), (said, shown)
+
+
+def test_an_outlet_a_file_is_named_after_is_whom_to_cite_not_a_fact() -> None:
+    """Sources with no outlet in their metadata are known by their file's name ("source_5_westernstandard.txt"):
+    a note naming that outlet asks for no name in the text."""
+    from agent.core.contracts import SourceDocument
+    from agent.drafting.redraft import file_outlets, note_terms, redraft_ignores
+
+    docs = [
+        SourceDocument(
+            id=f"d{i}", path=f"/case/sources/source_{i}_{n}.txt", text="x", content_type="text/plain", sha256="0"
+        )
+        for i, n in enumerate(["westernstandard", "internationalintrigue", "firstpost"])
+    ]
+    note = "The toll is not single-sourced: Firstpost and Western Standard give 19. Only International Intrigue has 30."
+    found = file_outlets(note, docs)
+    assert found == {"firstpost", "western standard", "international intrigue"}
+    assert note_terms(note, set(), found)[0] == ["19", "30"]
+    # the figure a note asks for elsewhere is no figure kept against it
+    note2 = "Give it as 85 of 89 substations restored, not as '89 substations'."
+    assert redraft_ignores("REN restored 89 substations.", "REN had 85 of 89 grid sites back.", note2) is None

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import replace
+from pathlib import Path
 from typing import cast
 
 from agent.core.claims import Grader
-from agent.core.contracts import Claim, Draft, Likelihood, Usage
+from agent.core.contracts import Claim, Draft, Likelihood, SourceDocument, Usage
 from agent.corpus.numbers import numbers_in
 from agent.drafting.analysis import Grading, grading_for
 from agent.drafting.builders import OUTLET_WORDS, outlet_names
@@ -29,6 +30,7 @@ from agent.drafting.parts import ATTEMPTS, NONE_OPTION, _backing, _numbered, ask
 from agent.drafting.template import PartSpec, SectionSpec, load_prompt, load_template
 from agent.llm.seam import LLMError
 
+REDRAFT_SLACK = 10  # words a redraft may run over the part's limit (the note asks for more, not less)
 REDRAFT_SENTENCES = 4  # sentences the embedded model is shown (a capable one, twice as many, picks among them)
 # "drop", "cut", "remove" … ask for something to go only as the verb opening a clause of the note ("Drop X",
 # "…; cut X", "and remove X"): in "the storm cut the town off" the town is not to go
@@ -116,6 +118,37 @@ def note_terms(
     return wanted, [str(u) for u in dict.fromkeys(unwanted)]
 
 
+_RUN = re.compile(r"\b[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*){0,3}")
+
+
+def _compact(x: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", x.lower().removeprefix("the "))
+
+
+def file_outlets(note: str, docs: Collection[SourceDocument]) -> set[str]:
+    """Outlets the note names that no metadata gives but a source's file is named after ("Western Standard" for
+    ``source_5_westernstandard.txt``), lower-cased as the note writes them."""
+    stems = [_compact(Path(d.path).stem) for d in docs if d.path]
+    found: set[str] = set()
+    for m in _RUN.finditer(note):
+        words = m.group(0).split()
+        for n in range(len(words), 0, -1):  # "Only International Intrigue": its longest tail a file is named after
+            run = " ".join(words[-n:])
+            c = _compact(run)
+            if len(c) >= 5 and any(c in st for st in stems):
+                found.add(run.lower())
+                break
+    return found
+
+
+def _from_outlet(named: str, d: SourceDocument) -> bool:
+    """Whether ``d`` is from the outlet a note names: by its outlet, or by the name its file bears."""
+    if d.outlet and _same_outlet(named, d.outlet):
+        return True
+    c = _compact(named)
+    return len(c) >= 5 and bool(d.path) and c in _compact(Path(d.path).stem)
+
+
 def _same_outlet(named: str, outlet: str) -> bool:
     """Whether the outlet a note names is this source's ("the Jamaica Observer" / "Jamaica Observer")."""
 
@@ -170,7 +203,9 @@ def _keeps(new: str, unwanted: str, note: str) -> bool:
     if unwanted.lower() in low:
         return False
     figures = numbers_in(unwanted)
-    return bool(figures) and figures <= numbers_in(new) and not figures <= numbers_in(note.replace(unwanted, " "))
+    # the figure stays when the note asks for it elsewhere ("give it as 85 of 89, not as '89 substations'")
+    head, _, tail = note.rpartition(unwanted)
+    return bool(figures) and figures <= numbers_in(new) and not figures <= numbers_in(f"{head} {tail}")
 
 
 def redraft_context(engine: Engine, draft: Draft, grader: Grader | None) -> DraftContext:
@@ -215,7 +250,7 @@ def _code_edit(
         new = drop_phrase(engine.analyser.nlp, old, edit.what)
     elif edit.kind == "attribute":
         named = note_outlets(guidance, outlets)
-        docs = [d for d in b.docs.values() if d.outlet and named and _same_outlet(named[0], d.outlet)]
+        docs = [d for d in b.docs.values() if named and _from_outlet(named[0], d)]
         if not docs:
             return None
         outlet = docs[0].outlet or named[0]
@@ -270,13 +305,14 @@ def redraft_claim(
         spec = SectionSpec(key=claim.section, title=claim.section, intent="", claim="", queries=())
     known = next((p for p in spec.parts if p.label == claim.label and p.how == "model"), None)
     part = (
-        replace(known, sentences=REDRAFT_SENTENCES)
+        # a note adding a figure or a name needs room: the limit is the part's, a few words looser
+        replace(known, sentences=REDRAFT_SENTENCES, max_words=known.max_words + REDRAFT_SLACK)
         if known
         else PartSpec(label=claim.label, how="model", sentences=REDRAFT_SENTENCES, max_words=45, analytic=False)
     )
     old = claim.final_text
     texts = [s.text for s in b.sentences]
-    names, outlets = source_names(texts), outlet_names(b)
+    names, outlets = source_names(texts), outlet_names(b) | file_outlets(guidance, list(b.docs.values()))
     edit = note_edit(guidance)
     # a note asking one edit code can do says why in its other sentences: only the request's names are asked for
     asked = edit.request if edit is not None and edit.request else guidance
@@ -289,7 +325,7 @@ def redraft_claim(
     # an outlet the note names ("attribute it to …") is one of the sources, whose sentences come first
     theirs: set[str] = set()
     for o in note_outlets(guidance, outlets):
-        docs = {d.id for d in b.docs.values() if d.outlet and _same_outlet(o, d.outlet)}
+        docs = {d.id for d in b.docs.values() if _from_outlet(o, d)}
         if not docs and _CITES.search(guidance):
             raise RedraftRefused(f"none of the sources is from {o}: the note asks to cite it, so no new version")
         theirs |= docs
