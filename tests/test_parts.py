@@ -1002,3 +1002,25 @@ def test_an_outlet_a_file_is_named_after_is_whom_to_cite_not_a_fact() -> None:
     # the figure a note asks for elsewhere is no figure kept against it
     note2 = "Give it as 85 of 89 substations restored, not as '89 substations'."
     assert redraft_ignores("REN restored 89 substations.", "REN had 85 of 89 grid sites back.", note2) is None
+
+
+def test_a_redraft_may_name_the_outlet_a_source_file_is_named_after(services: Services) -> None:
+    """ "Say that Alpha Daily reports it", for a source filed as ``source_1_alphadaily.txt`` with no outlet in its
+    metadata: the new version may name that outlet, which is in no sentence, yet invents nothing."""
+    from agent.drafting.redraft import redraft_claim
+
+    stating = next(d for d in services.store.documents() if "10,000" in d.text)
+    services.store._db.execute("UPDATE documents SET path = ? WHERE id = ?", ("/c/source_1_alphadaily.txt", stating.id))
+    services.use_llm(FakeLLM(condensing))
+    draft = draft_brief(services, TOPIC)
+    claim, _s = _claim_on(services, draft, "10,000", "More than 10,000 troops were deployed.")
+
+    def naming(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": "Alpha Daily puts the deployment above 10,000 soldiers."}
+        if "sentences" in schema.model_fields:
+            out["sentences"] = ["1"]
+        return out
+
+    services.use_llm(FakeLLM(naming))
+    new, _usage = redraft_claim(services, draft, claim, "Say that Alpha Daily reports the figure.")
+    assert new.text.startswith("Alpha Daily puts")

@@ -331,6 +331,7 @@ def redraft_claim(
         theirs |= docs
     # the model may name the sources' own outlets ("… Zee News reported"): they are in no sentence, yet invent nothing
     ctx.source_names |= {name_stem(w) for d in b.docs.values() if d.outlet for w in d.outlet.split()}
+    ctx.source_names |= {name_stem(w) for o in file_outlets(guidance, list(b.docs.values())) for w in o.split()}
     instructions = [t for t in (spec.intent, spec.claim) if t]
     if edit is not None:
         made = _code_edit(engine, ctx, spec, part, claim, edit, asked, theirs, instructions, names, outlets)
