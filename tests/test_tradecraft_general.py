@@ -536,6 +536,16 @@ def test_a_state_outlets_report_without_a_cue_sentence_has_its_confidence(nlp: L
     assert level == "low" and "state-media" in built.text
 
 
+def test_a_piece_of_someones_title_is_no_organisation(nlp: Language) -> None:
+    """ "Nepal Home" (of "Nepal Home Minister Ramesh Lekhak", tagged ORG by the parse) was listed as an entity with
+    the role "Home Minister": it is a piece of a title; the minister is the entity."""
+    a = doc("Nepal Home Minister Ramesh Lekhak resigned on Monday after the shooting.")
+    b = doc("Nepal Home Minister Ramesh Lekhak resigned on Monday evening, officials said.", outlet="Other")
+    base, _ = base_of(nlp, a, b)
+    names = [c.name for c in builders.entity_candidates(base)]
+    assert "Nepal Home" not in names and "Ramesh Lekhak" in names, names
+
+
 def test_an_organisation_cut_short_or_named_by_its_acronym_is_one_entity(nlp: Language) -> None:
     """ "European Union Agency" (the parse stopped before "for Cybersecurity") and "ENISA" were listed as two
     entities beside each other: the name is whole, and the acronym written after it is the same body."""
@@ -560,6 +570,10 @@ def test_tags_say_what_is_particular_to_the_event(nlp: Language) -> None:
     base, _ = base_of(nlp, *[doc(t, outlet=f"O{k}") for k, t in enumerate(texts)])
     tags = builders.tag_candidates(base, lambda t: ["local soldiers", "landmine field"] if "soldiers" in t else [])
     assert "local soldiers" not in tags and "landmine field" in tags
+    # a phrase only ever met inside someone's quoted words is theirs, not a tag ("good chance", judged WRONG-KIND)
+    said = [f"The envoy said “we have a good chance of peace” after talks in Alderford, day {k}." for k in range(3)]
+    base, _ = base_of(nlp, *[doc(t, outlet=f"Q{k}") for k, t in enumerate(said)])
+    assert "good chance" not in builders.tag_candidates(base, lambda t: ["good chance"] if "chance" in t else [])
 
 
 def test_a_storms_name_tagged_as_a_person_does_not_push_out_the_real_people(nlp: Language) -> None:

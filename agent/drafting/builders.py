@@ -568,6 +568,8 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
                 continue
             if e.label == "ORG" and name.isupper() and len(name) <= 4:
                 continue  # a bare acronym says too little to stand as an entity
+            if e.label == "ORG" and _TITLE_GOES_ON.match(after):
+                continue  # "Nepal Home" + " Minister Ramesh Lekhak": a piece of someone's title, no body
             key = (name.lower(), e.label)
             c = found.setdefault(key, EntityCandidate(name, e.label, 0, set(), []))
             c.mentions += 1
@@ -628,6 +630,7 @@ def entity_candidates(base: SentenceBase, limit: int = 8) -> list[EntityCandidat
 
 _NAME_GOES_ON = re.compile(r"\s+(?:for|of|on)\s+(?:the\s+)?[A-Z][\w’'-]+(?:\s+(?:and\s+)?[A-Z][\w’'-]+){0,3}")
 _ACRONYM = re.compile(r"\s*\(([A-Z]{2,8})\)")
+_TITLE_GOES_ON = re.compile(r"\s+(?:Minister|Secretary|Spokesperson|Spokesman|Spokeswoman|Chief|Commissioner)\b")
 
 
 def _initials(name: str) -> str:
@@ -744,6 +747,9 @@ GENERIC_HEADS = frozenset(
 )
 
 
+_QUOTE_SPAN = re.compile(r"“[^”]*”|\"[^\"]*\"")
+
+
 def tag_candidates(base: SentenceBase, noun_phrases: Callable[[str], list[str]], limit: int = 8) -> list[str]:
     """Places (by spread over sources) and noun phrases found in at least two sources, 1–4 words each."""
     places: Counter[str] = Counter()
@@ -777,7 +783,11 @@ def tag_candidates(base: SentenceBase, noun_phrases: Callable[[str], list[str]],
     phrase_docs: dict[str, set[str]] = defaultdict(set)
     counts: Counter[str] = Counter()
     for s in base.sentences:
+        quoted = [m.span() for m in _QUOTE_SPAN.finditer(s.text)]
         for p in noun_phrases(s.text):
+            at = s.text.lower().find(p.lower())
+            if any(a <= at < b for a, b in quoted):
+                continue  # a phrase of someone's words ("a very good chance"), no theme of the event
             phrase_docs[p].add(s.doc_id)
             counts[p] += 1
     lowered = {t.lower() for t in tags}
