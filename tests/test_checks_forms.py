@@ -88,9 +88,33 @@ def test_a_claim_a_little_too_long_is_trimmed_only_where_nothing_is_lost() -> No
     assert checks.trimmed("One long sentence without any comma that simply goes on and on for far too long.", 8) is None
 
 
+def test_a_capable_model_is_told_why_at_once(services: Services) -> None:
+    """A capable model asked the same messages again cannot know what to change (the relay helper said so): its
+    refused answer is followed by a re-ask with the reason, not by another sample."""
+
+    def first_copies(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+        if not messages[-1]["content"].startswith("That answer") and "role" not in schema.model_fields:
+            answer: dict[str, Any] = {"text": " ".join(sentences_given(messages)[0][:380].split()[:-1])}
+            if "likelihood" in schema.model_fields:
+                answer["likelihood"] = "likely"
+            if "sentences" in schema.model_fields:
+                answer["sentences"] = ["1"]
+            return answer
+        return condensing(messages, schema)
+
+    services.settings.llm.capable = True
+    fake = FakeLLM(first_copies)
+    services.use_llm(fake)
+    draft_brief(services, TOPIC)
+    again = [i for i, k in enumerate(fake.samples) if k == 1]
+    assert all(fake.calls[i][0] != fake.calls[i - 1][0] for i in again)  # never the same messages sampled again
+    assert any(m[-1]["content"].startswith("That answer was refused: ") for m, _, _ in fake.calls)
+
+
 def test_a_second_candidate_to_the_same_messages_comes_before_a_reask(services: Services) -> None:
     """A model part's first answer refused, another sample of the SAME messages is taken (the server's prompt
-    cache serves them) and kept when it passes: no re-ask with a reason is needed."""
+    cache serves them) and kept when it passes: no re-ask with a reason is needed (the embedded model)."""
+    services.settings.llm.capable = False
 
     def first_copies(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
         if fake.samples[-1] == 0 and "role" not in schema.model_fields:

@@ -553,7 +553,7 @@ def test_an_answer_that_the_evidence_holds_nothing_is_never_a_claim(
         said = "Nothing in these sentences." if capable else "The sentences do not give any explanation."
         out: dict[str, Any] = {"text": said}
         if "sentences" in schema.model_fields:
-            out["sentences"] = ["1"]
+            out["sentences"] = []  # it rests on none: the schema must let it say so (a capable model could not)
         return out
 
     services.settings.llm.capable = capable

@@ -78,7 +78,13 @@ def answer_schema(part: PartSpec, pick_from: int = 0) -> type[BaseModel]:
         ids = tuple(str(n) for n in range(1, pick_from + 1))
         fields["sentences"] = (
             list[Literal[ids]],  # type: ignore[valid-type]
-            Field(min_length=1, max_length=3, description="The numbers of the sentences the statement rests on"),
+            # none when the answer is that the sentences give nothing (a capable model was offered that answer,
+            # and a required number made it impossible to give); four, for a note naming four facts
+            Field(
+                min_length=0,
+                max_length=4,
+                description="The numbers of the sentences the statement rests on (none if they give nothing)",
+            ),
         )
     return create_model("Statement", **fields)
 
@@ -334,8 +340,8 @@ def ask(
         # again, shorter (below)
         text = trimmed(text, part.max_words + LENGTH_SLACK) or text
         reselected = False
-        if pick:
-            picked = [chosen[int(n) - 1] for n in dict.fromkeys(value.sentences)]
+        picked = [chosen[int(n) - 1] for n in dict.fromkeys(getattr(value, "sentences", []))] if pick else []
+        if picked:
             # each pick must carry the claim's words or figures
             cited = _backing(text, picked, ctx.draft.topic, ctx.base.leads)
             if len(cited) < len(picked):
@@ -386,8 +392,10 @@ def ask(
             )
             return Asked(claim, usage, reasons)
         reasons.append(reason)
-        if attempt + 1 < CANDIDATES:
-            continue  # another candidate to the same messages first (the server's prompt cache serves them)
+        if attempt + 1 < CANDIDATES and not ctx.capable:
+            # another candidate to the same messages first (the server's prompt cache serves them); a capable
+            # model is told the reason at once (asked the same again, it cannot know what to change)
+            continue
         messages = [
             *messages,
             {"role": "assistant", "content": result.raw},

@@ -366,8 +366,9 @@ def redraft_claim(
         raise RedraftRefused("no source sentence bears on this claim and note")
     task = (
         f"A reviewer asks for this claim to be rewritten. The claim: “{old}” The reviewer's note: “{guidance}” "
-        f"Rewrite the claim as the note asks, in one sentence of at most {part.max_words} words: keep what the note "
-        "does not ask to change, and use only facts these sentences state."
+        f"Rewrite the claim as the note asks, in one sentence of at most {part.max_words} words. Use only facts "
+        "these sentences state: keep what the note does not ask to change where they state it, and leave out "
+        "what they do not."
     )
     if ctx.capable:
         task += NONE_OPTION
