@@ -177,12 +177,16 @@ def model_part(
         return _dates_part(ctx, spec, part, earlier, sims)
     drafted = drafted or {}
     shown_claims: list[Claim] = []
+    handed = part.capable and not ctx.capable  # left to the analyst with its evidence, whatever it refers to
     for ref in dict.fromkeys(PART_REF.findall(part.task)):
         if ref not in drafted:
+            if handed:
+                continue
             return None, Usage(), f"{part.label}: {ref} was not drafted, so there is nothing for it to differ from"
         shown_claims.append(drafted[ref])
     task = PART_REF.sub(
-        lambda m: drafted[m.group(1)].text, part.task if ctx.capable or not part.small_task else part.small_task
+        lambda m: drafted[m.group(1)].text if m.group(1) in drafted else m.group(0),
+        part.task if ctx.capable or not part.small_task else part.small_task,
     )
     if ctx.capable:  # a capable model can say the evidence holds nothing; the small one would answer it to anything
         task += NONE_OPTION
