@@ -88,18 +88,23 @@ def test_a_claim_a_little_too_long_is_trimmed_only_where_nothing_is_lost() -> No
     assert checks.trimmed("One long sentence without any comma that simply goes on and on for far too long.", 8) is None
 
 
+def copied(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
+    """An answer copying the first sentence given (within the schema's length): refused where analysis is asked."""
+    answer: dict[str, Any] = {"text": " ".join(sentences_given(messages)[0][:380].split()[:-1])}
+    if "likelihood" in schema.model_fields:
+        answer["likelihood"] = "likely"
+    if "sentences" in schema.model_fields:
+        answer["sentences"] = ["1"]
+    return answer
+
+
 def test_a_capable_model_is_told_why_at_once(services: Services) -> None:
     """A capable model asked the same messages again cannot know what to change (the relay helper said so): its
     refused answer is followed by a re-ask with the reason, not by another sample."""
 
     def first_copies(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
         if not messages[-1]["content"].startswith("That answer") and "role" not in schema.model_fields:
-            answer: dict[str, Any] = {"text": " ".join(sentences_given(messages)[0][:380].split()[:-1])}
-            if "likelihood" in schema.model_fields:
-                answer["likelihood"] = "likely"
-            if "sentences" in schema.model_fields:
-                answer["sentences"] = ["1"]
-            return answer
+            return copied(messages, schema)
         return condensing(messages, schema)
 
     services.settings.llm.capable = True
@@ -118,13 +123,7 @@ def test_a_second_candidate_to_the_same_messages_comes_before_a_reask(services: 
 
     def first_copies(messages: Sequence[Message], schema: type[BaseModel]) -> dict[str, Any]:
         if fake.samples[-1] == 0 and "role" not in schema.model_fields:
-            # a copy (within the schema's length): refused where analysis is asked
-            answer: dict[str, Any] = {"text": " ".join(sentences_given(messages)[0][:380].split()[:-1])}
-            if "likelihood" in schema.model_fields:
-                answer["likelihood"] = "likely"
-            if "sentences" in schema.model_fields:
-                answer["sentences"] = ["1"]
-            return answer
+            return copied(messages, schema)
         return condensing(messages, schema)
 
     fake = FakeLLM(first_copies)

@@ -6,7 +6,6 @@ fire), and the whole default template drafted on the seeds with a scripted model
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -965,23 +964,6 @@ def test_an_attribution_is_code_s_when_the_outlet_states_the_claim_and_refused_w
     assert all(c.doc_id == s.doc_id for c in new.citations)
     with pytest.raises(RedraftRefused, match="does not state 10000"):
         redraft_claim(services, draft, claim, "Attribute it to Beta Times.")
-
-
-def test_a_redraft_is_shown_a_sentence_for_every_figure_the_note_names(services: Services) -> None:
-    """A note naming figures stated in different sentences ("the 10,000 troops and the 18 meetings") is shown a
-    sentence stating each, so the model can follow it."""
-    from agent.drafting.redraft import RedraftRefused, redraft_claim
-
-    services.use_llm(FakeLLM(condensing))
-    draft = draft_brief(services, TOPIC)
-    claim = next(c for c in draft.claims() if c.label == "Key Judgment")
-    fake = FakeLLM(condensing)
-    services.use_llm(fake)
-    with contextlib.suppress(RedraftRefused):
-        redraft_claim(services, draft, claim, "Add the 10,000 troops, the 18 meetings, the 6 tests and the 1,100 dead.")
-    shown = sentences_given(fake.calls[0][0])
-    for said in ("10,000", "18 accounts", "6 nuclear tests", "1,100 to 3,000"):
-        assert any(said in s for s in shown), (said, shown)
 
 
 def test_an_outlet_a_file_is_named_after_is_whom_to_cite_not_a_fact() -> None:

@@ -255,8 +255,8 @@ def _code_edit(
             return None
         outlet = docs[0].outlet or named[0]
         new = attributed(engine.analyser.nlp, old, outlet)
-        theirs_sents = [s for s in b.sentences if s.doc_id in theirs]
-        texts = [s.text for s in theirs_sents]
+        at = [i for i, s in enumerate(b.sentences) if s.doc_id in theirs]
+        texts = [b.sentences[i].text for i in at]
         body = old
         missing = [str(n) for n in sorted(numbers_in(body), key=str) if not stated(str(n), texts)]
         missing += [n for n in names_in(body) if not stated(n, texts) and n.lower() not in outlet.lower()]
@@ -265,7 +265,7 @@ def _code_edit(
                 f"{outlet} does not state {', '.join(dict.fromkeys(missing))}: the claim is not put in its words"
             )
         sims = ctx.sim(body)
-        ranked = sorted(theirs_sents, key=lambda s: -float(sims[b.sentences.index(s)]))
+        ranked = [b.sentences[i] for i in sorted(at, key=lambda i: -float(sims[i]))]
         cited = _backing(body, ranked[:4], ctx.draft.topic, b.leads)[:2]
     else:
         got = shifted(old, edit.kind, guidance)
@@ -312,7 +312,8 @@ def redraft_claim(
     )
     old = claim.final_text
     texts = [s.text for s in b.sentences]
-    names, outlets = source_names(texts), outlet_names(b) | file_outlets(guidance, list(b.docs.values()))
+    filed = file_outlets(guidance, list(b.docs.values()))
+    names, outlets = source_names(texts), outlet_names(b) | filed
     edit = note_edit(guidance)
     # a note asking one edit code can do says why in its other sentences: only the request's names are asked for
     asked = edit.request if edit is not None and edit.request else guidance
@@ -331,7 +332,7 @@ def redraft_claim(
         theirs |= docs
     # the model may name the sources' own outlets ("… Zee News reported"): they are in no sentence, yet invent nothing
     ctx.source_names |= {name_stem(w) for d in b.docs.values() if d.outlet for w in d.outlet.split()}
-    ctx.source_names |= {name_stem(w) for o in file_outlets(guidance, list(b.docs.values())) for w in o.split()}
+    ctx.source_names |= {name_stem(w) for o in filed for w in o.split()}
     instructions = [t for t in (spec.intent, spec.claim) if t]
     if edit is not None:
         made = _code_edit(engine, ctx, spec, part, claim, edit, asked, theirs, instructions, names, outlets)
