@@ -414,7 +414,22 @@ def test_gaps_list_single_source_figures_and_not_corroborated_ones() -> None:
     )
     numbers = {"a0": fig("10,000", 10000, 10000, "troops"), "b0": fig("10,000", 10000, 10000, "troops")}
     numbers["c0"] = fig("1,100 and 3,000", 1100, 3000, "soldiers")
-    base.sentences = [s.model_copy(update={"numbers": [numbers[s.id]]}) for s in base.sentences]
+    # each mention where its words are in the sentence (what a figure measures is read around it)
+    base.sentences = [
+        s.model_copy(
+            update={
+                "numbers": [
+                    numbers[s.id].model_copy(
+                        update={
+                            "start": s.start + s.text.index(numbers[s.id].text),
+                            "end": s.start + s.text.index(numbers[s.id].text) + len(numbers[s.id].text),
+                        }
+                    )
+                ]
+            }
+        )
+        for s in base.sentences
+    ]
     built = builders.gaps(base, [s.id for s in base.sentences])
     assert len(built) == 1, [b.text for b in built]
     assert "1,100 and 3,000 soldiers" in built[0].text and "troops" not in built[0].text  # 10,000 is corroborated

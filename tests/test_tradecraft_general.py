@@ -618,3 +618,60 @@ def test_a_place_a_product_or_a_newspaper_is_no_entity(nlp: Language) -> None:
     names = [c.name for c in builders.entity_candidates(base)]
     assert "Ada Okonjo" in names
     assert not any("Coastal Times" in n for n in names), names
+
+
+def test_a_toll_other_sources_give_in_other_words_is_no_single_source_gap(nlp: Language) -> None:
+    """ "19 people were killed" and "cost 19 lives" are one toll from two sources, though no name is shared (a
+    reviewer judged "19 lives rest on a single source" WRONG where four sources gave it)."""
+    a = doc("At least 19 people were killed when police opened fire on the march on Monday.")
+    b = doc("The police shooting at the rally cost 19 lives, hospital staff told reporters.", outlet="Other")
+    c = doc("The curfew kept more than 300,000 students out of their schools on Tuesday.", outlet="Third")
+    base, _ = base_of(nlp, a, b, c)
+    said = " ".join(g.text for g in builders.gaps(base, [s.id for s in base.sentences]))
+    assert "19" not in said and "300,000 students" in said
+
+
+def test_a_toll_another_source_gives_otherwise_is_disputed_not_single_source(nlp: Language) -> None:
+    """Ten dead in one report, thirteen and eight in others: the ten is one of three tolls, not an unconfirmed
+    single-source figure (judged WRONG), even where the disagreement is not among those the gap list names."""
+    a = doc("The blast near the fort on Monday killed 13 people, investigators said.")
+    b = doc("At least eight people were killed in the blast near the fort on Monday.", outlet="Other")
+    c = doc("Ten people were killed by the car explosion near the fort on Monday evening.", outlet="Third")
+    base, _ = base_of(nlp, a, b, c)
+    single = [g.text for g in builders.gaps(base, [s.id for s in base.sentences]) if "single source" in g.text]
+    assert single == [], single
+
+
+def test_a_places_population_is_background_not_a_key_figure(nlp: Language) -> None:
+    """ "a country of about 30 million people" describes the place; it is no gap in the reporting (judged GENERIC)."""
+    a = doc(
+        "The colonel said the army was taking power in Kessaria, a country of about 30 million people off the coast."
+    )
+    b = doc("The clashes in July killed at least 43 people and displaced more than 300,000 civilians.", outlet="Other")
+    base, _ = base_of(nlp, a, b)
+    said = " ".join(g.text for g in builders.gaps(base, [s.id for s in base.sentences]))
+    assert "30 million" not in said and "43 people" in said
+
+
+def test_a_single_source_figure_says_what_it_counts_and_where(nlp: Language) -> None:
+    """ "at least four fatalities" alone was judged a FRAGMENT: the gap says where ("in Haiti") and what was said
+    of the people counted ("killed")."""
+    a = doc("Officials confirmed at least four fatalities in Haiti and the Dominican Republic on Tuesday.")
+    b = doc("The floods on Monday killed 12 people in the coastal towns, the mayor said.", outlet="Other")
+    base, _ = base_of(nlp, a, b)
+    said = " ".join(g.text for g in builders.gaps(base, [s.id for s in base.sentences]))
+    assert "at least four fatalities in Haiti and the Dominican Republic" in said, said
+    assert "12 people killed" in said, said
+
+
+def test_a_partys_figure_another_source_counts_too_is_no_stake_risk(nlp: Language) -> None:
+    """ "No source gives an independent count" is only said where none does: a figure the army gives that another
+    source gives too, or gives otherwise, was judged UNSUPPORTED."""
+    a = doc("The army said four soldiers were injured in the landmine explosion near the border on Monday.")
+    b = doc("A landmine explosion near the border injured two soldiers on Monday, a local hospital said.", outlet="Two")
+    base, _ = base_of(nlp, a, b)
+    assert not any("stake" in r.text for r in builders.bias_risks(base, {}))
+    c = doc("The ministry said 1,200 fighters were killed in the offensive on Monday.")
+    d = doc("The offensive along the river began on Monday with heavy shelling, a local hospital said.", outlet="Two")
+    base, _ = base_of(nlp, c, d)
+    assert any("stake" in r.text for r in builders.bias_risks(base, {}))

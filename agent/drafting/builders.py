@@ -34,7 +34,7 @@ from agent.drafting.context import DraftContext
 from agent.drafting.evidence import SentenceBase
 from agent.drafting.template import PartSpec, SectionSpec
 from agent.tradecraft.corroboration import counted_thing
-from agent.tradecraft.figures import NOT_COUNTS, quantity_of
+from agent.tradecraft.figures import HARM, NOT_COUNTS, names_measure, quantity_of, scope_of, where_said
 from agent.tradecraft.profiles import Registry
 
 ROLE_NOUNS = (
@@ -211,7 +211,17 @@ def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None 
             "government's narrative and should be checked against independent reporting."
         )
         out.append(Built("Bias & Deception Risks", text, [base.citation(s) for s in firsts if s][:2]))
-    figs = attributed_figures(base)
+    # only where no other source counts the same thing: a count another source gives, or gives otherwise, is
+    # an independent count (the claim below was judged UNSUPPORTED where one existed)
+    pool = _counted(base)
+    figs = [
+        (who, s)
+        for who, s in attributed_figures(base)
+        if any(
+            quantity_of(n, s) and not _corroborated(n, s, pool, base.origin) and not _disputed(n, s, pool, base)
+            for n in s.numbers
+        )
+    ]
     if figs:
         whos: list[str] = []
         cites2: list[Sentence] = []
@@ -239,22 +249,77 @@ def _names(s: Sentence) -> set[str]:
     return {e.text.lower().removeprefix("the ") for e in s.entities}
 
 
+def _line(base: SentenceBase, s: Sentence) -> str:
+    return base.origin.get(s.doc_id, s.doc_id)
+
+
+def _close(a: NumberMention, b: NumberMention) -> bool:
+    return abs(a.low - b.low) <= 0.1 * max(b.low, 1) and abs(a.high - b.high) <= 0.1 * max(b.high, 1)
+
+
+def _same_quantity(a: tuple[str, str] | None, b: tuple[str, str] | None) -> bool:
+    """Two figures of one quantity: the same thing counted, or people said to be killed (injured, displaced, ...)
+    in other words ("19 people were killed", "cost 19 lives")."""
+    if a is None or b is None:
+        return False
+    if a[1] == b[1] and a[1] not in ("count", "projected"):
+        return True
+    return a == b
+
+
 def _corroborated(
     n: NumberMention, s: Sentence, pool: list[tuple[NumberMention, Sentence]], origin: Mapping[str, str] | None = None
 ) -> bool:
-    """Another independent source gives the figure: for the same thing, within a tenth; or the very figure for a
-    thing it names otherwise ("18 prisoners of war", "18 captured soldiers") in a sentence sharing a name."""
+    """Another independent source gives the figure: for the same quantity, within a tenth; or the very figure,
+    ten or more, whatever it names it ("18 prisoners of war", "18 captured soldiers")."""
     origin = origin or {}
-    mine = origin.get(s.doc_id, s.doc_id)
+    mine, q = origin.get(s.doc_id, s.doc_id), quantity_of(n, s)
     for m, t in pool:
         if origin.get(t.doc_id, t.doc_id) == mine:
             continue
-        close = abs(m.low - n.low) <= 0.1 * max(n.low, 1) and abs(m.high - n.high) <= 0.1 * max(n.high, 1)
-        if close and m.counts and counted_thing(m.counts) == counted_thing(n.counts or ""):
+        if _close(m, n) and (
+            counted_thing(m.counts or "") == counted_thing(n.counts or "") or _same_quantity(quantity_of(m, t), q)
+        ):
             return True
-        if (m.low, m.high) == (n.low, n.high) and n.high >= 10 and _names(s) & _names(t):
+        if (m.low, m.high) == (n.low, n.high) and n.high >= 10:
             return True
     return False
+
+
+def _disputed(n: NumberMention, s: Sentence, pool: list[tuple[NumberMention, Sentence]], base: SentenceBase) -> bool:
+    """Another independent source gives another figure for the same quantity: one of several tolls, which the
+    sources disagree on, not a figure only one of them gives."""
+    q, where = quantity_of(n, s), scope_of(n, s)
+    return any(
+        _line(base, t) != _line(base, s)
+        and not _close(m, n)
+        and _same_quantity(quantity_of(m, t), q)
+        and scope_of(m, t) == where  # Haiti's dead are not Jamaica's
+        for m, t in pool
+    )
+
+
+# "a country of about 30 million people", "a city of 2 million": what the place is, not what happened in it
+_BACKGROUND = re.compile(
+    r"\b(?:country|nation|city|town|island|state|province|region|population|archipelago|home)\s+of\s+"
+    r"(?:about|around|some|nearly|almost|over|roughly|more than|at least)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _background(n: NumberMention, s: Sentence) -> bool:
+    return bool(_BACKGROUND.search(s.text[: n.start - s.start]))
+
+
+def _figure_words(n: NumberMention, s: Sentence) -> str:
+    """A figure as a reader can place it: what it counts, what is said of it and where ("12 people killed in the
+    coastal towns"; "at least four fatalities" alone was judged a FRAGMENT)."""
+    q = quantity_of(n, s)
+    said = f"{n.text} {n.counts}"
+    if q and q[1] in HARM | {"displaced"} and not names_measure(n.counts or "", q[1]):
+        said += f" {q[1]}"
+    where = where_said(n, s)
+    return f"{said} {where}" if where else said
 
 
 def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence[Contradiction] = ()) -> list[Built]:
@@ -269,7 +334,7 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
         for v, x in zip(c.values, c.citations, strict=False):
             if all(y.sentence_id != x.sentence_id for y in said.setdefault(v, [])):
                 said[v].append(x)
-    disputed: set[str] = set()
+    disputed = {x.sentence_id for c in contradictions for x in c.citations if x.sentence_id}
     for (kind, about, _values), said in list(merged.items())[:2]:
         parts = [
             f"{v} ({', '.join(dict.fromkeys(short_label(base.docs[x.doc_id]) for x in xs))})" for v, xs in said.items()
@@ -285,7 +350,11 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
         (
             (n, s)
             for n, s in pool
-            if s.id in rank and s.id not in disputed and not _corroborated(n, s, pool, base.origin)
+            if s.id in rank
+            and s.id not in disputed
+            and not _background(n, s)
+            and not _corroborated(n, s, pool, base.origin)
+            and not _disputed(n, s, pool, base)
         ),
         key=lambda ns: (rank[ns[1].id], -ns[0].high),
     )
@@ -299,7 +368,7 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
             if k in seen:
                 continue
             seen.add(k)
-            items.append(f"{n.text} {n.counts} ({short_label(base.docs[s.doc_id])})")
+            items.append(f"{_figure_words(n, s)} ({short_label(base.docs[s.doc_id])})")
             cites.append(s)
             if len(items) == 3:
                 break

@@ -132,6 +132,36 @@ def scope_of(n: NumberMention, s: Sentence) -> frozenset[str]:
     )
 
 
+_LIST_GAP = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def where_said(n: NumberMention, s: Sentence) -> str:
+    """The places a figure is said to be in, as the sentence words them ("in Haiti and the Dominican Republic"),
+    or "" when it names none near the figure."""
+    scope = scope_of(n, s)
+    places = sorted((e for e in s.entities if e.text.lower().removeprefix("the ") in scope), key=lambda e: e.start)
+    if not places:
+        return ""
+    last = places[-1]
+    for e in sorted(s.entities, key=lambda e: e.start):  # "in Haiti and the Dominican Republic": the list goes on
+        if (
+            e.label in _SCOPE_LABELS
+            and e.start >= last.end
+            and _LIST_GAP.match(s.text[last.end - s.start : e.start - s.start])
+        ):
+            last = e
+    m = _LOCATIVE.search(s.text[: places[0].start - s.start])
+    start = m.start() if m else places[0].start - s.start
+    span = s.text[start : last.end - s.start]
+    return span if len(span) <= NEAR_AFTER else ""
+
+
+def names_measure(words: str, measure: str) -> bool:
+    """Whether the words already say what is said of the counted thing ("fatalities" says killed)."""
+    rx = _MEASURE_RE.get(measure)
+    return bool(rx and rx.search(words))
+
+
 # Plural already, without a final s; a person is one of the people.
 _PLURAL = frozenset(["people", "police", "children", "men", "women", "staff", "crew", "cattle", "livestock"])
 
