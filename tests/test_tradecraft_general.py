@@ -656,7 +656,10 @@ def test_a_places_population_is_background_not_a_key_figure(nlp: Language) -> No
 def test_a_single_source_figure_says_what_it_counts_and_where(nlp: Language) -> None:
     """ "at least four fatalities" alone was judged a FRAGMENT: the gap says where ("in Haiti") and what was said
     of the people counted ("killed")."""
-    a = doc("Officials confirmed at least four fatalities in Haiti and the Dominican Republic on Tuesday.")
+    a = doc(
+        "Officials confirmed three deaths in Jamaica during preparations and at least four fatalities in Haiti and "
+        "the Dominican Republic on Tuesday."
+    )
     b = doc("The floods on Monday killed 12 people in the coastal towns, the mayor said.", outlet="Other")
     base, _ = base_of(nlp, a, b)
     said = " ".join(g.text for g in builders.gaps(base, [s.id for s in base.sentences]))
@@ -664,14 +667,20 @@ def test_a_single_source_figure_says_what_it_counts_and_where(nlp: Language) -> 
     assert "12 people killed" in said, said
 
 
-def test_a_partys_figure_another_source_counts_too_is_no_stake_risk(nlp: Language) -> None:
-    """ "No source gives an independent count" is only said where none does: a figure the army gives that another
-    source gives too, or gives otherwise, was judged UNSUPPORTED."""
+def test_a_figure_a_party_gives_is_no_sourcing_risk_by_itself(nlp: Language) -> None:
+    """ "Key figures are attributed to the army, parties with a stake; no source gives an independent count" shipped
+    1 of 9 on the dev set (UNSUPPORTED where another source counted, GENERIC elsewhere): it is not written."""
     a = doc("The army said four soldiers were injured in the landmine explosion near the border on Monday.")
     b = doc("A landmine explosion near the border injured two soldiers on Monday, a local hospital said.", outlet="Two")
-    base, _ = base_of(nlp, a, b)
+    c = doc("The ministry said 1,200 fighters were killed in the offensive on Monday.", outlet="Three")
+    base, _ = base_of(nlp, a, b, c)
     assert not any("stake" in r.text for r in builders.bias_risks(base, {}))
-    c = doc("The ministry said 1,200 fighters were killed in the offensive on Monday.")
-    d = doc("The offensive along the river began on Monday with heavy shelling, a local hospital said.", outlet="Two")
-    base, _ = base_of(nlp, c, d)
-    assert any("stake" in r.text for r in builders.bias_risks(base, {}))
+
+
+def test_a_weight_in_other_units_words_confirms_a_count(nlp: Language) -> None:
+    """ "350 kg" in one report confirms "360 kgs" in another (judged WRONG as a single-source figure)."""
+    a = doc("In the village, the police discovered 350 kg of ammonium nitrate and 20 timers on Monday.")
+    b = doc("In the town, the police also seized 360 kgs of inflammable material on Monday.", outlet="Two")
+    base, _ = base_of(nlp, a, b)
+    said = " ".join(g.text for g in builders.gaps(base, [s.id for s in base.sentences]))
+    assert "360" not in said, said

@@ -162,8 +162,10 @@ def speaks_for_a_party(base: SentenceBase, doc_id: str, outlet: str | None, topi
 
 
 def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None = None, topic: str = "") -> list[Built]:
-    """The sourcing risks: anonymous or unnamed sourcing wherever a source uses it (with its words), state media
-    of a party to the events, and key figures that come from a party to the events."""
+    """The sourcing risks: anonymous or unnamed sourcing wherever a source uses it (with its words), and state
+    media of a party to the events. ("Key figures are attributed to the army, parties with a stake; no source gives
+    an independent count" shipped 1 of 9 on the dev set: an attribution read off "said" is not a stake, and
+    another source's count was often there.)"""
     every_state = state_outlets(base, profiles)
     state = [
         d
@@ -211,29 +213,6 @@ def bias_risks(base: SentenceBase, profiles: Mapping[str, SourceProfile] | None 
             "government's narrative and should be checked against independent reporting."
         )
         out.append(Built("Bias & Deception Risks", text, [base.citation(s) for s in firsts if s][:2]))
-    # only where no other source counts the same thing: a count another source gives, or gives otherwise, is
-    # an independent count (the claim below was judged UNSUPPORTED where one existed)
-    pool = _counted(base)
-    figs = [
-        (who, s)
-        for who, s in attributed_figures(base)
-        if any(
-            quantity_of(n, s) and not _corroborated(n, s, pool, base.origin) and not _disputed(n, s, pool, base)
-            for n in s.numbers
-        )
-    ]
-    if figs:
-        whos: list[str] = []
-        cites2: list[Sentence] = []
-        for who, s in figs:
-            if who.lower() not in (w.lower() for w in whos):
-                whos.append(who)
-                cites2.append(s)
-        text = (
-            f"Key figures are attributed to {_join(whos[:3])}, parties with a stake in how the numbers are read; "
-            "no source gives an independent count."
-        )
-        out.append(Built("Bias & Deception Risks", text, [base.citation(s) for s in cites2[:3]]))
     return out
 
 
@@ -247,6 +226,11 @@ def _counted(base: SentenceBase) -> list[tuple[NumberMention, Sentence]]:
 
 def _names(s: Sentence) -> set[str]:
     return {e.text.lower().removeprefix("the ") for e in s.entities}
+
+
+def _stated(base: SentenceBase) -> list[tuple[NumberMention, Sentence]]:
+    """Every figure that counts or measures something ("350 kg" as much as "360 kgs"): what may confirm a count."""
+    return [(n, s) for s in base.sentences for n in s.numbers if n.counts and n.kind != "ordinal"]
 
 
 def _line(base: SentenceBase, s: Sentence) -> str:
@@ -294,7 +278,7 @@ def _disputed(n: NumberMention, s: Sentence, pool: list[tuple[NumberMention, Sen
         _line(base, t) != _line(base, s)
         and not _close(m, n)
         and _same_quantity(quantity_of(m, t), q)
-        and scope_of(m, t) == where  # Haiti's dead are not Jamaica's
+        and (scope_of(m, t) & where or not (scope_of(m, t) | where))  # Haiti's dead are not Jamaica's
         for m, t in pool
     )
 
@@ -344,7 +328,7 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
         disputed.update(x.sentence_id for x in both if x.sentence_id)
         out.append(Built("Information Gaps", f"Sources disagree on {what}: {' against '.join(parts)}.", both))
     # a figure in a disagreement above is not also "single-source": it is disputed, and said so
-    pool = _counted(base)
+    pool, stated = _counted(base), _stated(base)
     rank = {sid: r for r, sid in enumerate(digest_ids)}
     single = sorted(
         (
@@ -353,7 +337,7 @@ def gaps(base: SentenceBase, digest_ids: Sequence[str], contradictions: Sequence
             if s.id in rank
             and s.id not in disputed
             and not _background(n, s)
-            and not _corroborated(n, s, pool, base.origin)
+            and not _corroborated(n, s, stated, base.origin)
             and not _disputed(n, s, pool, base)
         ),
         key=lambda ns: (rank[ns[1].id], -ns[0].high),

@@ -140,6 +140,7 @@ def where_said(n: NumberMention, s: Sentence) -> str:
     or "" when it names none near the figure."""
     scope = scope_of(n, s)
     places = sorted((e for e in s.entities if e.text.lower().removeprefix("the ") in scope), key=lambda e: e.start)
+    places = [e for e in places if e.start >= n.end] or places  # "four dead in Haiti": the place after it first
     if not places:
         return ""
     last = places[-1]
@@ -153,7 +154,7 @@ def where_said(n: NumberMention, s: Sentence) -> str:
     m = _LOCATIVE.search(s.text[: places[0].start - s.start])
     start = m.start() if m else places[0].start - s.start
     span = s.text[start : last.end - s.start]
-    return span if len(span) <= NEAR_AFTER else ""
+    return span[:1].lower() + span[1:] if len(span) <= NEAR_AFTER else ""
 
 
 def names_measure(words: str, measure: str) -> bool:
